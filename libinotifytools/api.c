@@ -1,0 +1,381 @@
+/* api.c: the public inotifytools_* API, a thin layer over one default context.
+ */
+#include "config.h"
+
+#include "ctx.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inotifytools/inotifytools.h"
+
+static struct it_ctx dflt = { .fd = -1 };
+static int initialized;
+
+int inotifytools_initialize(void)
+{
+	return inotifytools_init(0, 0, 0);
+}
+
+int inotifytools_init(int fanotify, int watch_filesystem, int verbose)
+{
+	(void)fanotify;
+	(void)watch_filesystem;
+	(void)verbose;
+	if (initialized)
+		return 1;
+	if (it_ctx_open(&dflt) < 0) {
+		int err = dflt.error;
+
+		it_ctx_close(&dflt);
+		dflt.error = err;
+		return 0;
+	}
+	initialized = 1;
+	return 1;
+}
+
+void inotifytools_cleanup(void)
+{
+	it_ctx_close(&dflt);
+	initialized = 0;
+}
+
+int inotifytools_error(void)
+{
+	return dflt.error;
+}
+
+int inotifytools_str_to_event(const char *event)
+{
+	return it_event_parse(event, ',');
+}
+
+int inotifytools_str_to_event_sep(const char *event, char sep)
+{
+	return it_event_parse(event, sep);
+}
+
+char *inotifytools_event_to_str(int events)
+{
+	return inotifytools_event_to_str_sep(events, ',');
+}
+
+char *inotifytools_event_to_str_sep(int events, char sep)
+{
+	return it_event_names((uint32_t)events, sep, dflt.names,
+			      sizeof(dflt.names));
+}
+
+void inotifytools_set_filename_by_wd(int wd, const char *filename)
+{
+	struct watch *w = it_wtab_by_wd(&dflt.tab, wd);
+
+	if (w && filename)
+		it_wtab_rename(&dflt.tab, w, NULL, filename, strlen(filename));
+}
+
+void inotifytools_set_filename_by_filename(const char *oldname,
+					   const char *newname)
+{
+	struct watch *w;
+
+	if (oldname && newname &&
+	    (w = it_wtab_by_path(&dflt.tab, oldname, strlen(oldname))))
+		it_wtab_rename(&dflt.tab, w, NULL, newname, strlen(newname));
+}
+
+/* Whether path is prefix itself or lies below the directory prefix. */
+static int below(const char *path, const char *prefix, size_t n)
+{
+	return !strncmp(path, prefix, n) &&
+	       (!path[n] || prefix[n - 1] == '/' || path[n] == '/');
+}
+
+void inotifytools_replace_filename(const char *oldname, const char *newname)
+{
+	size_t n = oldname ? strlen(oldname) : 0, nlive = dflt.tab.nlive,
+	       top = 0;
+	struct watch **all;
+
+	if (!n || !newname || !(all = malloc((nlive + 1) * sizeof(*all))))
+		return;
+	it_wtab_list(&dflt.tab, all);
+	for (size_t i = 0; i < nlive; i++)
+		if (below(all[i]->path, oldname, n) &&
+		    !(all[i]->parent &&
+		      below(all[i]->parent->path, oldname, n)))
+			all[top++] = all[i];
+	for (size_t i = 0; i < top; i++) {
+		size_t rest = all[i]->len - n, len = strlen(newname) + rest;
+		char *p = malloc(len + 1);
+
+		if (!p)
+			break;
+		memcpy(p, newname, len - rest);
+		memcpy(p + len - rest, all[i]->path + n, rest + 1);
+		it_wtab_rename(&dflt.tab, all[i], NULL, p, len);
+		free(p);
+	}
+	free(all);
+}
+
+const char *inotifytools_dirname_from_event(struct inotify_event *event,
+					    size_t *dirnamelen)
+{
+	size_t len;
+	const char *dir = it_event_dir(&dflt, event, &len);
+
+	if (dirnamelen)
+		*dirnamelen = len;
+	return dir;
+}
+
+const char *inotifytools_filename_from_event(struct inotify_event *event,
+					     const char **eventname,
+					     size_t *dirnamelen)
+{
+	if (eventname)
+		*eventname = event->len ? event->name : "";
+	return inotifytools_dirname_from_event(event, dirnamelen);
+}
+
+char *inotifytools_dirpath_from_event(struct inotify_event *event)
+{
+	const char *name;
+	size_t len, n;
+	const char *dir = inotifytools_filename_from_event(event, &name, &len);
+	char *p;
+
+	if (!(event->mask & IN_ISDIR))
+		return NULL;
+	n = strlen(name);
+	if (!(p = malloc(len + n + 2)))
+		return NULL;
+	memcpy(p, dir, len);
+	memcpy(p + len, name, n);
+	memcpy(p + len + n, "/", 2);
+	return p;
+}
+
+const char *inotifytools_filename_from_watch(struct watch *w)
+{
+	return w ? w->path : "";
+}
+
+const char *inotifytools_filename_from_wd(int wd)
+{
+	struct watch *w = it_wtab_by_wd(&dflt.tab, wd);
+
+	return w ? w->path : "";
+}
+
+int inotifytools_wd_from_filename(const char *filename)
+{
+	struct watch *w;
+
+	if (!filename)
+		return -1;
+	w = it_wtab_by_path(&dflt.tab, filename, strlen(filename));
+	return w ? w->wd : -1;
+}
+
+int inotifytools_remove_watch_by_wd(int wd)
+{
+	struct watch *w = it_wtab_by_wd(&dflt.tab, wd);
+
+	dflt.error = 0;
+	if (!w || (w->flags & IT_W_DEAD))
+		return 1;
+	if (inotify_rm_watch(dflt.fd, wd) < 0) {
+		dflt.error = errno;
+		return 0;
+	}
+	it_wtab_kill(&dflt.tab, w);
+	return 1;
+}
+
+int inotifytools_remove_watch_by_filename(const char *filename)
+{
+	int wd = inotifytools_wd_from_filename(filename);
+
+	return wd < 0 ? 1 : inotifytools_remove_watch_by_wd(wd);
+}
+
+int inotifytools_watch_file(const char *filename, int events)
+{
+	const char *names[] = { filename, NULL };
+
+	return inotifytools_watch_files(names, events);
+}
+
+int inotifytools_watch_files(const char *filenames[], int events)
+{
+	dflt.error = 0;
+	for (; filenames && *filenames; filenames++)
+		if (!it_watch_path(&dflt, *filenames, (uint32_t)events))
+			return 0;
+	return 1;
+}
+
+int inotifytools_watch_recursively(const char *path, int events)
+{
+	return inotifytools_watch_recursively_with_exclude(path, events, NULL);
+}
+
+int inotifytools_watch_recursively_with_exclude(const char *path, int events,
+						const char **exclude_list)
+{
+	dflt.error = 0;
+	return it_watch_tree(&dflt, path, (uint32_t)events, exclude_list) == 0;
+}
+
+int inotifytools_ignore_events_by_regex(const char *pattern, int flags)
+{
+	dflt.error = 0;
+	return it_filter_set(&dflt, pattern, flags, 0) == 0;
+}
+
+int inotifytools_ignore_events_by_inverted_regex(const char *pattern, int flags)
+{
+	dflt.error = 0;
+	return it_filter_set(&dflt, pattern, flags, 1) == 0;
+}
+
+struct inotify_event *inotifytools_next_event(long timeout)
+{
+	return inotifytools_next_events(timeout > 0 ? timeout : -1, 1);
+}
+
+struct inotify_event *inotifytools_next_events(long timeout, int num_events)
+{
+	int64_t deadline = timeout < 0 ? -1 : it_now_ms() + timeout * 1000;
+
+	(void)num_events;
+	if (dflt.fd < 0) {
+		dflt.error = EBADF;
+		return NULL;
+	}
+	return it_next_event(&dflt, deadline);
+}
+
+void inotifytools_initialize_stats(void)
+{
+	it_stats_reset(&dflt);
+}
+
+int inotifytools_get_stat_by_wd(int wd, int event)
+{
+	struct watch *w = it_wtab_by_wd(&dflt.tab, wd);
+
+	return w ? it_stats_get(&dflt, w, (uint32_t)event) : -1;
+}
+
+int inotifytools_get_stat_total(int event)
+{
+	return it_stats_get(&dflt, NULL, (uint32_t)event);
+}
+
+int inotifytools_get_stat_by_filename(const char *filename, int event)
+{
+	return inotifytools_get_stat_by_wd(
+		inotifytools_wd_from_filename(filename), event);
+}
+
+int inotifytools_get_num_watches(void)
+{
+	return (int)dflt.tab.nlive;
+}
+
+int inotifytools_printf(struct inotify_event *event, const char *fmt)
+{
+	return inotifytools_fprintf(stdout, event, fmt);
+}
+
+int inotifytools_fprintf(FILE *file, struct inotify_event *event,
+			 const char *fmt)
+{
+	struct nstring out;
+	int rc;
+
+	out.len = 0;
+	rc = inotifytools_sprintf(&out, event, fmt);
+	if (rc != -1)
+		fwrite(out.buf, 1, out.len < MAX_STRLEN ? out.len : MAX_STRLEN,
+		       file);
+	return rc;
+}
+
+int inotifytools_sprintf(struct nstring *out, struct inotify_event *event,
+			 const char *fmt)
+{
+	return inotifytools_snprintf(out, MAX_STRLEN, event, fmt);
+}
+
+int inotifytools_snprintf(struct nstring *out, int size,
+			  struct inotify_event *event, const char *fmt)
+{
+	struct it_out o = { .buf = out->buf };
+	int rc;
+
+	dflt.error = 0;
+	if (!fmt || size > MAX_STRLEN || size < 0) {
+		dflt.error = fmt ? EMSGSIZE : EINVAL;
+		return -1;
+	}
+	o.cap = (size_t)size;
+	o.stop = size > 0 ? (size_t)size - 1 : 0;
+	rc = it_format(&dflt, &o, event, fmt);
+	if (rc == -1)
+		return -1;
+	if (rc == -2)
+		return (int)o.len;
+	out->len = (unsigned)o.len;
+	if ((o.len < o.cap ? o.len : o.cap) < MAX_STRLEN)
+		out->buf[o.len < o.cap ? o.len : o.cap] = '\0';
+	return (int)o.len - 1;
+}
+
+void inotifytools_set_printf_timefmt(const char *fmt)
+{
+	inotifytools_clear_timefmt();
+	if (fmt)
+		dflt.timefmt = strdup(fmt);
+}
+
+void inotifytools_clear_timefmt(void)
+{
+	free(dflt.timefmt);
+	dflt.timefmt = NULL;
+}
+
+static int read_proc(const char *name)
+{
+	char path[64], buf[32];
+	FILE *f;
+	int v = -1;
+
+	snprintf(path, sizeof(path), "/proc/sys/fs/inotify/%s", name);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	if (fgets(buf, sizeof(buf), f))
+		v = atoi(buf);
+	fclose(f);
+	return v;
+}
+
+int inotifytools_get_max_user_watches(void)
+{
+	return read_proc("max_user_watches");
+}
+
+int inotifytools_get_max_user_instances(void)
+{
+	return read_proc("max_user_instances");
+}
+
+int inotifytools_get_max_queued_events(void)
+{
+	return read_proc("max_queued_events");
+}

@@ -1,0 +1,83 @@
+/* ctx.c: opening and closing a library context; small shared helpers. */
+#include "config.h"
+
+#include "ctx.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define READ_SIZE (256 * 1024)
+
+int it_ctx_open(struct it_ctx *c)
+{
+	memset(c, 0, sizeof(*c));
+	it_wtab_init(&c->tab);
+	c->fd = inotify_init1(IN_CLOEXEC);
+	if (c->fd < 0) {
+		c->error = errno;
+		return -1;
+	}
+	c->rsize = READ_SIZE;
+	c->rbuf = aligned_alloc(__alignof__(struct inotify_event), c->rsize);
+	if (!c->rbuf) {
+		close(c->fd);
+		c->fd = -1;
+		c->error = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+void it_ctx_close(struct it_ctx *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	it_wtab_free(&c->tab);
+	while (c->retired) {
+		struct watch *w = c->retired;
+
+		c->retired = w->next_wd;
+		free(w->path);
+		free(w->counts);
+		free(w);
+	}
+	if (c->have_regex)
+		regfree(&c->regex);
+	free(c->rbuf);
+	free(c->syn.data);
+	free(c->scratch.data);
+	it_seen_free(&c->seen);
+	free(c->timefmt);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+int it_buf_put(struct it_buf *b, const void *p, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *d;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		if (!(d = realloc(b->data, cap)))
+			return -1;
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+int64_t it_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,170 @@
+/* ctx.h: the library context and the internal interface between modules. */
+#ifndef IT_CTX_H
+#define IT_CTX_H
+
+#include <regex.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/inotify.h>
+
+#include "events.h"
+#include "wtab.h"
+
+/* A growable byte buffer: synthetic events, formatter output. */
+struct it_buf {
+	char *data;
+	size_t len, cap, pos;
+};
+
+/* One entry of struct it_seen. */
+struct it_seen_entry {
+	int wd; /* 0: free slot, -1: removed */
+	uint32_t hash;
+	size_t name; /* offset in names */
+};
+
+/* A set of (wd, name): what a scan reported, so that the kernel's own
+ * CREATE for the same entry, queued during the scan, is not shown twice. */
+struct it_seen {
+	struct it_seen_entry *slot;
+	size_t nslots, n;
+	struct it_buf names;
+};
+
+/* A directory move seen as MOVED_FROM whose MOVED_TO is still to come. */
+struct it_move {
+	uint32_t cookie;
+	struct watch *w;
+};
+
+#define IT_MAX_MOVES 64
+
+struct it_ctx {
+	int fd;	   /* inotify descriptor, -1 if closed */
+	int error; /* what inotifytools_error() returns */
+	struct wtab tab;
+
+	/* reader */
+	char *rbuf; /* aligned read buffer */
+	size_t rsize, rpos, rend;
+	uint64_t rbase;		 /* queue offset of rbuf[0] */
+	uint64_t quiet_until;	 /* our own scans' events end here */
+	unsigned long quiet_seq; /* watches our scans made start here */
+	struct it_seen seen;	 /* CREATEs our scans reported */
+	struct it_buf syn;	 /* synthetic events, served first */
+	struct watch *zombie;	 /* freed at the next read */
+	const sigset_t *sigmask; /* signal mask while waiting, or NULL */
+	struct it_move moves[IT_MAX_MOVES];
+	size_t nmoves;
+
+	/* recursive monitoring: watch directories as they appear */
+	int autowatch;
+	uint32_t automask; /* kernel mask for new watches */
+	void (*warn)(void *arg, const char *path, int err);
+	void *warn_arg;
+
+	/* filter */
+	regex_t regex;
+	int have_regex, invert;
+	struct it_buf scratch; /* "%w%f" of the event being matched */
+
+	/* formatter */
+	char *timefmt;
+	char names[256]; /* inotifytools_event_to_str() result */
+
+	/* statistics */
+	int stats;
+	unsigned totals[IT_NSTATS];
+	int keep_counted;      /* retire, not free, counted watches */
+	struct watch *retired; /* list linked by next_wd */
+};
+
+/* seen.c */
+/* Remember that a CREATE of name in wd was reported; -1 without memory. */
+int it_seen_add(struct it_seen *s, int wd, const char *name);
+/* Whether a CREATE of name in wd was reported, forgetting it if so. */
+int it_seen_take(struct it_seen *s, int wd, const char *name);
+/* Forget everything. */
+void it_seen_clear(struct it_seen *s);
+/* Free the set. */
+void it_seen_free(struct it_seen *s);
+
+/* ctx.c */
+/* Open an inotify instance into c; -1 with c->error set on failure. */
+int it_ctx_open(struct it_ctx *c);
+/* Release everything c holds; c may be opened again. */
+void it_ctx_close(struct it_ctx *c);
+/* Append n bytes to b; -1 on allocation failure. */
+int it_buf_put(struct it_buf *b, const void *p, size_t n);
+/* Milliseconds of CLOCK_MONOTONIC. */
+int64_t it_now_ms(void);
+
+/* walk.c */
+/* Watch one path; directories (after following links unless IN_DONT_FOLLOW)
+ * are stored with a trailing '/'. Returns the record or NULL with c->error. */
+struct watch *it_watch_path(struct it_ctx *c, const char *path, uint32_t mask);
+/* Watch path and every directory below it except the paths of excl
+ * (NULL-terminated, trailing '/' optional). 0 or -1 with c->error. */
+int it_watch_tree(struct it_ctx *c, const char *path, uint32_t mask,
+		  const char *const *excl);
+/* Watch the new directory name inside w, and below it; with synth, queue a
+ * CREATE event for everything already inside. Failures go to c->warn. */
+void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
+		      int synth);
+/* Watch every directory below the live watches that is not watched yet. */
+void it_rescan(struct it_ctx *c);
+/* Remove the watch w and its whole subtree; 0 or -1 with c->error. */
+int it_unwatch(struct it_ctx *c, struct watch *w);
+
+/* reader.c */
+/* Next event before deadline_ms (it_now_ms() scale; -1: none). NULL with
+ * c->error 0 on timeout, or the errno of a failure (EINTR on a signal).
+ * The event stays valid until the next call. */
+struct inotify_event *it_next_event(struct it_ctx *c, int64_t deadline_ms);
+/* Forget the watch w, whose IN_IGNORED was seen. */
+void it_release(struct it_ctx *c, struct watch *w);
+/* Start a scan of directories: their reads by us are not events. */
+void it_quiet_begin(struct it_ctx *c, unsigned long seq);
+/* End a scan: the events it caused are all queued by now. */
+void it_quiet_end(struct it_ctx *c);
+/* Whether an event can be returned without reading the kernel queue. */
+int it_has_buffered(const struct it_ctx *c);
+
+/* filter.c */
+/* Set (pattern != NULL) or clear the path filter; -1 with c->error. */
+int it_filter_set(struct it_ctx *c, const char *pattern, int cflags,
+		  int invert);
+/* Whether ev is hidden by the filter. */
+int it_filter_hides(struct it_ctx *c, const struct inotify_event *ev);
+
+/* stats.c */
+/* Count ev on its watch and in the totals. */
+void it_stats_record(struct it_ctx *c, const struct inotify_event *ev);
+/* Counter of event (one bit, or 0 for total) on w; -1 if not counted. */
+int it_stats_get(const struct it_ctx *c, const struct watch *w, uint32_t event);
+/* Reset all counters and start counting. */
+void it_stats_reset(struct it_ctx *c);
+
+/* format.c */
+/* How the formatter limits its output. */
+struct it_out {
+	char *buf;
+	size_t len;	     /* bytes the format produced (may pass cap) */
+	size_t cap;	     /* bytes buf holds */
+	size_t stop;	     /* start no directive once len >= stop */
+	struct it_buf *grow; /* if set, buf grows instead of truncating */
+};
+/* Format ev with fmt into out; -1 with c->error on a bad format. */
+int it_format(struct it_ctx *c, struct it_out *out,
+	      const struct inotify_event *ev, const char *fmt);
+/* Append ev as a CSV line (without newline) to b. */
+int it_format_csv(struct it_ctx *c, struct it_buf *b,
+		  const struct inotify_event *ev);
+/* Append s CSV-escaped to b. */
+int it_csv_escape(struct it_buf *b, const char *s);
+/* The watched name of ev's watch (%w) and its length; "" if unknown. */
+const char *it_event_dir(const struct it_ctx *c, const struct inotify_event *ev,
+			 size_t *len);
+
+#endif

@@ -1,0 +1,107 @@
+/* seen.c: the entries a directory scan reported, to drop the kernel's copies.
+ */
+#include "config.h"
+
+#include "ctx.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static uint32_t hash_name(int wd, const char *name)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)wd;
+
+	while (*name)
+		h = (h ^ (unsigned char)*name++) * 16777619u;
+	return h;
+}
+
+static struct it_seen_entry *find(struct it_seen *s, int wd, uint32_t h,
+				  const char *name)
+{
+	size_t mask = s->nslots - 1;
+
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		struct it_seen_entry *e = &s->slot[i];
+
+		if (e->wd == 0)
+			return e;
+		if (e->wd == wd && e->hash == h &&
+		    !strcmp(s->names.data + e->name, name))
+			return e;
+	}
+}
+
+static int grow(struct it_seen *s)
+{
+	size_t n = s->nslots ? s->nslots * 2 : 64;
+	struct it_seen_entry *old = s->slot, *e;
+	size_t oldn = s->nslots;
+
+	if (!(s->slot = calloc(n, sizeof(*s->slot)))) {
+		s->slot = old;
+		return -1;
+	}
+	s->nslots = n;
+	s->n = 0;
+	for (size_t i = 0; i < oldn; i++) {
+		if (old[i].wd <= 0)
+			continue;
+		s->n++;
+		e = find(s, old[i].wd, old[i].hash,
+			 s->names.data + old[i].name);
+		*e = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+int it_seen_add(struct it_seen *s, int wd, const char *name)
+{
+	uint32_t h = hash_name(wd, name);
+	struct it_seen_entry *e;
+	size_t off = s->names.len;
+
+	if ((s->n + 1) * 2 > s->nslots && grow(s) < 0)
+		return -1;
+	e = find(s, wd, h, name);
+	if (e->wd)
+		return 0;
+	if (it_buf_put(&s->names, name, strlen(name) + 1) < 0)
+		return -1;
+	e->wd = wd;
+	e->hash = h;
+	e->name = off;
+	s->n++;
+	return 0;
+}
+
+int it_seen_take(struct it_seen *s, int wd, const char *name)
+{
+	struct it_seen_entry *e;
+
+	if (s->n == 0)
+		return 0;
+	e = find(s, wd, hash_name(wd, name), name);
+	if (!e->wd)
+		return 0;
+	/* A tombstone: wd -1 never matches a real watch and keeps probing. */
+	e->wd = -1;
+	return 1;
+}
+
+void it_seen_clear(struct it_seen *s)
+{
+	if (s->n == 0)
+		return;
+	memset(s->slot, 0, s->nslots * sizeof(*s->slot));
+	s->n = 0;
+	s->names.len = 0;
+}
+
+void it_seen_free(struct it_seen *s)
+{
+	free(s->slot);
+	free(s->names.data);
+	memset(s, 0, sizeof(*s));
+}

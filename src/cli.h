@@ -1,0 +1,117 @@
+/* cli.h: what inotifywait and inotifywatch share: options, paths, setup. */
+#ifndef CLI_H
+#define CLI_H
+
+#include <getopt.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctx.h"
+
+/* Messages that scripts grep for: upstream's exact text, kept in one place. */
+#define MSG_BAD_EVENT                                                          \
+	"'%s' is not a valid event!  Run with the '--help' option to see a "   \
+	"list of events.\n"
+#define MSG_EMPTY_TIMEOUT "The provided value is not a valid timeout value.\n"
+#define MSG_BAD_TIMEOUT "'%s' is not a valid timeout value.\n"
+#define MSG_TIMEOUT_LONG "Please specify a long int value.\n"
+#define MSG_TIMEOUT_RANGE                                                      \
+	"Something went wrong with the timeout value you provided.\n"
+#define MSG_NEG_TIMEOUT "Negative timeout specified - abort!\n"
+#define MSG_EXCL_BOTH "--exclude and --excludei cannot both be specified.\n"
+#define MSG_INCL_BOTH "--include and --includei cannot both be specified.\n"
+#define MSG_INCL_EXCL "include and exclude regexp cannot both be specified.\n"
+#define MSG_BAD_REGEX "Error in `%s' regular expression.\n"
+#define MSG_FROMFILE_TWICE "Multiple --fromfile options given.\n"
+#define MSG_CANT_OPEN "Couldn't open %s: %s\n"
+#define MSG_NO_FILES "No files specified to watch!\n"
+#define MSG_INIT_FAILED "Couldn't initialize inotify: %s\n"
+#define MSG_MAX_INSTANCES                                                      \
+	"Try increasing the value of "                                         \
+	"/proc/sys/fs/inotify/max_user_instances\n"
+#define MSG_LIMIT                                                              \
+	"Failed to watch %s; upper limit on inotify watches reached!\n"
+#define MSG_LIMIT_HINT                                                         \
+	"Please increase the amount of inotify watches allowed per user via "  \
+	"`/proc/sys/fs/inotify/max_user_watches'.\n"
+
+/* Long-only options, numbered above every short option character. */
+enum {
+	OPT_FROMFILE = CHAR_MAX + 1,
+	OPT_EXCLUDE,
+	OPT_EXCLUDEI,
+	OPT_INCLUDE,
+	OPT_INCLUDEI,
+	OPT_FORMAT,
+	OPT_NO_NEWLINE,
+	OPT_TIMEFMT,
+};
+
+/* The getopt_long entries both tools have; short letters are in each tool. */
+#define CLI_LONGOPTS                                                           \
+	{ "help", no_argument, NULL, 'h' },                                    \
+		{ "event", required_argument, NULL, 'e' },                     \
+		{ "timeout", required_argument, NULL, 't' },                   \
+		{ "recursive", no_argument, NULL, 'r' },                       \
+		{ "no-dereference", no_argument, NULL, 'P' },                  \
+		{ "inotify", no_argument, NULL, 'I' },                         \
+		{ "fanotify", no_argument, NULL, 'F' },                        \
+		{ "filesystem", no_argument, NULL, 'S' },                      \
+		{ "fromfile", required_argument, NULL, OPT_FROMFILE },         \
+		{ "exclude", required_argument, NULL, OPT_EXCLUDE },           \
+		{ "excludei", required_argument, NULL, OPT_EXCLUDEI },         \
+		{ "include", required_argument, NULL, OPT_INCLUDE },           \
+	{                                                                      \
+		"includei", required_argument, NULL, OPT_INCLUDEI              \
+	}
+
+/* A NULL-terminated list of strings. */
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+
+/* Options both tools take, as parsed. */
+struct cli_opts {
+	uint32_t events; /* union of -e, 0 if none */
+	int recursive, no_deref, fanotify, filesystem;
+	long timeout;
+	const char *fromfile;
+	const char *exclude, *include; /* last pattern given */
+	int nexclude, nexcludei, ninclude, nincludei;
+	struct strv paths; /* watch list */
+	struct strv skip;  /* @ exclusions */
+};
+
+/* Where error-channel messages go: stderr, or syslog with -s. */
+extern int cli_syslog;
+
+/* Print to the error channel (stderr or syslog). */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Handle opt if it is a shared option: 1 done, 0 not shared, -1 bad. */
+int cli_option(struct cli_opts *o, int opt, const char *arg);
+/* Check the regex option combinations; -1 after printing why. */
+int cli_check_regex(const struct cli_opts *o);
+/* Print the repeated --exclude warnings. */
+void cli_warn_repeats(const struct cli_opts *o);
+/* Build the watch list from --fromfile and the operands. */
+int cli_paths(struct cli_opts *o, int argc, char **argv);
+/* Open the inotify context; -1 after printing why. */
+int cli_open(struct it_ctx *c, const struct cli_opts *o);
+/* Compile the --exclude/--include filter into c; -1 after printing why. */
+int cli_filter(struct it_ctx *c, const struct cli_opts *o);
+/* Append a copy of s to v. */
+int strv_push(struct strv *v, const char *s);
+/* Free v's strings and array. */
+void strv_free(struct strv *v);
+/* Watch every path of o with mask, printing failfmt ("...%s: %s\n") for a
+ * failure; -1 after the first failure. */
+int cli_watch(struct it_ctx *c, const struct cli_opts *o, uint32_t mask,
+	      const char *failfmt, int verbose);
+/* Print the "Events:" part of --help, from the event table. */
+void cli_help_events(void);
+/* Deadline on it_now_ms()'s scale for a timeout in seconds (0: none). */
+int64_t cli_deadline(long seconds);
+
+#endif

@@ -1,0 +1,427 @@
+/* inotifywait: wait for filesystem events and print them. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define EXIT_TIMEOUT 2
+#define MAX_FORMAT 4096	      /* longest format, newline included */
+#define OUT_CHUNK (64 * 1024) /* write output at least this often */
+
+struct opts {
+	struct cli_opts c;
+	int monitor, daemon, quiet, csv, no_newline;
+	const char *outfile, *format, *timefmt;
+	char *fmt; /* the format used, newline appended */
+	int argc;
+	char **argv;
+	int outfd; /* the -o file, kept for daemon mode */
+};
+
+static const char shortopts[] = "hmdsPrqt:e:co:fIFS";
+static const struct option longopts[] = {
+	CLI_LONGOPTS,
+	{ "monitor", no_argument, NULL, 'm' },
+	{ "daemon", no_argument, NULL, 'd' },
+	{ "syslog", no_argument, NULL, 's' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "csv", no_argument, NULL, 'c' },
+	{ "outfile", required_argument, NULL, 'o' },
+	{ "filename", no_argument, NULL, 'f' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "no-newline", no_argument, NULL, OPT_NO_NEWLINE },
+	{ "timefmt", required_argument, NULL, OPT_TIMEFMT },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(void)
+{
+	printf("inotifywait %s\n", PACKAGE_VERSION);
+	fputs("Wait for a particular event on a file or set of files.\n"
+	      "Usage: inotifywait [ options ] file1 [ file2 ] [ file3 ] "
+	      "[ ... ]\n"
+	      "Options:\n"
+	      "\t-h|--help     \tShow this help text.\n"
+	      "\t@<file>       \tExclude the specified file from being "
+	      "watched.\n"
+	      "\t--exclude <pattern>\n"
+	      "\t              \tExclude all events on files matching the\n"
+	      "\t              \textended regular expression <pattern>.\n"
+	      "\t              \tOnly the last --exclude option will be\n"
+	      "\t              \ttaken into consideration.\n"
+	      "\t--excludei <pattern>\n"
+	      "\t              \tLike --exclude but case insensitive.\n"
+	      "\t--include <pattern>\n"
+	      "\t              \tExclude all events on files except the ones\n"
+	      "\t              \tmatching the extended regular expression\n"
+	      "\t              \t<pattern>.\n"
+	      "\t--includei <pattern>\n"
+	      "\t              \tLike --include but case insensitive.\n"
+	      "\t-m|--monitor  \tKeep listening for events forever or until "
+	      "--timeout expires.\n"
+	      "\t              \tWithout this option, inotifywait will exit "
+	      "after one event is received.\n"
+	      "\t-d|--daemon   \tSame as --monitor, except run in the "
+	      "background\n"
+	      "\t              \tlogging events to a file specified by "
+	      "--outfile.\n"
+	      "\t              \tImplies --syslog.\n"
+	      "\t-P|--no-dereference\n"
+	      "\t              \tDo not follow symlinks.\n"
+	      "\t-r|--recursive\tWatch directories recursively.\n"
+	      "\t--fromfile <file>\n"
+	      "\t              \tRead files to watch from <file> or `-' for "
+	      "stdin.\n"
+	      "\t-o|--outfile <file>\n"
+	      "\t              \tPrint events to <file> rather than stdout.\n"
+	      "\t-s|--syslog   \tSend errors to syslog rather than stderr.\n"
+	      "\t-q|--quiet    \tPrint less (only print events).\n"
+	      "\t-qq           \tPrint nothing (not even events).\n"
+	      "\t--format <fmt>\tPrint using a specified printf-like format\n"
+	      "\t              \tstring; read the man page for more details.\n"
+	      "\t--no-newline  \tDon't print newline symbol after\n"
+	      "\t              \t--format string.\n"
+	      "\t--timefmt <fmt>\tstrftime-compatible format string for use "
+	      "with\n"
+	      "\t              \t%T in --format string.\n"
+	      "\t-c|--csv      \tPrint events in CSV format.\n"
+	      "\t-t|--timeout <seconds>\n"
+	      "\t              \tWhen listening for a single event, time out "
+	      "after\n"
+	      "\t              \twaiting for an event for <seconds> seconds.\n"
+	      "\t              \tIf <seconds> is zero, inotifywait will never "
+	      "time out.\n"
+	      "\t-e|--event <event1> [ -e|--event <event2> ... ]\n"
+	      "\t\tListen for specific event(s).  If omitted, all events are \n"
+	      "\t\tlistened for.\n"
+	      "\n"
+	      "Exit status:\n"
+	      "\t0  -  An event you asked to watch for was received.\n"
+	      "\t1  -  An event you did not ask to watch for was received\n"
+	      "\t      (usually delete_self or unmount), or some error "
+	      "occurred.\n"
+	      "\t2  -  The --timeout option was given and no events occurred\n"
+	      "\t      in the specified interval of time.\n"
+	      "\n",
+	      stdout);
+	cli_help_events();
+}
+
+static int parse_opt(struct opts *o, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'm':
+		o->monitor = 1;
+		return 0;
+	case 'd':
+		o->daemon = o->monitor = cli_syslog = 1;
+		return 0;
+	case 's':
+		cli_syslog = 1;
+		return 0;
+	case 'q':
+		o->quiet++;
+		return 0;
+	case 'c':
+		o->csv = 1;
+		return 0;
+	case 'o':
+		if (o->outfile) {
+			fputs("Multiple --outfile options given.\n", stderr);
+			return -1;
+		}
+		o->outfile = arg;
+		return 0;
+	case 'f':
+		fputs("The '--filename' option no longer exists.  The option "
+		      "it "
+		      "enabled in earlier\nversions of inotifywait is now "
+		      "turned "
+		      "on by default.\n",
+		      stderr);
+		return -1;
+	case OPT_FORMAT:
+		o->format = arg;
+		return 0;
+	case OPT_NO_NEWLINE:
+		o->no_newline = 1;
+		return 0;
+	case OPT_TIMEFMT:
+		o->timefmt = arg;
+		return 0;
+	}
+	return -1;
+}
+
+/* 0 to go on, 1 after --help, -1 on a bad option. */
+static int parse_args(struct opts *o, int argc, char **argv)
+{
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	       -1) {
+		if (opt == 'h') {
+			usage();
+			return 1;
+		}
+		if ((rc = cli_option(&o->c, opt, optarg)) < 0)
+			return -1;
+		if (rc == 0 && parse_opt(o, opt, optarg) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int validate(const struct opts *o)
+{
+	const char *why = NULL;
+
+	if (cli_check_regex(&o->c) < 0)
+		return -1;
+	if (o->csv && o->format)
+		why = "-c and --format cannot both be specified.\n";
+	else if (o->no_newline && !o->format)
+		why = "--no-newline cannot be specified without --format.\n";
+	else if (o->timefmt && !o->format)
+		why = "--timefmt cannot be specified without --format.\n";
+	else if (o->format && strstr(o->format, "%T") && !o->timefmt)
+		why = "%T is in --format string, but --timefmt was not "
+		      "specified.\n";
+	else if (o->daemon && !o->outfile)
+		why = "-o must be specified with -d.\n";
+	if (why) {
+		fputs(why, stderr);
+		return -1;
+	}
+	cli_warn_repeats(&o->c);
+	return 0;
+}
+
+/* The format to print with; -1 after printing why it cannot work. */
+static int prepare_format(struct it_ctx *c, struct opts *o)
+{
+	const char *f = o->format ? o->format : "%w %,e %f";
+	size_t n = strlen(f);
+
+	if (o->timefmt && !(c->timefmt = strdup(o->timefmt)))
+		return -1;
+	if (o->csv)
+		return 0;
+	if (!(o->fmt = malloc(n + 2)))
+		return -1;
+	memcpy(o->fmt, f, n + 1);
+	if (!o->format || !o->no_newline)
+		memcpy(o->fmt + n, "\n", 2);
+	if (o->fmt[0] && strlen(o->fmt) <= MAX_FORMAT)
+		return 0;
+	fputs("Something is wrong with your format string.\n", stderr);
+	return -1;
+}
+
+/* In daemon mode the process leaves its directory: make paths absolute. */
+static int absolute_paths(struct strv *v)
+{
+	char *cwd = getcwd(NULL, 0);
+
+	for (size_t i = 0; cwd && i < v->n; i++) {
+		char *p;
+
+		if (v->v[i][0] == '/')
+			continue;
+		if (!(p = malloc(strlen(cwd) + strlen(v->v[i]) + 2)))
+			break;
+		sprintf(p, "%s/%s", cwd, v->v[i]);
+		free(v->v[i]);
+		v->v[i] = p;
+	}
+	free(cwd);
+	return cwd ? 0 : -1;
+}
+
+/* Open -o (creating it) before anything is watched, so that a bad path
+ * fails early and a relative one works in daemon mode. */
+static int open_outfile(struct opts *o)
+{
+	if (!o->outfile)
+		return 0;
+	o->outfd = open(o->outfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			0600);
+	if (o->outfd < 0 || dup2(o->outfd, STDOUT_FILENO) < 0) {
+		fprintf(stderr, "Failed to open output file %s: %s\n",
+			o->outfile, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int flush(struct it_buf *out)
+{
+	size_t done = 0;
+
+	while (done < out->len) {
+		ssize_t n =
+			write(STDOUT_FILENO, out->data + done, out->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			cli_err("%s\n", strerror(errno));
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	out->len = 0;
+	return 0;
+}
+
+static void print_event(struct it_ctx *c, const struct opts *o,
+			struct it_buf *out, const struct inotify_event *ev)
+{
+	size_t mark = out->len;
+	struct it_out f = { .grow = out };
+
+	if (o->csv) {
+		if (it_format_csv(c, out, ev) || it_buf_put(out, "\n", 1))
+			out->len = mark;
+	} else {
+		f.len = 0;
+		if (it_format(c, &f, ev, o->fmt) < 0)
+			out->len = mark;
+	}
+}
+
+/* Deal with one event: 1 to go on waiting, else the exit status + 2. */
+static int handle(struct it_ctx *c, const struct opts *o, struct it_buf *out,
+		  const struct inotify_event *ev, uint32_t mask)
+{
+	int overflow = (ev->mask & IN_Q_OVERFLOW) != 0;
+
+	if (((ev->mask & o->c.events) || overflow) && o->quiet < 2)
+		print_event(c, o, out, ev);
+	if (overflow && !o->quiet)
+		cli_err("Warning: the kernel event queue overflowed; events "
+			"were lost.\n");
+	if (!o->monitor)
+		return (ev->mask & mask) ? 2 : 3;
+	if (c->tab.nlive == 0) {
+		cli_err("No watches remain; exiting.\n");
+		return 3;
+	}
+	return 1;
+}
+
+static int run(struct it_ctx *c, const struct opts *o, uint32_t mask)
+{
+	struct it_buf out = { 0 };
+	int64_t deadline = cli_deadline(o->c.timeout);
+	int rc = 1;
+
+	while (rc == 1) {
+		const struct inotify_event *ev;
+
+		if ((!it_has_buffered(c) || out.len >= OUT_CHUNK) &&
+		    flush(&out) < 0) {
+			rc = 3;
+			break;
+		}
+		if (!(ev = it_next_event(c, deadline))) {
+			if (c->error == EINTR)
+				continue;
+			if (c->error)
+				cli_err("%s\n", strerror(c->error));
+			rc = c->error ? 3 : EXIT_TIMEOUT + 2;
+			break;
+		}
+		rc = handle(c, o, &out, ev, mask);
+		if (ev->mask & (o->c.events | IN_Q_OVERFLOW))
+			deadline = cli_deadline(o->c.timeout);
+	}
+	if (flush(&out) < 0)
+		rc = 3;
+	free(out.data);
+	return rc - 2;
+}
+
+static void warn_new_dir(void *arg, const char *path, int err)
+{
+	(void)arg;
+	cli_err("Couldn't watch new directory %s: %s\n", path, strerror(err));
+}
+
+/* Everything between parsing and the event loop; -1 on failure. */
+static int setup(struct it_ctx *c, struct opts *o, uint32_t *mask)
+{
+	if (cli_open(c, &o->c) < 0)
+		return -1;
+	c->warn = warn_new_dir;
+	if (cli_filter(c, &o->c) < 0 || prepare_format(c, o) < 0 ||
+	    cli_paths(&o->c, o->argc, o->argv) < 0)
+		return -1;
+	if (o->c.paths.n == 0) {
+		fputs(MSG_NO_FILES, stderr);
+		return -1;
+	}
+	if (open_outfile(o) < 0 || (o->daemon && absolute_paths(&o->c.paths)))
+		return -1;
+	*mask = o->c.events ? o->c.events : IT_ALL_EVENTS;
+	o->c.events = *mask;
+	if (o->monitor && o->c.recursive) {
+		*mask |= IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM;
+		c->autowatch = 1;
+		c->automask = *mask;
+	}
+	if (o->c.no_deref)
+		*mask |= IN_DONT_FOLLOW;
+	if (!o->quiet)
+		cli_err(o->c.recursive
+				? "Setting up watches.  Beware: since "
+				  "-r was given, this may take a while!\n"
+				: "Setting up watches.\n");
+	if (cli_watch(c, &o->c, *mask, "Couldn't watch %s: %s\n", 0) < 0)
+		return -1;
+	if (!o->quiet)
+		cli_err("Watches established.\n");
+	if (o->c.timeout < 0) {
+		cli_err(MSG_NEG_TIMEOUT);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .argc = argc, .argv = argv, .outfd = -1 };
+	struct it_ctx c = { .fd = -1 };
+	uint32_t mask = 0;
+	int rc;
+
+	if ((rc = parse_args(&o, argc, argv)) != 0 || validate(&o) < 0)
+		return EXIT_FAILURE;
+	if (cli_syslog)
+		openlog("inotifywait", LOG_CONS | LOG_PID | LOG_NDELAY,
+			LOG_DAEMON);
+	if (setup(&c, &o, &mask) < 0) {
+		rc = EXIT_FAILURE;
+	} else if (o.daemon && daemon(0, 0) < 0) {
+		cli_err("Failed to daemonize!\n");
+		rc = EXIT_FAILURE;
+	} else {
+		if (o.daemon)
+			dup2(o.outfd, STDOUT_FILENO);
+		rc = run(&c, &o, mask);
+	}
+	it_ctx_close(&c);
+	strv_free(&o.c.paths);
+	strv_free(&o.c.skip);
+	free(o.fmt);
+	if (o.outfd >= 0)
+		close(o.outfd);
+	return rc;
+}

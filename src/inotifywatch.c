@@ -1,0 +1,407 @@
+/* inotifywatch: count filesystem events per watch and print a table. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct opts {
+	struct cli_opts c;
+	int verbose, zero;
+	int sort_set, ascending;
+	int sort_stat;	     /* counter to sort by; IT_STAT_TOTAL default */
+	uint32_t sort_event; /* its event bit, 0 for total */
+	int argc;
+	char **argv;
+};
+
+static const char shortopts[] = "hrPa:d:zve:t:IFS";
+static const struct option longopts[] = {
+	CLI_LONGOPTS,
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "zero", no_argument, NULL, 'z' },
+	{ "ascending", required_argument, NULL, 'a' },
+	{ "descending", required_argument, NULL, 'd' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static volatile sig_atomic_t established, interrupted, stop, dump;
+
+static void usage(void)
+{
+	printf("inotifywatch %s\n", PACKAGE_VERSION);
+	fputs("Gather filesystem usage statistics using inotifywatch.\n"
+	      "Usage: inotifywatch [ options ] file1 [ file2 ] [ ... ]\n"
+	      "Options:\n"
+	      "\t-h|--help    \tShow this help text.\n"
+	      "\t-v|--verbose \tBe verbose.\n"
+	      "\t@<file>       \tExclude the specified file from being "
+	      "watched.\n"
+	      "\t--fromfile <file>\n"
+	      "\t\tRead files to watch from <file> or `-' for stdin.\n"
+	      "\t--exclude <pattern>\n"
+	      "\t\tExclude all events on files matching the extended regular\n"
+	      "\t\texpression <pattern>.\n"
+	      "\t--excludei <pattern>\n"
+	      "\t\tLike --exclude but case insensitive.\n"
+	      "\t--include <pattern>\n"
+	      "\t\tExclude all events on files except the ones\n"
+	      "\t\tmatching the extended regular expression\n"
+	      "\t\t<pattern>.\n"
+	      "\t--includei <pattern>\n"
+	      "\t\tLike --include but case insensitive.\n"
+	      "\t-z|--zero\n"
+	      "\t\tIn the final table of results, output rows and columns "
+	      "even\n"
+	      "\t\tif they consist only of zeros (the default is to not "
+	      "output\n"
+	      "\t\tthese rows and columns).\n"
+	      "\t-r|--recursive\tWatch directories recursively.\n"
+	      "\t-P|--no-dereference\n"
+	      "\t\tDo not follow symlinks.\n"
+	      "\t-t|--timeout <seconds>\n"
+	      "\t\tListen only for specified amount of time in seconds; if\n"
+	      "\t\tomitted or zero, inotifywatch will execute until receiving "
+	      "an\n"
+	      "\t\tinterrupt signal.\n"
+	      "\t-e|--event <event1> [ -e|--event <event2> ... ]\n"
+	      "\t\tListen for specific event(s).  If omitted, all events are \n"
+	      "\t\tlistened for.\n"
+	      "\t-a|--ascending <event>\n"
+	      "\t\tSort ascending by a particular event, or `total'.\n"
+	      "\t-d|--descending <event>\n"
+	      "\t\tSort descending by a particular event, or `total'.\n"
+	      "\n"
+	      "Exit status:\n"
+	      "\t0  -  Exited normally.\n"
+	      "\t1  -  Some error occurred.\n"
+	      "\n",
+	      stdout);
+	cli_help_events();
+}
+
+static int parse_sort(struct opts *o, int opt, const char *arg)
+{
+	const struct it_event *e;
+
+	if (o->sort_set) {
+		fputs("Please specify -a or -d once only!\n", stderr);
+		return -1;
+	}
+	o->sort_set = 1;
+	o->ascending = opt == 'a';
+	if (!strcasecmp(arg, "total")) {
+		o->sort_stat = IT_STAT_TOTAL;
+		o->sort_event = 0;
+		return 0;
+	}
+	if (!strcasecmp(arg, "move") || !strcasecmp(arg, "close")) {
+		fprintf(stderr,
+			"Cannot sort by `%s' event; please use `%s' or `%s'.\n",
+			arg[0] == 'm' || arg[0] == 'M' ? "move" : "close",
+			arg[0] == 'm' || arg[0] == 'M' ? "moved_from"
+						       : "close_write",
+			arg[0] == 'm' || arg[0] == 'M' ? "moved_to"
+						       : "close_nowrite");
+		return -1;
+	}
+	if (!(e = it_event_by_name(arg)) || e->stat < 0) {
+		fprintf(stderr, "'%s' is not a valid key for sorting!\n", arg);
+		return -1;
+	}
+	o->sort_stat = e->stat;
+	o->sort_event = e->mask;
+	return 0;
+}
+
+static int parse_args(struct opts *o, int argc, char **argv)
+{
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	       -1) {
+		if (opt == 'h') {
+			usage();
+			return 1;
+		}
+		if ((rc = cli_option(&o->c, opt, optarg)) < 0)
+			return -1;
+		if (rc == 1)
+			continue;
+		if (opt == 'v')
+			o->verbose = 1;
+		else if (opt == 'z')
+			o->zero = 1;
+		else if ((opt != 'a' && opt != 'd') ||
+			 parse_sort(o, opt, optarg) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void warn_new_dir(void *arg, const char *path, int err)
+{
+	(void)arg;
+	cli_err("Couldn't watch new directory %s: %s\n", path, strerror(err));
+}
+
+static void on_signal(int sig)
+{
+	static const char first[] =
+		"No statistics have been collected because I haven't finished "
+		"establishing\ninotify watches yet.  If you are sure you want "
+		"me to exit, interrupt me again.\n";
+	static const char second[] = "No statistics collected, asked to abort "
+				     "before all watches could be "
+				     "established.\n";
+
+	if (sig == SIGUSR1) {
+		dump = 1;
+	} else if (established) {
+		stop = 1;
+	} else if (!interrupted) {
+		interrupted = 1;
+		(void)!write(STDERR_FILENO, first, sizeof(first) - 1);
+	} else {
+		(void)!write(STDERR_FILENO, second, sizeof(second) - 1);
+		_exit(EXIT_FAILURE);
+	}
+}
+
+/* Signals are blocked except while waiting for events (see ctx sigmask). */
+static void catch_signals(sigset_t *waitmask)
+{
+	struct sigaction sa = { .sa_handler = on_signal,
+				.sa_flags = SA_RESTART };
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &block, waitmask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+}
+
+static unsigned count_of(const struct watch *w, int stat)
+{
+	return w->counts ? w->counts[stat] : 0;
+}
+
+static const struct opts *sort_opts;
+
+static int by_key(const void *a, const void *b)
+{
+	const struct watch *x = *(struct watch *const *)a;
+	const struct watch *y = *(struct watch *const *)b;
+	unsigned cx = count_of(x, sort_opts->sort_stat);
+	unsigned cy = count_of(y, sort_opts->sort_stat);
+
+	if (cx != cy)
+		return (cx < cy) == sort_opts->ascending ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Live and retired watches that have a row in the table. */
+static struct watch **rows(const struct it_ctx *c, const struct opts *o,
+			   size_t *n)
+{
+	size_t cap = c->tab.nlive + 1, k = 0;
+	struct watch **all;
+
+	for (const struct watch *w = c->retired; w; w = w->next_wd)
+		cap++;
+	if (!(all = malloc(cap * sizeof(*all))))
+		return NULL;
+	it_wtab_list(&c->tab, all);
+	*n = c->tab.nlive;
+	for (struct watch *w = c->retired; w; w = w->next_wd)
+		all[(*n)++] = w;
+	for (size_t i = 0; i < *n; i++)
+		if (o->zero || count_of(all[i], IT_STAT_TOTAL))
+			all[k++] = all[i];
+	*n = k;
+	sort_opts = o;
+	qsort(all, k, sizeof(*all), by_key);
+	return all;
+}
+
+static void print_table(const struct it_ctx *c, const struct opts *o)
+{
+	int shown[IT_NSTATS] = { 0 };
+	const struct it_event *e;
+	struct watch **row;
+	size_t n;
+
+	if (!(row = rows(c, o, &n)))
+		return;
+	fputs("total  ", stdout);
+	for (int i = 0; (e = it_event_column(i)); i++) {
+		shown[i] = (o->c.events & e->mask) &&
+			   (o->zero || c->totals[e->stat]);
+		if (shown[i])
+			printf("%s  ", e->name);
+	}
+	fputs("filename\n", stdout);
+	for (size_t r = 0; r < n; r++) {
+		printf("%-5u  ", count_of(row[r], IT_STAT_TOTAL));
+		for (int i = 0; (e = it_event_column(i)); i++)
+			if (shown[i])
+				printf("%-*u  ", (int)strlen(e->name),
+				       count_of(row[r], e->stat));
+		printf("%s\n", row[r]->path);
+	}
+	fflush(stdout);
+	free(row);
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct watch *x = *(struct watch *const *)a;
+	const struct watch *y = *(struct watch *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Number watches in upstream's order: each tree children first. */
+static void renumber_one(struct watch *w, void *arg)
+{
+	w->seq = ++*(unsigned long *)arg;
+}
+
+static void renumber(struct it_ctx *c)
+{
+	struct watch **all = malloc((c->tab.nlive + 1) * sizeof(*all));
+	unsigned long seq = 0;
+	size_t n = c->tab.nlive, roots = 0;
+
+	if (!all)
+		return;
+	it_wtab_list(&c->tab, all);
+	for (size_t i = 0; i < n; i++)
+		if (!all[i]->parent)
+			all[roots++] = all[i];
+	qsort(all, roots, sizeof(*all), by_seq);
+	for (size_t i = 0; i < roots; i++)
+		it_wtab_postorder(all[i], renumber_one, &seq);
+	c->tab.next_seq = seq + 1;
+	free(all);
+}
+
+/* Everything between parsing and collecting; -1 on failure. */
+static int setup(struct it_ctx *c, struct opts *o, sigset_t *waitmask)
+{
+	uint32_t mask;
+
+	if (cli_open(c, &o->c) < 0 || cli_filter(c, &o->c) < 0 ||
+	    cli_paths(&o->c, o->argc, o->argv) < 0)
+		return -1;
+	if (o->c.paths.n == 0) {
+		fputs(MSG_NO_FILES, stderr);
+		return -1;
+	}
+	mask = o->c.events;
+	if (o->c.recursive) {
+		mask |= IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM;
+		c->autowatch = 1;
+		c->automask = mask;
+		c->warn = warn_new_dir;
+	}
+	if (o->c.no_deref)
+		mask |= IN_DONT_FOLLOW;
+	c->keep_counted = 1;
+	c->sigmask = waitmask;
+	cli_err("Establishing watches...\n");
+	if (cli_watch(c, &o->c, mask, "Failed to watch %s: %s\n", o->verbose) <
+	    0)
+		return -1;
+	renumber(c);
+	if (o->verbose)
+		cli_err("Total of %zu watches.\n", c->tab.nlive);
+	cli_err("Finished establishing watches, now collecting statistics.\n");
+	if (o->c.timeout < 0) {
+		cli_err(MSG_NEG_TIMEOUT);
+		return -1;
+	}
+	if (o->verbose && o->c.timeout > 0)
+		cli_err("Will listen for events for %ld seconds.\n",
+			o->c.timeout);
+	return 0;
+}
+
+/* Count ev, unless it is an event only asked for to follow the tree. */
+static void count(struct it_ctx *c, const struct opts *o,
+		  const struct inotify_event *ev)
+{
+	if (ev->wd < 0 || !(ev->mask & (o->c.events | IN_IGNORED | IN_UNMOUNT)))
+		return;
+	it_stats_record(c, ev);
+}
+
+static int collect(struct it_ctx *c, const struct opts *o)
+{
+	int64_t deadline = cli_deadline(o->c.timeout);
+
+	established = 1;
+	while (!stop) {
+		const struct inotify_event *ev;
+
+		if (dump) {
+			dump = 0;
+			print_table(c, o);
+			puts("");
+			fflush(stdout);
+		}
+		if ((ev = it_next_event(c, deadline))) {
+			count(c, o, ev);
+		} else if (c->error == 0) {
+			break;
+		} else if (c->error != EINTR) {
+			fprintf(stderr, "%s\n", strerror(c->error));
+			return -1;
+		}
+	}
+	if (c->totals[IT_STAT_TOTAL] == 0)
+		fputs("No events occurred.\n", stderr);
+	else
+		print_table(c, o);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .sort_stat = IT_STAT_TOTAL,
+			  .argc = argc,
+			  .argv = argv };
+	struct it_ctx c = { .fd = -1 };
+	sigset_t waitmask;
+	int rc;
+
+	if ((rc = parse_args(&o, argc, argv)) != 0 || cli_check_regex(&o.c) < 0)
+		return EXIT_FAILURE;
+	cli_warn_repeats(&o.c);
+	if (!o.c.events)
+		o.c.events = IT_ALL_EVENTS;
+	if (o.sort_event && !(o.c.events & o.sort_event)) {
+		fputs("Can't sort by an event which isn't being watched for!\n",
+		      stderr);
+		return EXIT_FAILURE;
+	}
+	catch_signals(&waitmask);
+	rc = setup(&c, &o, &waitmask) < 0 || collect(&c, &o) < 0;
+	it_ctx_close(&c);
+	strv_free(&o.c.paths);
+	strv_free(&o.c.skip);
+	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,344 @@
+# common.bash - helpers shared by the bats suites in tests/cli (load common).
+#
+# Environment
+#   INOTIFYWAIT, INOTIFYWATCH  binaries under test; default to the ones built
+#                              in src/ of this tree.
+#   IT_UPSTREAM=1              we run against upstream's binaries (an oracle):
+#                              tests calling ours_only are skipped.
+#   IT_WAIT_MAX                seconds every polling loop may take (default 10).
+#
+# Per-test state (set by setup)
+#   IT_TMP     fresh temporary directory, removed by teardown
+#   TEST_DIR   $IT_TMP/w, the current directory of the test (watch things here)
+#   OUT, ERR   $IT_TMP/io/out and $IT_TMP/io/err: stdout and stderr of the
+#              tool started by start_bg/start_bg_quiet/run_fg.  They live
+#              outside TEST_DIR so that watching "." never sees the tool's
+#              own writes to them.
+#   BG_PID     pid of the background tool (the `timeout' wrapping it)
+#
+# Functions
+#   ours_only [why]          skip when IT_UPSTREAM=1 (intentional difference)
+#   start_bg TOOL ARGS...    start TOOL in the background under timeout, wait
+#                            for its readiness line on stderr: "Watches
+#                            established." (inotifywait) or "Finished
+#                            establishing watches, now collecting statistics."
+#                            (inotifywatch).  TOOL is a path or one of the
+#                            words inotifywait/inotifywatch.  stdin is passed
+#                            on, so `start_bg inotifywait --fromfile - <list'
+#                            works.
+#   start_bg_quiet [-n N] TOOL ARGS...
+#                            same for runs that print no readiness line (-q,
+#                            -qq, -s): waits until the tool's process holds
+#                            at least N inotify watches (default 1), read from
+#                            /proc/<pid>/fdinfo.  With -r count one watch per
+#                            directory of the tree.  No probe event is needed,
+#                            so the output stays clean.
+#   wait_watches PID N       the readiness test used by start_bg_quiet, for
+#                            processes started otherwise (e.g. a daemon found
+#                            with pids_with_arg).
+#   wait_bg                  wait for the background tool to exit; sets $status
+#   stop_bg                  SIGTERM the background tool, wait; sets $status
+#   run_fg TOOL ARGS...      run TOOL in the foreground under timeout, stdout to
+#                            $OUT, stderr to $ERR; sets $status (stdin passed on)
+#   wait_for_line FILE ERE   poll until a line of FILE matches the extended
+#                            regular expression (grep -E)
+#   wait_for_exact_line FILE LINE
+#                            poll until FILE holds exactly LINE (grep -xF)
+#   assert_file FILE [LINE...]
+#                            FILE must be exactly the LINEs, each followed by
+#                            a newline (no LINE: FILE must be empty)
+#   assert_file_printf FILE FMT [ARGS...]
+#                            FILE must be exactly what printf FMT ARGS prints
+#                            (use it for NUL bytes or missing final newline)
+#   assert_status N          $status must be N
+#   pids_with_arg STRING     pids of processes whose command line contains
+#                            STRING (used to find daemons started by a test)
+#   bg_track PID             kill PID in teardown too
+
+bats_require_minimum_version 1.5.0
+
+: "${INOTIFYWAIT:=$BATS_TEST_DIRNAME/../../src/inotifywait}"
+: "${INOTIFYWATCH:=$BATS_TEST_DIRNAME/../../src/inotifywatch}"
+: "${IT_WAIT_MAX:=10}"
+export INOTIFYWAIT INOTIFYWATCH
+
+# Seconds a background tool may live before `timeout' ends it.
+IT_BG_TIMEOUT=20
+# Seconds a foreground run may take.
+IT_FG_TIMEOUT=10
+
+ours_only() {
+	if [ "${IT_UPSTREAM:-0}" = 1 ]; then
+		skip "${1:-intentional difference from upstream}"
+	fi
+}
+
+setup() {
+	IT_TMP=$(mktemp -d "${BATS_RUN_TMPDIR:-${BATS_TMPDIR:-/tmp}}/it.XXXXXX")
+	TEST_DIR=$IT_TMP/w
+	mkdir "$IT_TMP/io" "$TEST_DIR"
+	OUT=$IT_TMP/io/out
+	ERR=$IT_TMP/io/err
+	: >"$OUT"
+	: >"$ERR"
+	BG_PID=
+	IT_EXTRA_PIDS=()
+	cd "$TEST_DIR"
+}
+
+teardown() {
+	local pid
+	cd /
+	if [ -n "${BG_PID:-}" ]; then
+		_it_kill "$BG_PID"
+		BG_PID=
+	fi
+	for pid in "${IT_EXTRA_PIDS[@]}"; do
+		_it_kill "$pid"
+	done
+	if [ -n "${IT_TMP:-}" ]; then
+		for pid in $(pids_with_arg "$IT_TMP"); do
+			kill -TERM "$pid" 2>/dev/null || true
+		done
+		rm -rf "$IT_TMP"
+	fi
+}
+
+_it_kill() {
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+bg_track() {
+	IT_EXTRA_PIDS+=("$1")
+}
+
+# _it_tool NAME: the binary for a tool word or a path.
+_it_tool() {
+	case $1 in
+	inotifywait) printf '%s\n' "$INOTIFYWAIT" ;;
+	inotifywatch) printf '%s\n' "$INOTIFYWATCH" ;;
+	*) printf '%s\n' "$1" ;;
+	esac
+}
+
+# _it_ready_line BINARY: the stderr line that says BINARY is ready.
+_it_ready_line() {
+	if [ "$1" = "$INOTIFYWATCH" ]; then
+		echo 'Finished establishing watches, now collecting statistics.'
+		return
+	fi
+	case ${1##*/} in
+	*watch) echo 'Finished establishing watches, now collecting statistics.' ;;
+	*) echo 'Watches established.' ;;
+	esac
+}
+
+# _it_spawn BINARY ARGS...: start it in the background, remember its pid.
+# fd 3 is bats' own output channel: a child keeping it open hangs bats.
+_it_spawn() {
+	timeout -k 5 "$IT_BG_TIMEOUT" "$@" <&0 >"$OUT" 2>"$ERR" 3>&- &
+	BG_PID=$!
+}
+
+_it_alive() {
+	kill -0 "$1" 2>/dev/null
+}
+
+# _it_sleep_tick: one step of a polling loop (20 steps a second).
+_it_sleep_tick() {
+	sleep 0.05
+}
+
+start_bg() {
+	local bin ready i
+	bin=$(_it_tool "$1")
+	shift
+	ready=$(_it_ready_line "$bin")
+	_it_spawn "$bin" "$@"
+	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
+		if grep -qxF -- "$ready" "$ERR"; then
+			return 0
+		fi
+		if ! _it_alive "$BG_PID"; then
+			grep -qxF -- "$ready" "$ERR" && return 0
+			echo "start_bg: $bin $* exited before printing '$ready'" >&2
+			echo "--- stderr:" >&2
+			cat -A "$ERR" >&2
+			return 1
+		fi
+		_it_sleep_tick
+	done
+	echo "start_bg: '$ready' did not appear on stderr of $bin $* within ${IT_WAIT_MAX}s" >&2
+	echo "--- stderr:" >&2
+	cat -A "$ERR" >&2
+	return 1
+}
+
+start_bg_quiet() {
+	local n=1 bin
+	if [ "$1" = -n ]; then
+		n=$2
+		shift 2
+	fi
+	bin=$(_it_tool "$1")
+	shift
+	_it_spawn "$bin" "$@"
+	if ! wait_watches "$BG_PID" "$n"; then
+		echo "start_bg_quiet: $bin $* never held $n inotify watch(es)" >&2
+		echo "--- stderr:" >&2
+		cat -A "$ERR" >&2
+		return 1
+	fi
+}
+
+# _it_descendants PID: PID and all its descendants, one per line.
+_it_descendants() {
+	local p c
+	echo "$1"
+	for p in /proc/"$1"/task/*/children; do
+		[ -r "$p" ] || continue
+		for c in $(cat "$p" 2>/dev/null); do
+			_it_descendants "$c"
+		done
+	done
+}
+
+# _it_count_watches PID: inotify watches held by PID and its descendants.
+_it_count_watches() {
+	local p total=0 n f
+	for p in $(_it_descendants "$1"); do
+		for f in /proc/"$p"/fdinfo/*; do
+			[ -r "$f" ] || continue
+			n=$(grep -c '^inotify wd:' "$f" 2>/dev/null) || true
+			total=$((total + ${n:-0}))
+		done
+	done
+	echo "$total"
+}
+
+wait_watches() {
+	local pid=$1 n=$2 i
+	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
+		if [ "$(_it_count_watches "$pid")" -ge "$n" ]; then
+			return 0
+		fi
+		_it_alive "$pid" || return 1
+		_it_sleep_tick
+	done
+	return 1
+}
+
+wait_bg() {
+	status=0
+	wait "$BG_PID" || status=$?
+	BG_PID=
+}
+
+stop_bg() {
+	status=0
+	kill -TERM "$BG_PID" 2>/dev/null || true
+	wait "$BG_PID" || status=$?
+	BG_PID=
+}
+
+run_fg() {
+	local bin
+	bin=$(_it_tool "$1")
+	shift
+	status=0
+	timeout -k 5 "$IT_FG_TIMEOUT" "$bin" "$@" <&0 >"$OUT" 2>"$ERR" 3>&- || status=$?
+}
+
+wait_for_line() {
+	local file=$1 pattern=$2 i
+	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
+		if [ -f "$file" ] && grep -qE -- "$pattern" "$file"; then
+			return 0
+		fi
+		_it_sleep_tick
+	done
+	echo "wait_for_line: no line matching '$pattern' in $file within ${IT_WAIT_MAX}s" >&2
+	echo "--- $file:" >&2
+	cat -A "$file" >&2 2>/dev/null || true
+	if [ "$file" != "$ERR" ]; then
+		echo "--- stderr:" >&2
+		cat -A "$ERR" >&2
+	fi
+	return 1
+}
+
+wait_for_exact_line() {
+	local file=$1 line=$2 i
+	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
+		if [ -f "$file" ] && grep -qxF -- "$line" "$file"; then
+			return 0
+		fi
+		_it_sleep_tick
+	done
+	echo "wait_for_exact_line: line '$line' not in $file within ${IT_WAIT_MAX}s" >&2
+	echo "--- $file:" >&2
+	cat -A "$file" >&2 2>/dev/null || true
+	if [ "$file" != "$ERR" ]; then
+		echo "--- stderr:" >&2
+		cat -A "$ERR" >&2
+	fi
+	return 1
+}
+
+# _it_compare FILE EXPECTED_FILE: cmp, explaining a difference.
+_it_compare() {
+	if cmp -s -- "$2" "$1"; then
+		return 0
+	fi
+	{
+		echo "content of $1 differs"
+		echo "--- expected (cat -A):"
+		cat -A "$2"
+		echo "--- actual (cat -A):"
+		cat -A "$1"
+	} >&2
+	return 1
+}
+
+assert_file() {
+	local file=$1 exp
+	shift
+	exp=$(mktemp "$IT_TMP/expected.XXXXXX")
+	if [ $# -gt 0 ]; then
+		printf '%s\n' "$@" >"$exp"
+	fi
+	_it_compare "$file" "$exp"
+}
+
+assert_file_printf() {
+	local file=$1 exp
+	shift
+	exp=$(mktemp "$IT_TMP/expected.XXXXXX")
+	# shellcheck disable=SC2059 # the format is the caller's
+	printf "$@" >"$exp"
+	_it_compare "$file" "$exp"
+}
+
+assert_status() {
+	if [ "$status" != "$1" ]; then
+		echo "exit status $status, expected $1" >&2
+		echo "--- stdout:" >&2
+		cat -A "$OUT" >&2
+		echo "--- stderr:" >&2
+		cat -A "$ERR" >&2
+		return 1
+	fi
+}
+
+pids_with_arg() {
+	local d pid
+	for d in /proc/[0-9]*; do
+		pid=${d#/proc/}
+		[ "$pid" = "$$" ] && continue
+		[ "$pid" = "$BASHPID" ] && continue
+		if tr '\0' '\n' <"$d/cmdline" 2>/dev/null | grep -qF -- "$1"; then
+			echo "$pid"
+		fi
+	done
+}
