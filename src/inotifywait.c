@@ -254,8 +254,7 @@ static int open_outfile(struct opts *o)
 	o->outfd = open(o->outfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 			0600);
 	if (o->outfd < 0 || dup2(o->outfd, STDOUT_FILENO) < 0) {
-		fprintf(stderr, "Failed to open output file %s: %s\n",
-			o->outfile, strerror(errno));
+		fprintf(stderr, "Failed to open output file %s\n", o->outfile);
 		return -1;
 	}
 	return 0;

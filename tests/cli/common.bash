@@ -51,11 +51,15 @@
 #                            FILE must be exactly what printf FMT ARGS prints
 #                            (use it for NUL bytes or missing final newline)
 #   assert_status N          $status must be N
+#   wait_until CMD [ARGS...] poll until CMD succeeds
 #   pids_with_arg STRING     pids of processes whose command line contains
 #                            STRING (used to find daemons started by a test)
 #   bg_track PID             kill PID in teardown too
 
 bats_require_minimum_version 1.5.0
+
+# Messages from glibc (getopt, strerror) are compared verbatim: no translations.
+export LC_ALL=C
 
 : "${INOTIFYWAIT:=$BATS_TEST_DIRNAME/../../src/inotifywait}"
 : "${INOTIFYWATCH:=$BATS_TEST_DIRNAME/../../src/inotifywatch}"
@@ -268,6 +272,18 @@ wait_for_line() {
 	return 1
 }
 
+wait_until() {
+	local i
+	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
+		if "$@"; then
+			return 0
+		fi
+		_it_sleep_tick
+	done
+	echo "wait_until: '$*' did not succeed within ${IT_WAIT_MAX}s" >&2
+	return 1
+}
+
 wait_for_exact_line() {
 	local file=$1 line=$2 i
 	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
@@ -332,13 +348,15 @@ assert_status() {
 }
 
 pids_with_arg() {
-	local d pid
+	local d pid args
 	for d in /proc/[0-9]*; do
 		pid=${d#/proc/}
 		[ "$pid" = "$$" ] && continue
 		[ "$pid" = "$BASHPID" ] && continue
-		if tr '\0' '\n' <"$d/cmdline" 2>/dev/null | grep -qF -- "$1"; then
-			echo "$pid"
-		fi
+		args=()
+		mapfile -d '' args <"$d/cmdline" 2>/dev/null || continue
+		case "${args[*]}" in
+		*"$1"*) echo "$pid" ;;
+		esac
 	done
 }
