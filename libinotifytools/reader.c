@@ -250,7 +250,10 @@ static int maintain(struct it_ctx *c, struct inotify_event **evp)
 	struct watch *w;
 
 	if (ev->wd == -1) {
-		if ((ev->mask & IN_Q_OVERFLOW) && c->autowatch)
+		/* An overflow queued during a rescan gets no second rescan. */
+		if ((ev->mask & IN_Q_OVERFLOW) && c->autowatch &&
+		    c->rbase + (uint64_t)((char *)ev - c->rbuf) >=
+			    c->rescan_until)
 			it_rescan(c);
 		return 0;
 	}

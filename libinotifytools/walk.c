@@ -96,26 +96,46 @@ static int queue_event(struct it_ctx *c, int wd, uint32_t mask,
 	       it_seen_add(&c->seen, wd, name);
 }
 
-struct walk {
-	struct watch **stack;
+/* A list of watches. */
+struct wlist {
+	struct watch **v;
 	size_t n, cap;
+};
+
+/*
+ * A walk in progress. Watches it adds leave out the quiet events until the
+ * walk is over, so that its own reads of directories fill no queue.
+ */
+struct walk {
+	struct wlist todo; /* directories still to list */
+	struct wlist made; /* watches added without the quiet events */
+	uint32_t quiet;
 	char *path;
 	size_t pathcap;
 };
 
-static int walk_push(struct walk *k, struct watch *w)
-{
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 64;
-		struct watch **s = realloc(k->stack, cap * sizeof(*s));
+#define QUIET_EVENTS (IN_OPEN | IN_ACCESS | IN_CLOSE_NOWRITE)
 
-		if (!s)
+static int wlist_push(struct wlist *l, struct watch *w)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct watch **v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v)
 			return -1;
-		k->stack = s;
-		k->cap = cap;
+		l->v = v;
+		l->cap = cap;
 	}
-	k->stack[k->n++] = w;
+	l->v[l->n++] = w;
 	return 0;
+}
+
+static void walk_free(struct walk *k)
+{
+	free(k->todo.v);
+	free(k->made.v);
+	free(k->path);
 }
 
 /* Put "<w->path><name>/" in k->path; returns its length or 0. */
@@ -164,7 +184,8 @@ static int walk_child(struct it_ctx *c, struct walk *k, struct watch *w,
 	if (excluded(k->path, len, excl))
 		return 0;
 	wd = inotify_add_watch(c->fd, k->path,
-			       mask | IN_ONLYDIR | IN_DONT_FOLLOW);
+			       (mask & ~k->quiet) | IN_ONLYDIR |
+				       IN_DONT_FOLLOW);
 	if (wd < 0) {
 		if (vanished(errno))
 			return 0;
@@ -177,7 +198,8 @@ static int walk_child(struct it_ctx *c, struct walk *k, struct watch *w,
 	}
 	if (!(cw = record(c, wd, k->path, len, IT_W_DIR, w, mask)))
 		return -1;
-	if (walk_push(k, cw) < 0) {
+	if (wlist_push(&k->todo, cw) < 0 ||
+	    (k->quiet && wlist_push(&k->made, cw) < 0)) {
 		c->error = ENOMEM;
 		return -1;
 	}
@@ -216,23 +238,33 @@ static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w,
 	return rc;
 }
 
+/* Give the watches a walk made their full mask. */
+static void unquiet(struct it_ctx *c, const struct walk *k, uint32_t mask)
+{
+	if (!(mask & k->quiet))
+		return;
+	for (size_t i = 0; i < k->made.n; i++)
+		inotify_add_watch(c->fd, k->made.v[i]->path,
+				  mask | IN_ONLYDIR | IN_DONT_FOLLOW);
+}
+
 static int walk(struct it_ctx *c, struct watch *top, uint32_t mask,
 		const char *const *excl, int synth)
 {
-	struct walk k = { 0 };
-	int rc = walk_push(&k, top);
+	struct walk k = { .quiet = QUIET_EVENTS };
+	int rc = wlist_push(&k.todo, top);
 
 	it_quiet_begin(c, top->seq);
-	while (rc == 0 && k.n > 0) {
-		struct watch *w = k.stack[--k.n];
+	while (rc == 0 && k.todo.n > 0) {
+		struct watch *w = k.todo.v[--k.todo.n];
 
 		rc = walk_dir(c, &k, w, mask, excl, synth);
 	}
+	unquiet(c, &k, mask);
 	it_quiet_end(c);
 	if (rc < 0 && c->error == 0)
 		c->error = ENOMEM;
-	free(k.stack);
-	free(k.path);
+	walk_free(&k);
 	return rc;
 }
 
@@ -256,7 +288,7 @@ int it_watch_tree(struct it_ctx *c, const char *path, uint32_t mask,
 void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
 		      int synth)
 {
-	struct walk k = { 0 };
+	struct walk k = { .quiet = QUIET_EVENTS };
 	struct watch *cw;
 
 	if (!child_path(&k, w, name) ||
@@ -267,13 +299,13 @@ void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
 	if (walk_child(c, &k, w, name, c->automask, NULL, 0) < 0) {
 		if (c->warn)
 			c->warn(c->warn_arg, k.path ? k.path : name, c->error);
-	} else if (k.n == 1) {
-		cw = k.stack[0];
+	} else if (k.todo.n == 1) {
+		cw = k.todo.v[0];
 		if (walk(c, cw, c->automask, NULL, synth) < 0 && c->warn)
 			c->warn(c->warn_arg, cw->path, c->error);
+		unquiet(c, &k, c->automask);
 	}
-	free(k.stack);
-	free(k.path);
+	walk_free(&k);
 }
 
 void it_rescan(struct it_ctx *c)
@@ -289,6 +321,8 @@ void it_rescan(struct it_ctx *c)
 		if (!all[i]->parent && (all[i]->flags & IT_W_DIR) &&
 		    walk(c, all[i], c->automask, NULL, 0) < 0 && c->warn)
 			c->warn(c->warn_arg, all[i]->path, c->error);
+	it_quiet_end(c);
+	c->rescan_until = c->quiet_until;
 	free(all);
 }
 

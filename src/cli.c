@@ -1,4 +1,6 @@
 /* cli.c: option parsing, path lists and setup shared by both tools. */
+#include "config.h"
+
 #include "cli.h"
 
 #include <errno.h>
@@ -52,7 +54,7 @@ static int parse_events(struct cli_opts *o, const char *arg)
 {
 	int mask = it_event_parse(arg, ',');
 
-	if (mask < 0) {
+	if (mask == -1) {
 		fprintf(stderr, MSG_BAD_EVENT, arg);
 		return -1;
 	}
@@ -254,6 +256,35 @@ int cli_watch(struct it_ctx *c, const struct cli_opts *o, uint32_t mask,
 		}
 		if (verbose && o->recursive)
 			cli_err("OK, %s is now being watched.\n", p);
+	}
+	return 0;
+}
+
+void cli_warn_new_dir(void *arg, const char *path, int err)
+{
+	(void)arg;
+	cli_err("Couldn't watch new directory %s: %s\n", path, strerror(err));
+}
+
+int cli_parse(struct cli_opts *o, int argc, char **argv,
+	      const struct cli_tool *tool, void *arg)
+{
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, tool->shortopts, tool->longopts,
+				  NULL)) != -1) {
+		if (opt == 'h') {
+			tool->usage();
+			return 1;
+		}
+		if (opt == OPT_VERSION) {
+			printf("%s %s\n", tool->name, PACKAGE_VERSION);
+			return 2;
+		}
+		if ((rc = cli_option(o, opt, optarg)) < 0)
+			return -1;
+		if (rc == 0 && tool->option(arg, opt, optarg) < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -46,30 +46,42 @@ enum {
 	OPT_FORMAT,
 	OPT_NO_NEWLINE,
 	OPT_TIMEFMT,
+	OPT_VERSION,
 };
 
 /* The getopt_long entries both tools have; short letters are in each tool. */
-#define CLI_LONGOPTS                                                           \
-	{ "help", no_argument, NULL, 'h' },                                    \
-		{ "event", required_argument, NULL, 'e' },                     \
-		{ "timeout", required_argument, NULL, 't' },                   \
-		{ "recursive", no_argument, NULL, 'r' },                       \
-		{ "no-dereference", no_argument, NULL, 'P' },                  \
-		{ "inotify", no_argument, NULL, 'I' },                         \
-		{ "fanotify", no_argument, NULL, 'F' },                        \
-		{ "filesystem", no_argument, NULL, 'S' },                      \
-		{ "fromfile", required_argument, NULL, OPT_FROMFILE },         \
-		{ "exclude", required_argument, NULL, OPT_EXCLUDE },           \
-		{ "excludei", required_argument, NULL, OPT_EXCLUDEI },         \
-		{ "include", required_argument, NULL, OPT_INCLUDE },           \
-	{                                                                      \
-		"includei", required_argument, NULL, OPT_INCLUDEI              \
-	}
+/* clang-format off */
+#define CLI_LONGOPTS \
+	{ "help", no_argument, NULL, 'h' }, \
+	{ "event", required_argument, NULL, 'e' }, \
+	{ "timeout", required_argument, NULL, 't' }, \
+	{ "recursive", no_argument, NULL, 'r' }, \
+	{ "no-dereference", no_argument, NULL, 'P' }, \
+	{ "inotify", no_argument, NULL, 'I' }, \
+	{ "fanotify", no_argument, NULL, 'F' }, \
+	{ "filesystem", no_argument, NULL, 'S' }, \
+	{ "fromfile", required_argument, NULL, OPT_FROMFILE }, \
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE }, \
+	{ "excludei", required_argument, NULL, OPT_EXCLUDEI }, \
+	{ "include", required_argument, NULL, OPT_INCLUDE }, \
+	{ "includei", required_argument, NULL, OPT_INCLUDEI }, \
+	{ "version", no_argument, NULL, OPT_VERSION }
+/* clang-format on */
 
 /* A NULL-terminated list of strings. */
 struct strv {
 	char **v;
 	size_t n, cap;
+};
+
+/* What cli_parse() needs to know of a tool. */
+struct cli_tool {
+	const char *name;
+	const char *shortopts;
+	const struct option *longopts;
+	void (*usage)(void);
+	/* handle a tool's own option; -1 if it is bad */
+	int (*option)(void *arg, int opt, const char *optarg);
 };
 
 /* Options both tools take, as parsed. */
@@ -89,6 +101,12 @@ extern int cli_syslog;
 
 /* Print to the error channel (stderr or syslog). */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Parse the command line: 0 to go on, 1 after --help, 2 after --version,
+ * -1 on a bad option (already reported). */
+int cli_parse(struct cli_opts *o, int argc, char **argv,
+	      const struct cli_tool *tool, void *arg);
+/* The library's warn callback: a new directory could not be watched. */
+void cli_warn_new_dir(void *arg, const char *path, int err);
 /* Handle opt if it is a shared option: 1 done, 0 not shared, -1 bad. */
 int cli_option(struct cli_opts *o, int opt, const char *arg);
 /* Check the regex option combinations; -1 after printing why. */

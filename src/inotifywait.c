@@ -114,8 +114,10 @@ static void usage(void)
 	cli_help_events();
 }
 
-static int parse_opt(struct opts *o, int opt, const char *arg)
+static int parse_opt(void *arg_o, int opt, const char *arg)
 {
+	struct opts *o = arg_o;
+
 	switch (opt) {
 	case 'm':
 		o->monitor = 1;
@@ -158,25 +160,6 @@ static int parse_opt(struct opts *o, int opt, const char *arg)
 		return 0;
 	}
 	return -1;
-}
-
-/* 0 to go on, 1 after --help, -1 on a bad option. */
-static int parse_args(struct opts *o, int argc, char **argv)
-{
-	int opt, rc;
-
-	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
-	       -1) {
-		if (opt == 'h') {
-			usage();
-			return 1;
-		}
-		if ((rc = cli_option(&o->c, opt, optarg)) < 0)
-			return -1;
-		if (rc == 0 && parse_opt(o, opt, optarg) < 0)
-			return -1;
-	}
-	return 0;
 }
 
 static int validate(const struct opts *o)
@@ -348,18 +331,12 @@ static int run(struct it_ctx *c, const struct opts *o, uint32_t mask)
 	return rc - 2;
 }
 
-static void warn_new_dir(void *arg, const char *path, int err)
-{
-	(void)arg;
-	cli_err("Couldn't watch new directory %s: %s\n", path, strerror(err));
-}
-
 /* Everything between parsing and the event loop; -1 on failure. */
 static int setup(struct it_ctx *c, struct opts *o, uint32_t *mask)
 {
 	if (cli_open(c, &o->c) < 0)
 		return -1;
-	c->warn = warn_new_dir;
+	c->warn = cli_warn_new_dir;
 	if (cli_filter(c, &o->c) < 0 || prepare_format(c, o) < 0 ||
 	    cli_paths(&o->c, o->argc, o->argv) < 0)
 		return -1;
@@ -401,7 +378,13 @@ int main(int argc, char **argv)
 	uint32_t mask = 0;
 	int rc;
 
-	if ((rc = parse_args(&o, argc, argv)) != 0 || validate(&o) < 0)
+	static const struct cli_tool tool = {
+		"inotifywait", shortopts, longopts, usage, parse_opt,
+	};
+
+	if ((rc = cli_parse(&o.c, argc, argv, &tool, &o)) != 0)
+		return rc == 2 ? EXIT_SUCCESS : EXIT_FAILURE;
+	if (validate(&o) < 0)
 		return EXIT_FAILURE;
 	if (cli_syslog)
 		openlog("inotifywait", LOG_CONS | LOG_PID | LOG_NDELAY,

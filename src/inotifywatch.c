@@ -90,11 +90,12 @@ static int parse_sort(struct opts *o, int opt, const char *arg)
 {
 	const struct it_event *e;
 
+	/* As upstream: only an earlier -a makes a second -a or -d an error. */
 	if (o->sort_set) {
 		fputs("Please specify -a or -d once only!\n", stderr);
 		return -1;
 	}
-	o->sort_set = 1;
+	o->sort_set = opt == 'a';
 	o->ascending = opt == 'a';
 	if (!strcasecmp(arg, "total")) {
 		o->sort_stat = IT_STAT_TOTAL;
@@ -120,35 +121,17 @@ static int parse_sort(struct opts *o, int opt, const char *arg)
 	return 0;
 }
 
-static int parse_args(struct opts *o, int argc, char **argv)
+static int parse_opt(void *arg_o, int opt, const char *arg)
 {
-	int opt, rc;
+	struct opts *o = arg_o;
 
-	while ((opt = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
-	       -1) {
-		if (opt == 'h') {
-			usage();
-			return 1;
-		}
-		if ((rc = cli_option(&o->c, opt, optarg)) < 0)
-			return -1;
-		if (rc == 1)
-			continue;
-		if (opt == 'v')
-			o->verbose = 1;
-		else if (opt == 'z')
-			o->zero = 1;
-		else if ((opt != 'a' && opt != 'd') ||
-			 parse_sort(o, opt, optarg) < 0)
-			return -1;
-	}
+	if (opt == 'v')
+		o->verbose = 1;
+	else if (opt == 'z')
+		o->zero = 1;
+	else if ((opt != 'a' && opt != 'd') || parse_sort(o, opt, arg) < 0)
+		return -1;
 	return 0;
-}
-
-static void warn_new_dir(void *arg, const char *path, int err)
-{
-	(void)arg;
-	cli_err("Couldn't watch new directory %s: %s\n", path, strerror(err));
 }
 
 static void on_signal(int sig)
@@ -175,23 +158,30 @@ static void on_signal(int sig)
 }
 
 /* Signals are blocked except while waiting for events (see ctx sigmask). */
-static void catch_signals(sigset_t *waitmask)
+/*
+ * During setup only SIGINT is caught (the two-step abort); SIGUSR1 waits.
+ * Once collecting, the ending signals and SIGUSR1 are caught and blocked
+ * except while waiting for events (the context's sigmask).
+ */
+static void catch_signals(sigset_t *waitmask, int collecting)
 {
 	struct sigaction sa = { .sa_handler = on_signal,
 				.sa_flags = SA_RESTART };
 	sigset_t block;
 
 	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &block, waitmask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, NULL);
+	if (collecting) {
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGHUP);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		sigaction(SIGUSR1, &sa, NULL);
+	} else {
+		sigaction(SIGINT, &sa, NULL);
+	}
+	sigprocmask(SIG_BLOCK, &block, collecting ? NULL : waitmask);
 }
 
 static unsigned count_of(const struct watch *w, int stat)
@@ -274,6 +264,15 @@ static int by_seq(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* The table, or why there is none. */
+static void report(const struct it_ctx *c, const struct opts *o)
+{
+	if (c->totals[IT_STAT_TOTAL] == 0)
+		fputs("No events occurred.\n", stderr);
+	else
+		print_table(c, o);
+}
+
 /* Number watches in upstream's order: each tree children first. */
 static void renumber_one(struct watch *w, void *arg)
 {
@@ -316,7 +315,7 @@ static int setup(struct it_ctx *c, struct opts *o, sigset_t *waitmask)
 		mask |= IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM;
 		c->autowatch = 1;
 		c->automask = mask;
-		c->warn = warn_new_dir;
+		c->warn = cli_warn_new_dir;
 	}
 	if (o->c.no_deref)
 		mask |= IN_DONT_FOLLOW;
@@ -349,17 +348,18 @@ static void count(struct it_ctx *c, const struct opts *o,
 	it_stats_record(c, ev);
 }
 
-static int collect(struct it_ctx *c, const struct opts *o)
+static int collect(struct it_ctx *c, const struct opts *o, sigset_t *waitmask)
 {
 	int64_t deadline = cli_deadline(o->c.timeout);
 
 	established = 1;
+	catch_signals(waitmask, 1);
 	while (!stop) {
 		const struct inotify_event *ev;
 
 		if (dump) {
 			dump = 0;
-			print_table(c, o);
+			report(c, o);
 			puts("");
 			fflush(stdout);
 		}
@@ -372,10 +372,7 @@ static int collect(struct it_ctx *c, const struct opts *o)
 			return -1;
 		}
 	}
-	if (c->totals[IT_STAT_TOTAL] == 0)
-		fputs("No events occurred.\n", stderr);
-	else
-		print_table(c, o);
+	report(c, o);
 	return 0;
 }
 
@@ -388,9 +385,12 @@ int main(int argc, char **argv)
 	sigset_t waitmask;
 	int rc;
 
-	if ((rc = parse_args(&o, argc, argv)) != 0 || cli_check_regex(&o.c) < 0)
-		return EXIT_FAILURE;
-	cli_warn_repeats(&o.c);
+	static const struct cli_tool tool = {
+		"inotifywatch", shortopts, longopts, usage, parse_opt,
+	};
+
+	if ((rc = cli_parse(&o.c, argc, argv, &tool, &o)) != 0)
+		return rc == 2 ? EXIT_SUCCESS : EXIT_FAILURE;
 	if (!o.c.events)
 		o.c.events = IT_ALL_EVENTS;
 	if (o.sort_event && !(o.c.events & o.sort_event)) {
@@ -398,8 +398,10 @@ int main(int argc, char **argv)
 		      stderr);
 		return EXIT_FAILURE;
 	}
-	catch_signals(&waitmask);
-	rc = setup(&c, &o, &waitmask) < 0 || collect(&c, &o) < 0;
+	if (cli_check_regex(&o.c) < 0)
+		return EXIT_FAILURE;
+	catch_signals(&waitmask, 0);
+	rc = setup(&c, &o, &waitmask) < 0 || collect(&c, &o, &waitmask) < 0;
 	it_ctx_close(&c);
 	strv_free(&o.c.paths);
 	strv_free(&o.c.skip);

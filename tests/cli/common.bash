@@ -77,6 +77,14 @@ ours_only() {
 	fi
 }
 
+# upstream_only [why]: a test of upstream's behaviour where we deliberately
+# differ; it runs only against upstream (IT_UPSTREAM=1).
+upstream_only() {
+	if [ "${IT_UPSTREAM:-0}" != 1 ]; then
+		skip "${1:-upstream behaviour we deliberately do not copy}"
+	fi
+}
+
 setup() {
 	IT_TMP=$(mktemp -d "${BATS_RUN_TMPDIR:-${BATS_TMPDIR:-/tmp}}/it.XXXXXX")
 	TEST_DIR=$IT_TMP/w
@@ -87,7 +95,7 @@ setup() {
 	: >"$ERR"
 	BG_PID=
 	IT_EXTRA_PIDS=()
-	cd "$TEST_DIR"
+	cd "$TEST_DIR" || return 1
 }
 
 teardown() {
@@ -141,6 +149,10 @@ _it_ready_line() {
 # _it_spawn BINARY ARGS...: start it in the background, remember its pid.
 # fd 3 is bats' own output channel: a child keeping it open hangs bats.
 _it_spawn() {
+	# Empty the files now: the background redirections happen later, and a
+	# readiness poll must not see the previous run's lines.
+	[ -p "$OUT" ] || : >"$OUT"
+	[ -p "$ERR" ] || : >"$ERR"
 	timeout -k 5 "$IT_BG_TIMEOUT" "$@" <&0 >"$OUT" 2>"$ERR" 3>&- &
 	BG_PID=$!
 }
@@ -161,11 +173,11 @@ start_bg() {
 	ready=$(_it_ready_line "$bin")
 	_it_spawn "$bin" "$@"
 	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
-		if grep -qxF -- "$ready" "$ERR"; then
+		if grep -qxF -- "$ready" "$ERR" 2>/dev/null; then
 			return 0
 		fi
 		if ! _it_alive "$BG_PID"; then
-			grep -qxF -- "$ready" "$ERR" && return 0
+			grep -qxF -- "$ready" "$ERR" 2>/dev/null && return 0
 			echo "start_bg: $bin $* exited before printing '$ready'" >&2
 			echo "--- stderr:" >&2
 			cat -A "$ERR" >&2
@@ -198,11 +210,12 @@ start_bg_quiet() {
 
 # _it_descendants PID: PID and all its descendants, one per line.
 _it_descendants() {
-	local p c
+	local p c kids
 	echo "$1"
 	for p in /proc/"$1"/task/*/children; do
 		[ -r "$p" ] || continue
-		for c in $(cat "$p" 2>/dev/null); do
+		read -r -a kids <"$p" 2>/dev/null || true
+		for c in "${kids[@]}"; do
 			_it_descendants "$c"
 		done
 	done

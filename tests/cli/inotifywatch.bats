@@ -35,6 +35,8 @@ bats_require_minimum_version 1.5.0
 load common
 
 READY='Finished establishing watches, now collecting statistics.'
+# seconds any polling loop of this file may take
+POLL_MAX=20
 
 # ---------------------------------------------------------------------------------------
 # helpers local to this file
@@ -51,7 +53,7 @@ iw() {
 	IW_OUT=$BATS_TEST_TMPDIR/iw.stdout
 	IW_ERR=$BATS_TEST_TMPDIR/iw.stderr
 	status=0
-	timeout 20 "$INOTIFYWATCH" "$@" </dev/null >"$IW_OUT" 2>"$IW_ERR" || status=$?
+	timeout -k 5 20 "$INOTIFYWATCH" "$@" </dev/null >"$IW_OUT" 2>"$IW_ERR" || status=$?
 }
 
 # iw0 ARGS...: like iw, but with argv[0] set to plain "inotifywatch" (getopt messages
@@ -60,7 +62,8 @@ iw0() {
 	IW_OUT=$BATS_TEST_TMPDIR/iw.stdout
 	IW_ERR=$BATS_TEST_TMPDIR/iw.stderr
 	status=0
-	timeout 20 bash -c 'exec -a inotifywatch "$0" "$@"' "$INOTIFYWATCH" "$@" \
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	timeout -k 5 20 bash -c 'exec -a inotifywatch "$0" "$@"' "$INOTIFYWATCH" "$@" \
 		</dev/null >"$IW_OUT" 2>"$IW_ERR" || status=$?
 }
 
@@ -99,7 +102,7 @@ _descendants() {
 	local -A kids=()
 	local f line rest ppid pid
 	for f in /proc/[0-9]*/stat; do
-		read -r line <"$f" 2>/dev/null || continue
+		read -r line 2>/dev/null <"$f" || continue
 		pid=${line%% *}
 		rest=${line##*) }
 		rest=${rest#* }
@@ -121,8 +124,8 @@ _descendants() {
 # find_tool: sets TOOL_PID/TOOL_FD to the descendant of this test shell that holds an
 # inotify fd (must not be called inside $(...)).
 find_tool() {
-	local me=$BASHPID i p fd
-	for ((i = 0; i < 2000; i++)); do
+	local me=$BASHPID t_end p fd
+	for ((t_end = SECONDS + POLL_MAX; SECONDS < t_end; )); do
 		for p in $(_descendants "$me"); do
 			for fd in /proc/"$p"/fd/*; do
 				if [[ $(readlink "$fd" 2>/dev/null) == anon_inode:inotify ]]; then
@@ -137,17 +140,18 @@ find_tool() {
 	fail "no running process with an inotify fd found"
 }
 
-# wait_idle [PID]: wait until the tool has no pending signal and all its threads sleep.
+# wait_idle: wait until the tool ($TOOL_PID) has no pending signal and all its threads
+# sleep.
 wait_idle() {
-	local pid=${1:-$TOOL_PID} i t line st ok k v
-	for ((i = 0; i < 2000; i++)); do
+	local pid=$TOOL_PID t_end t line st ok v
+	for ((t_end = SECONDS + POLL_MAX; SECONDS < t_end; )); do
 		[[ -d /proc/$pid ]] || fail "process $pid is gone"
 		ok=1
-		while read -r k v; do
+		while read -r _ v; do
 			[[ $v == 0000000000000000 ]] || ok=0
 		done < <(grep -E '^(SigPnd|ShdPnd):' "/proc/$pid/status" 2>/dev/null)
 		for t in /proc/"$pid"/task/*/stat; do
-			read -r line <"$t" 2>/dev/null || { ok=0; continue; }
+			read -r line 2>/dev/null <"$t" || { ok=0; continue; }
 			st=${line##*) }
 			st=${st%% *}
 			[[ $st == S ]] || ok=0
@@ -164,8 +168,8 @@ watch_count() {
 
 # wait_tool_watches N: wait until the tool holds N inotify watches.
 wait_tool_watches() {
-	local i n
-	for ((i = 0; i < 2000; i++)); do
+	local t_end n
+	for ((t_end = SECONDS + POLL_MAX; SECONDS < t_end; )); do
 		n=$(watch_count) || true
 		[[ $n == "$1" ]] && return 0
 		sleep 0.01
@@ -173,8 +177,8 @@ wait_tool_watches() {
 	fail "tool holds $n watches, expected $1"
 }
 
-# bg ARGS...: start inotifywatch in the background and find its pid.
-bg() {
+# start_watch ARGS...: start inotifywatch in the background and find its pid.
+start_watch() {
 	start_bg "$INOTIFYWATCH" "$@"
 	find_tool
 }
@@ -544,7 +548,7 @@ EOF
 
 @test "SIGINT without events: No events occurred., exit 0" {
 	mkdir w
-	bg w
+	start_watch w
 	stop INT
 	expect_status 0
 	expect_empty "$OUT"
@@ -585,7 +589,7 @@ EOF
 	local t
 	for t in "" "-t 0"; do
 		# shellcheck disable=SC2086
-		bg -v $t w
+		start_watch -v $t w
 		stop INT
 		expect_status 0
 		expect_empty "$OUT"
@@ -631,7 +635,7 @@ EOF
 @test "table with the default mask: every column, total includes unshown events" {
 	mkdir w
 	touch wf
-	bg w wf
+	start_watch w wf
 	echo hi >w/a                 # CREATE OPEN MODIFY CLOSE_WRITE
 	head -c 1 w/a >/dev/null     # OPEN ACCESS CLOSE_NOWRITE
 	mv w/a w/b                   # MOVED_FROM MOVED_TO
@@ -658,7 +662,7 @@ EOF
 @test "without -z only non-zero rows and columns are shown" {
 	mkdir a b c
 	touch a/old
-	bg -e create,delete,modify,attrib a b c
+	start_watch -e create,delete,modify,attrib a b c
 	touch c/1
 	rm a/old
 	touch c/2
@@ -673,7 +677,7 @@ EOF
 
 @test "-z shows zero rows and all columns of the default mask (never unmount)" {
 	mkdir a b
-	bg -z a b
+	start_watch -z a b
 	touch b/1
 	stop INT
 	expect_status 0
@@ -686,7 +690,7 @@ EOF
 
 @test "-z columns are limited to the -e mask (unmount only when asked for)" {
 	mkdir a b
-	bg --zero -e create -e delete,unmount a b
+	start_watch --zero -e create -e delete,unmount a b
 	touch b/1
 	stop INT
 	expect_status 0
@@ -699,7 +703,7 @@ EOF
 
 @test "cells are left-aligned and padded to the header width" {
 	mkdir w v
-	bg -e create,delete v w
+	start_watch -e create,delete v w
 	touch w/{1..12}
 	rm w/{1..11}
 	touch v/x
@@ -713,10 +717,11 @@ EOF
 }
 
 @test "filename column: the stored watch name" {
+	upstream_only "we store a symlinked directory with its trailing slash"
 	mkdir -p w d2 sub r/x
 	touch f
 	ln -s d2 lnk
-	bg -e attrib w/ ./f lnk "$PWD/r/x"
+	start_watch -e attrib w/ ./f lnk "$PWD/r/x"
 	chmod 600 w
 	chmod 600 r/x
 	chmod 600 f
@@ -732,7 +737,7 @@ total  attrib  filename
 1      1       $PWD/r/x/
 EOF
 	cd sub
-	bg -e create .
+	start_watch -e create .
 	touch x
 	stop INT
 	expect_status 0
@@ -745,7 +750,7 @@ EOF
 
 @test "default order: descending total, ties in watch order" {
 	mkdir a b c d
-	bg -e create d c b a
+	start_watch -e create d c b a
 	touch c/1 b/1 d/1 d/2
 	stop INT
 	expect_status 0
@@ -763,7 +768,7 @@ EOF
 		rm -rf a b c d
 		mkdir a b c d
 		# shellcheck disable=SC2086
-		bg -e create $opt d c b a
+		start_watch -e create $opt d c b a
 		touch c/1 b/1 d/1 d/2
 		stop INT
 		expect_status 0
@@ -776,7 +781,7 @@ EOF
 	done
 	rm -rf a b c d
 	mkdir a b c d
-	bg -e create -d Total d c b a
+	start_watch -e create -d Total d c b a
 	touch b/1 c/1 d/1 d/2 a/1 a/2 a/3
 	stop INT
 	expect_status 0
@@ -794,7 +799,7 @@ sort_scenario() {
 	rm -rf a b c
 	mkdir a b c
 	touch b/e1 b/e2 b/e3
-	bg -e create,attrib "$@" a b c
+	start_watch -e create,attrib "$@" a b c
 	touch a/n1 c/n1 a/n2
 	chmod 600 b/e1 b/e2 b/e3
 	stop INT
@@ -858,7 +863,7 @@ EOF
 
 @test "-z rows with zeros are sorted like the others" {
 	mkdir a b c d
-	bg -z -e create,delete -a create d c b a
+	start_watch -z -e create,delete -a create d c b a
 	touch c/1 b/1 d/1 d/2
 	stop INT
 	expect_status 0
@@ -881,7 +886,7 @@ filter_case() {
 	shift
 	rm -rf a b
 	mkdir a b
-	bg -e create "$@" a b
+	start_watch -e create "$@" a b
 	touch a/x1 b/X2 a/y1 b/x3 a/Y2
 	stop INT
 	expect_status 0
@@ -910,7 +915,7 @@ filter_case() {
 @test "regex filtering applies to events on a watched file itself" {
 	mkdir w
 	touch wf
-	bg -e attrib --exclude '^wf$' w wf
+	start_watch -e attrib --exclude '^wf$' w wf
 	chmod 600 wf
 	touch w/wf2
 	stop INT
@@ -924,7 +929,7 @@ filter_case() {
 
 @test "@ exclusions with -r: excluded subtree is neither watched nor counted" {
 	mkdir -p r/s1/s2 r/x/y
-	bg -v -r -e create r @r/x
+	start_watch -v -r -e create r @r/x
 	[[ $(watch_count) == 3 ]] || fail "watch count $(watch_count), expected 3"
 	touch r/x/a r/x/y/a r/s1/a r/a
 	stop INT
@@ -962,7 +967,7 @@ EOF
 @test "--fromfile: file entries first, then positional paths; @ lines; blank lines ignored" {
 	mkdir -p a b/skip c
 	printf 'b\n@b/skip\n\n@\na\n' >list
-	bg -v -r -e create --fromfile list c
+	start_watch -v -r -e create --fromfile list c
 	touch a/1 b/1 c/1 b/skip/1
 	stop INT
 	expect_status 0
@@ -989,7 +994,7 @@ EOF
 @test "--fromfile - reads the list from stdin" {
 	mkdir a b c
 	printf 'b\n@b\na\n' >list
-	bg -v -e create --fromfile - c <list
+	start_watch -v -e create --fromfile - c <list
 	touch a/1 b/1 c/1
 	stop INT
 	expect_status 0
@@ -1009,21 +1014,21 @@ EOF
 @test "-P watches a symlink itself instead of its target" {
 	touch tgt
 	ln -s tgt lnk
-	bg -e attrib,modify lnk
+	start_watch -e attrib,modify lnk
 	echo x >>tgt
 	touch -h lnk
 	stop INT
 	expect_status 0
 	printf '%s\n' 'total  modify  filename' '1      1       lnk' | expect_file "$OUT"
 
-	bg -P -e attrib,modify lnk
+	start_watch -P -e attrib,modify lnk
 	echo x >>tgt
 	touch -h lnk
 	stop INT
 	expect_status 0
 	printf '%s\n' 'total  attrib  filename' '1      1       lnk' | expect_file "$OUT"
 
-	bg --no-dereference -e modify lnk
+	start_watch --no-dereference -e modify lnk
 	echo x >>tgt
 	stop INT
 	expect_status 0
@@ -1033,7 +1038,7 @@ EOF
 
 @test "-I/--inotify is accepted" {
 	mkdir w
-	bg -I --inotify -e create w
+	start_watch -I --inotify -e create w
 	touch w/x
 	stop INT
 	expect_status 0
@@ -1043,7 +1048,7 @@ EOF
 
 @test "GNU argument permutation; -- ends the options" {
 	mkdir w -- -e
-	bg w -e create -a total --zero -- -e
+	start_watch w -e create -a total --zero -- -e
 	touch w/x -- -e/1 -e/2
 	stop INT
 	expect_status 0
@@ -1061,7 +1066,7 @@ EOF
 
 @test "-t N: collects for N seconds, then prints the table and exits 0" {
 	mkdir w
-	bg -t 3 -e create,delete w
+	start_watch -t 3 -e create,delete w
 	touch w/a w/b
 	rm w/a
 	wait_idle
@@ -1094,7 +1099,7 @@ EOF
 	for sig in INT TERM HUP; do
 		rm -rf w
 		mkdir w
-		bg -e create,delete w
+		start_watch -e create,delete w
 		touch w/a
 		rm w/a
 		stop "$sig"
@@ -1107,7 +1112,7 @@ EOF
 
 @test "SIGUSR1 prints the current table and an empty line, collection continues" {
 	mkdir a b
-	bg -e create,delete a b
+	start_watch -e create,delete a b
 	touch a/1 a/2
 	usr1
 	touch b/1
@@ -1133,7 +1138,7 @@ EOF
 
 @test "SIGUSR1 before any event: No events occurred. on stderr, empty line on stdout" {
 	mkdir w
-	bg -e create w
+	start_watch -e create w
 	usr1
 	kill -0 "$TOOL_PID" || fail "tool exited on SIGUSR1"
 	touch w/x
@@ -1151,15 +1156,31 @@ EOF
 start_on_fifo() {
 	mkdir w
 	mkfifo list
-	timeout 20 "$INOTIFYWATCH" -e create --fromfile list >"$OUT" 2>"$ERR" 3>&- &
+	timeout -k 5 20 "$INOTIFYWATCH" -e create --fromfile list >"$OUT" 2>"$ERR" 3>&- &
 	FIFO_BG=$!
 	bg_track "$FIFO_BG"
-	exec {LISTFD}>list # returns once the tool has opened the FIFO
+	# read-write open of a FIFO never blocks (no hang if the tool dies early); the tool
+	# does not inherit this fd, so closing it later gives the tool EOF
+	exec {LISTFD}<>list
 	echo w >&"$LISTFD"
-	local c
-	for c in $(_descendants "$FIFO_BG"); do TOOL_PID=$c; done
-	[[ -n ${TOOL_PID:-} ]] || fail "tool process not found"
-	wait_idle # blocked reading the rest of the list
+	# wait until the tool (the child of timeout) has the FIFO open ...
+	local t_end c fd list_path
+	list_path=$(realpath list)
+	TOOL_PID=
+	for ((t_end = SECONDS + POLL_MAX; SECONDS < t_end; )); do
+		for c in $(_descendants "$FIFO_BG"); do
+			for fd in /proc/"$c"/fd/*; do
+				if [[ $(readlink "$fd" 2>/dev/null) == "$list_path" ]]; then
+					TOOL_PID=$c
+				fi
+			done
+		done
+		[[ -n $TOOL_PID ]] && break
+		sleep 0.01
+	done
+	[[ -n $TOOL_PID ]] || fail "the tool never opened the FIFO"
+	# ... and sleeps waiting for the rest of the list
+	wait_idle
 }
 
 @test "SIGINT twice during setup: two-step abort, exit 1" {
@@ -1210,7 +1231,7 @@ EOF
 
 @test "-r watches every directory of the tree" {
 	mkdir -p r/s1/s2 r/x
-	bg -r -e create r
+	start_watch -r -e create r
 	touch r/s1/s2/a r/s1/a r/s1/s2/b r/f r/s1/s2/c r/s1/b
 	stop INT
 	expect_status 0
@@ -1224,7 +1245,7 @@ EOF
 
 @test "-r registers watches children first (post-order): zero rows in watch order" {
 	mkdir -p r/a/b
-	bg -r -z -e create r
+	start_watch -r -z -e create r
 	touch r/f
 	stop INT
 	expect_status 0
@@ -1238,7 +1259,7 @@ EOF
 
 @test "-r with the default mask: a directory created during collection is watched" {
 	mkdir -p r/s1
-	bg -r r
+	start_watch -r r
 	wait_tool_watches 2
 	mkdir r/new
 	wait_tool_watches 3
@@ -1260,7 +1281,7 @@ EOF
 
 @test "-r -e create,modify: exact table for a new directory" {
 	mkdir -p r/s1
-	bg -r -e create,modify r
+	start_watch -r -e create,modify r
 	mkdir r/new
 	wait_tool_watches 3
 	echo hi >r/new/f
@@ -1275,7 +1296,7 @@ EOF
 
 @test "-r: a directory tree moved into the watched tree is watched" {
 	mkdir -p r/s1/s2 o/m/n
-	bg -r -e create,moved_to,moved_from,move_self r
+	start_watch -r -e create,moved_to,moved_from,move_self r
 	wait_tool_watches 3
 	mv o/m r/s1/
 	wait_tool_watches 5
@@ -1292,7 +1313,7 @@ EOF
 
 @test "-r: renaming a watched directory renames its row" {
 	mkdir -p r/a/b
-	bg -r -e create,moved_to,moved_from,move_self r
+	start_watch -r -e create,moved_to,moved_from,move_self r
 	mv r/a r/a2
 	touch r/a2/x r/a2/b/y
 	stop INT
@@ -1308,7 +1329,7 @@ EOF
 @test "-r with a -e mask lacking create still watches new directories (ours)" {
 	ours_only
 	mkdir -p r/s1
-	bg -r -e modify r
+	start_watch -r -e modify r
 	mkdir r/new
 	wait_tool_watches 3
 	echo hi >r/new/f
@@ -1329,4 +1350,26 @@ EOF
 	expect_error "Cannot sort by \`move' event; please use \`moved_from' or \`moved_to'."
 	iw --descending=Move w
 	expect_error "Cannot sort by \`move' event; please use \`moved_from' or \`moved_to'."
+}
+
+@test "ours: filename column: a symlinked directory is stored with a slash" {
+	ours_only "upstream decides with lstat and omits the slash"
+	mkdir d2
+	ln -s d2 lnk
+	start_watch -e attrib lnk
+	chmod 600 d2
+	stop INT
+	expect_status 0
+	printf '%s\n' 'total  attrib  filename' '1      1       lnk/' | expect_file "$OUT"
+}
+
+@test "ours: -d move and -d close are rejected like -a" {
+	ours_only "upstream accepts them and crashes when sorting"
+	mkdir w
+	run_fg inotifywatch -d move w
+	assert_status 1
+	assert_file "$ERR" "Cannot sort by \`move' event; please use \`moved_from' or \`moved_to'."
+	run_fg inotifywatch -d close w
+	assert_status 1
+	assert_file "$ERR" "Cannot sort by \`close' event; please use \`close_write' or \`close_nowrite'."
 }

@@ -1,0 +1,435 @@
+#!/bin/bash
+# run-bench.sh: compare our inotifywait/inotifywatch with the floor programs
+# and, when /usr/bin holds upstream inotify-tools 3.x, with upstream.
+# See tests/bench/README.  Usage: run-bench.sh -h
+set -u
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+reps=5
+size=1k
+bindir=$script_dir
+tooldir=$script_dir/../../src
+updir=/usr/bin
+workdir=
+events=100000
+measures=abc
+rawfile=
+files_per_dir=4
+
+usage() {
+	cat <<EOF
+usage: $0 [options]
+  -s SIZE     tree size: 1k, 10k, 100k or a number of directories
+              ($files_per_dir files in each; default $size)
+  -n N        repetitions of each measurement (default $reps)
+  -m LIST     measures to run, letters of "abc" (default $measures):
+              a setup time, b RSS (both from the same runs), c event CPU
+  -e EVENTS   events per drain in measure c (default $events)
+  -d DIR      where to make the temporary trees (default: mktemp -d under
+              \${TMPDIR:-/tmp}); what it makes there is removed at the end
+  -b BINDIR   where gentree, floor_setup, floor_reader, genevents and
+              benchrun are (default: this script's directory; built into the
+              temporary directory with \${CC:-cc} when missing)
+  -t TOOLDIR  where our inotifywait and inotifywatch are
+              (default: $script_dir/../../src)
+  -u DIR      where upstream's are (default $updir; used only if they say
+              they are version 3.x)
+  -o FILE     also write every sample to FILE (tab-separated)
+EOF
+	exit "${1:-0}"
+}
+
+while getopts "s:n:m:e:d:b:t:u:o:h" opt; do
+	case $opt in
+	s) size=$OPTARG ;;
+	n) reps=$OPTARG ;;
+	m) measures=$OPTARG ;;
+	e) events=$OPTARG ;;
+	d) workdir=$OPTARG ;;
+	b) bindir=$OPTARG ;;
+	t) tooldir=$OPTARG ;;
+	u) updir=$OPTARG ;;
+	o) rawfile=$OPTARG ;;
+	h) usage 0 ;;
+	*) usage 2 >&2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || usage 2 >&2
+
+case $size in
+1k) ndirs=1000 ;;
+10k) ndirs=10000 ;;
+100k) ndirs=100000 ;;
+*[!0-9]* | '') echo "run-bench: bad size '$size'" >&2 && exit 2 ;;
+*) ndirs=$size ;;
+esac
+case $reps in *[!0-9]* | '' | 0) echo "run-bench: bad -n '$reps'" >&2 && exit 2 ;; esac
+case $events in *[!0-9]* | '' | 0) echo "run-bench: bad -e '$events'" >&2 && exit 2 ;; esac
+
+# Time limits (s): one benchmark run, tree creation and removal, and how long
+# a program may take to exit after SIGTERM (closing 100k watches takes the
+# kernel a while) before it is SIGKILLed.  A 100k tree takes about a second
+# to watch on a fast machine; allow far more.
+kill_grace=$((10 + ndirs / 10000))
+run_tmo=$((60 + kill_grace + ndirs / 500))
+tree_tmo=$((120 + ndirs / 50))
+drain_tmo=$((60 + kill_grace + events / 2000))
+
+# --- work directory, sysctls, cleanup -------------------------------------
+if [ -n "$workdir" ]; then
+	mkdir -p "$workdir" || exit 1
+	work=$(mktemp -d "$workdir/bench.XXXXXX") || exit 1
+else
+	work=$(mktemp -d "${TMPDIR:-/tmp}/inotify-bench.XXXXXX") || exit 1
+fi
+
+declare -A saved_sysctl=()
+set_sysctl() { # name min: raise fs.inotify.NAME to at least MIN
+	local f=/proc/sys/fs/inotify/$1 cur
+	cur=$(cat "$f") || return 1
+	[ "$cur" -ge "$2" ] && return 0
+	[ -w "$f" ] || return 1
+	[ -n "${saved_sysctl[$1]+x}" ] || saved_sysctl[$1]=$cur
+	echo "$2" >"$f"
+}
+restore_sysctl() { # name: put back what set_sysctl found
+	local n=$1
+	if [ -n "${saved_sysctl[$n]+x}" ]; then
+		echo "${saved_sysctl[$n]}" >/proc/sys/fs/inotify/"$n"
+		unset "saved_sysctl[$n]"
+	fi
+}
+cleanup() {
+	local n
+	for n in "${!saved_sysctl[@]}"; do
+		restore_sysctl "$n"
+	done
+	timeout "$tree_tmo" rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# --- programs -------------------------------------------------------------
+benchprogs="gentree floor_setup floor_reader genevents benchrun"
+missing=
+for p in $benchprogs; do
+	[ -x "$bindir/$p" ] || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ -f "$script_dir/gentree.c" ]; then
+		echo "run-bench: building$missing into $work/bin with ${CC:-cc}" >&2
+		mkdir -p "$work/bin"
+		for p in $benchprogs; do
+			"${CC:-cc}" -std=gnu11 -O2 -Wall -Wextra -o "$work/bin/$p" \
+				"$script_dir/$p.c" || exit 1
+		done
+		bindir=$work/bin
+	else
+		echo "run-bench: missing in $bindir:$missing (give -b)" >&2
+		exit 1
+	fi
+fi
+bindir=$(cd "$bindir" && pwd)
+
+ours_ok=1
+for p in inotifywait inotifywatch; do
+	if [ ! -x "$tooldir/$p" ]; then
+		echo "run-bench: $tooldir/$p not found: build it or give -t" >&2
+		ours_ok=0
+	elif [ "$(head -c 4 "$tooldir/$p" | od -An -c | tr -d ' ')" != '177ELF' ]; then
+		echo "run-bench: warning: $tooldir/$p is not an ELF binary" \
+			"(a libtool wrapper?): its start-up cost includes a shell" >&2
+	fi
+done
+[ "$ours_ok" = 1 ] && tooldir=$(cd "$tooldir" && pwd)
+
+upstream=0
+upver=
+if [ -x "$updir/inotifywait" ] && [ -x "$updir/inotifywatch" ]; then
+	upver=$("$updir/inotifywait" --help 2>&1 | head -n 1)
+	case $upver in
+	"inotifywait 3."*) upstream=1 ;;
+	esac
+fi
+
+# --- results --------------------------------------------------------------
+# samples[measure|program] = space-separated values; notes[...] = text
+declare -A samples=() notes=() fails=()
+measure_order=()
+declare -A measure_seen=() measure_floor=() measure_progs=()
+
+record() { # measure program value
+	local k="$1|$2"
+	samples[$k]="${samples[$k]:-} $3"
+	if [ -n "$rawfile" ]; then
+		printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$rawfile"
+	fi
+}
+note() { # measure program text: remembered once
+	local k="$1|$2"
+	case "${notes[$k]:-}" in
+	*"$3"*) ;;
+	*) notes[$k]="${notes[$k]:+${notes[$k]}; }$3" ;;
+	esac
+}
+failed() { # measure program reason
+	fails["$1|$2"]=$((${fails["$1|$2"]:-0} + 1))
+	note "$1" "$2" "$3"
+}
+declare_measure() { # measure floor-program "prog|prog|..." (floor first)
+	local m=$1
+	shift
+	if [ -z "${measure_seen[$m]+x}" ]; then
+		measure_order+=("$m")
+		measure_seen[$m]=1
+	fi
+	measure_floor[$m]=$1
+	shift
+	measure_progs[$m]="$*"
+}
+
+# --- measures a and b: setup time and RSS ----------------------------------
+# Programs: label, ready line, command (TREE replaced by the tree path).
+ready_wait="Watches established."
+ready_watch="Finished establishing watches, now collecting statistics."
+setup_labels=("floor_setup")
+setup_ready=("$ready_wait")
+setup_cmds=("$bindir/floor_setup -w TREE")
+if [ "$ours_ok" = 1 ]; then
+	setup_labels+=("ours inotifywait -r")
+	setup_ready+=("$ready_wait")
+	setup_cmds+=("$tooldir/inotifywait -r TREE")
+fi
+if [ "$upstream" = 1 ]; then
+	setup_labels+=("upstream inotifywait -r")
+	setup_ready+=("$ready_wait")
+	setup_cmds+=("$updir/inotifywait -r TREE")
+fi
+if [ "$ours_ok" = 1 ]; then
+	setup_labels+=("ours inotifywatch -r")
+	setup_ready+=("$ready_watch")
+	setup_cmds+=("$tooldir/inotifywatch -r TREE")
+fi
+if [ "$upstream" = 1 ]; then
+	setup_labels+=("upstream inotifywatch -r")
+	setup_ready+=("$ready_watch")
+	setup_cmds+=("$updir/inotifywatch -r TREE")
+fi
+
+m_time="a. setup, $ndirs dirs (ms)"
+m_rss="b. held RSS, $ndirs dirs (KiB)"
+m_hwm="b. peak RSS, $ndirs dirs (KiB)"
+
+# run_setup INDEX TREE [record]: one run of setup program INDEX.
+run_setup() {
+	local i=$1 tree=$2 rec=${3:-} label=${setup_labels[$1]} out t rss hwm w end
+	local -a cmd
+	read -r -a cmd <<<"${setup_cmds[$i]//TREE/$tree}"
+	out=$(timeout -k 10 "$run_tmo" "$bindir/benchrun" setup \
+		-T $((run_tmo - kill_grace - 20)) -K "$kill_grace" \
+		-r "${setup_ready[$i]}" -- "${cmd[@]}" \
+		2>"$work/stderr")
+	[ -n "$rec" ] || return 0
+	# shellcheck disable=SC2086
+	set -- $out
+	if [ "${1:-}" != ok ]; then
+		failed "$m_time" "$label" "failed: ${out:-killed by timeout}"
+		sed 's/^/    /' "$work/stderr" >&2
+		return 1
+	fi
+	t=$2 rss=$3 hwm=$4 w=$5 end=$6
+	record "$m_time" "$label" "$(awk -v t="$t" 'BEGIN { printf "%.3f", t / 1e6 }')"
+	if [ "$end" = exited ]; then
+		note "$m_time" "$label" "exited by itself right after its ready line"
+		note "$m_rss" "$label" "exited by itself right after its ready line"
+		note "$m_hwm" "$label" "exited by itself right after its ready line"
+		return 0
+	fi
+	record "$m_rss" "$label" "$rss"
+	record "$m_hwm" "$label" "$hwm"
+	if [ "$w" != "$ndirs" ]; then
+		note "$m_time" "$label" "held $w watches, not $ndirs"
+	fi
+	if [ "$end" = nokill ]; then
+		note "$m_time" "$label" "ignored SIGTERM for ${kill_grace}s: SIGKILLed"
+	fi
+}
+
+measure_setup() {
+	local tree=$work/tree rep i progs
+	echo "== making a tree of $ndirs directories, $files_per_dir files each" >&2
+	if ! timeout "$tree_tmo" "$bindir/gentree" "$tree" "$ndirs" "$files_per_dir"; then
+		echo "run-bench: gentree failed: skipping measures a and b" >&2
+		return
+	fi
+	if ! set_sysctl max_user_watches $((2 * ndirs + 10000)); then
+		echo "run-bench: max_user_watches is below $((2 * ndirs + 10000))" \
+			"and cannot be raised (not root?): skipping measures a and b" >&2
+		return
+	fi
+	progs=$(printf '%s\n' "${setup_labels[@]}" | paste -sd '|')
+	for m in "$m_time" "$m_rss" "$m_hwm"; do
+		declare_measure "$m" floor_setup "$progs"
+	done
+	echo "== measures a and b: warming up (one untimed run of each)" >&2
+	timeout "$run_tmo" "$bindir/floor_setup" "$tree" 2>/dev/null
+	for i in "${!setup_labels[@]}"; do
+		run_setup "$i" "$tree"
+	done
+	for rep in $(seq "$reps"); do
+		echo "== measures a and b: repetition $rep of $reps" >&2
+		for i in "${!setup_labels[@]}"; do
+			run_setup "$i" "$tree" record
+		done
+	done
+	restore_sysctl max_user_watches
+	timeout "$tree_tmo" rm -rf "$tree"
+}
+
+# --- measure c: CPU time to drain a full queue --------------------------
+measure_drain() {
+	local edir=$work/events rep i mode out label m cpu lines queued
+	local -a labels=("floor_reader") cmds=("$bindir/floor_reader -m 0x4 EDIR")
+	if [ "$(id -u)" != 0 ]; then
+		echo "run-bench: not root: cannot raise max_queued_events: skipping measure c" >&2
+		return
+	fi
+	if ! set_sysctl max_queued_events $((events + events / 2 + 1000)); then
+		echo "run-bench: cannot raise max_queued_events: skipping measure c" >&2
+		return
+	fi
+	if [ "$ours_ok" = 1 ]; then
+		labels+=("ours inotifywait -m -e attrib")
+		cmds+=("$tooldir/inotifywait -m -e attrib EDIR")
+	fi
+	if [ "$upstream" = 1 ]; then
+		labels+=("upstream inotifywait -m -e attrib")
+		cmds+=("$updir/inotifywait -m -e attrib EDIR")
+	fi
+	mkdir -p "$edir" && "$bindir/genevents" "$edir" 0 || return
+	local progs
+	progs=$(printf '%s\n' "${labels[@]}" | paste -sd '|')
+	declare_measure "c. CPU/100k events, to a file (ms)" floor_reader "$progs"
+	declare_measure "c. CPU/100k events, to a pipe (ms)" floor_reader "$progs"
+	for rep in $(seq "$reps"); do
+		echo "== measure c: repetition $rep of $reps ($events events a run)" >&2
+		for i in "${!labels[@]}"; do
+			label=${labels[$i]}
+			local -a cmd
+			read -r -a cmd <<<"${cmds[$i]//EDIR/$edir}"
+			for mode in file pipe; do
+				m="c. CPU/100k events, to a $mode (ms)"
+				local -a how=(-o "$work/out.txt")
+				[ "$mode" = pipe ] && how=(-p)
+				out=$(timeout -k 10 "$drain_tmo" "$bindir/benchrun" drain \
+					-T $((drain_tmo - kill_grace - 20)) -K "$kill_grace" \
+					-G "$bindir/genevents" \
+					-D "$edir" -N "$events" "${how[@]}" -- "${cmd[@]}" \
+					2>"$work/stderr")
+				# shellcheck disable=SC2086
+				set -- $out
+				if [ "${1:-}" != ok ]; then
+					failed "$m" "$label" "failed: ${out:-killed by timeout}"
+					sed 's/^/    /' "$work/stderr" >&2
+					continue
+				fi
+				cpu=$2 lines=$3 queued=$4
+				if [ "$7" = nokill ]; then
+					note "$m" "$label" "ignored SIGTERM for ${kill_grace}s: SIGKILLed"
+				fi
+				if [ "$queued" != -1 ] && [ "$queued" != $((32 * events)) ]; then
+					note "$m" "$label" "queue held $queued bytes, not $((32 * events))"
+				fi
+				if [ "$mode" = file ] && [ "$lines" != "$events" ]; then
+					note "$m" "$label" "wrote $lines lines, not $events"
+				fi
+				record "$m" "$label" "$(awk -v c="$cpu" -v n="$events" \
+					'BEGIN { printf "%.3f", c / 1e6 * 100000 / n }')"
+			done
+		done
+	done
+	restore_sysctl max_queued_events
+	rm -f "$work/out.txt"
+}
+
+# --- report ---------------------------------------------------------------
+stats() { # values... -> "median min max"
+	printf '%s\n' "$@" | sort -g | awk '
+		{ v[NR] = $1 }
+		END {
+			if (NR % 2) m = v[(NR + 1) / 2]
+			else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%s %s %s\n", m, v[1], v[NR]
+		}'
+}
+fmt() { # number -> 4 significant-ish digits
+	awk -v x="$1" 'BEGIN {
+		if (x >= 1000) printf "%.0f", x
+		else if (x >= 100) printf "%.1f", x
+		else if (x >= 10) printf "%.2f", x
+		else printf "%.3f", x }'
+}
+
+report() {
+	local m p k med min max fmed ratio vals n nf
+	local -a progs
+	printf '\n%-34s %-34s %9s %21s %7s\n' measure program median "min..max" ratio
+	for m in "${measure_order[@]}"; do
+		IFS='|' read -r -a progs <<<"${measure_progs[$m]}"
+		fmed=
+		k="$m|${measure_floor[$m]}"
+		if [ -n "${samples[$k]:-}" ]; then
+			# shellcheck disable=SC2086
+			read -r fmed _ _ <<<"$(stats ${samples[$k]})"
+		fi
+		for p in "${progs[@]}"; do
+			k="$m|$p"
+			vals=${samples[$k]:-}
+			if [ -z "$vals" ]; then
+				printf '%-34s %-34s %9s %21s %7s\n' "$m" "$p" - - -
+			else
+				# shellcheck disable=SC2086
+				read -r med min max <<<"$(stats $vals)"
+				ratio=-
+				if [ -n "$fmed" ]; then
+					ratio=$(awk -v a="$med" -v b="$fmed" \
+						'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')
+				fi
+				printf '%-34s %-34s %9s %21s %7s\n' "$m" "$p" "$(fmt "$med")" \
+					"$(fmt "$min")..$(fmt "$max")" "$ratio"
+			fi
+			n=$(wc -w <<<"$vals")
+			nf=${fails[$k]:-0}
+			if [ "$nf" != 0 ]; then
+				printf '%-34s   ! %d of %d runs failed\n' "" "$nf" $((n + nf))
+			fi
+			if [ -n "${notes[$k]:-}" ]; then
+				printf '%-34s   ! %s\n' "" "${notes[$k]}"
+			fi
+		done
+	done
+}
+
+# --- main -------------------------------------------------------------------
+echo "inotify-tools benchmark: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+echo "kernel: $(uname -sr) $(uname -m)"
+echo "cpu: $(grep -m1 '^model name' /proc/cpuinfo | sed 's/.*: //') x $(nproc)"
+echo "ours: $tooldir ($(if [ "$ours_ok" = 1 ]; then "$tooldir/inotifywait" --help 2>&1 | head -n 1; else echo missing; fi))"
+if [ "$upstream" = 1 ]; then
+	echo "upstream: $updir ($upver)"
+else
+	echo "upstream: none (no inotify-tools 3.x in $updir${upver:+: $upver})"
+fi
+echo "tree: $ndirs directories, $files_per_dir files each, fanout 10;" \
+	"repetitions: $reps; events per drain: $events"
+echo "work dir: $work"
+
+case $measures in *a* | *b*) measure_setup ;; esac
+case $measures in *c*) measure_drain ;; esac
+report
+echo
+echo "a: fork to the ready line on stderr, warm cache; b: VmRSS and VmHWM at"
+echo "that moment; c: user+sys CPU of the consumer to drain a full queue of"
+echo "IN_ATTRIB events, per 100k.  ratio = median / the floor's median."
