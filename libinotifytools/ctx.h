@@ -51,7 +51,6 @@ struct it_ctx {
 	uint64_t rbase;		 /* queue offset of rbuf[0] */
 	uint64_t quiet_until;	 /* our own scans' events end here */
 	unsigned long quiet_seq; /* watches our scans made start here */
-	uint64_t rescan_until;	 /* the last rescan's events end here */
 	struct it_seen seen;	 /* CREATEs our scans reported */
 	struct it_buf syn;	 /* synthetic events, served first */
 	struct watch *zombie;	 /* freed at the next read */

@@ -250,10 +250,7 @@ static int maintain(struct it_ctx *c, struct inotify_event **evp)
 	struct watch *w;
 
 	if (ev->wd == -1) {
-		/* An overflow queued during a rescan gets no second rescan. */
-		if ((ev->mask & IN_Q_OVERFLOW) && c->autowatch &&
-		    c->rbase + (uint64_t)((char *)ev - c->rbuf) >=
-			    c->rescan_until)
+		if ((ev->mask & IN_Q_OVERFLOW) && c->autowatch)
 			it_rescan(c);
 		return 0;
 	}

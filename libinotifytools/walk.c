@@ -254,6 +254,11 @@ static int walk(struct it_ctx *c, struct watch *top, uint32_t mask,
 	struct walk k = { .quiet = QUIET_EVENTS };
 	int rc = wlist_push(&k.todo, top);
 
+	/* Opening each child would show on top's watch too: quiet it first. */
+	if ((mask & k.quiet) && wlist_push(&k.made, top) == 0)
+		inotify_add_watch(c->fd, top->path,
+				  (mask & ~k.quiet) | IN_ONLYDIR |
+					  IN_DONT_FOLLOW);
 	it_quiet_begin(c, top->seq);
 	while (rc == 0 && k.todo.n > 0) {
 		struct watch *w = k.todo.v[--k.todo.n];
@@ -321,8 +326,6 @@ void it_rescan(struct it_ctx *c)
 		if (!all[i]->parent && (all[i]->flags & IT_W_DIR) &&
 		    walk(c, all[i], c->automask, NULL, 0) < 0 && c->warn)
 			c->warn(c->warn_arg, all[i]->path, c->error);
-	it_quiet_end(c);
-	c->rescan_until = c->quiet_until;
 	free(all);
 }
 

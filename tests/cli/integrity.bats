@@ -150,7 +150,8 @@ watches() {
 	churn
 	rss4=$(rss)
 	echo "RSS after round 1: ${rss1} kB, after round 4: ${rss4} kB"
-	[ $((rss4 - rss1)) -lt 256 ]
+	# AddressSanitizer keeps freed memory in quarantine: RSS says nothing
+	[ -n "${IT_SANITIZERS:-}" ] || [ $((rss4 - rss1)) -lt 256 ]
 }
 
 @test "overflow is reported through the format and on stderr, then the tree is rescanned" {
