@@ -128,8 +128,6 @@ void it_release(struct it_ctx *c, struct watch *w);
 void it_quiet_begin(struct it_ctx *c, unsigned long seq);
 /* End a scan: the events it caused are all queued by now. */
 void it_quiet_end(struct it_ctx *c);
-/* Whether an event can be returned without reading the kernel queue. */
-int it_has_buffered(const struct it_ctx *c);
 
 /* filter.c */
 /* Set (pattern != NULL) or clear the path filter; -1 with c->error. */

@@ -16,11 +16,6 @@
 
 #define EV_SIZE(ev) (sizeof(struct inotify_event) + (ev)->len)
 
-int it_has_buffered(const struct it_ctx *c)
-{
-	return c->syn.pos < c->syn.len || c->rpos < c->rend;
-}
-
 void it_release(struct it_ctx *c, struct watch *w)
 {
 	if (c->keep_counted && w->counts) {
@@ -204,6 +199,7 @@ static void moved_from(struct it_ctx *c, struct watch *w,
 		c->moves[c->nmoves++].w = cw;
 	} else {
 		it_unwatch(c, cw);
+		cw->flags |= IT_W_MOVED_OUT;
 	}
 }
 
@@ -259,6 +255,11 @@ static int maintain(struct it_ctx *c, struct inotify_event **evp)
 	if (w->flags & IT_W_DEAD) {
 		if (ev->mask & IN_IGNORED)
 			it_release(c, w);
+		/* the move that took it out of the tree, under its old name */
+		if ((ev->mask & IN_MOVE_SELF) && (w->flags & IT_W_MOVED_OUT)) {
+			w->flags &= ~IT_W_MOVED_OUT;
+			return 0;
+		}
 		return 1;
 	}
 	if (c->rbase + (uint64_t)((char *)ev - c->rbuf) >= c->quiet_until)

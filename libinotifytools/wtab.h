@@ -12,6 +12,9 @@
 #define IT_W_DEAD                                                              \
 	0x2u /* removed; freed when the kernel's IN_IGNORED arrives            \
 	      */
+#define IT_W_MOVED_OUT                                                         \
+	0x4u /* dead because it was moved out of the tree: its MOVE_SELF is    \
+	      * still reported */
 
 /*
  * A watch. Directories found by a recursive walk are linked to their parent

@@ -308,14 +308,22 @@ static int run(struct it_ctx *c, const struct opts *o, uint32_t mask)
 	while (rc == 1) {
 		const struct inotify_event *ev;
 
-		if ((!it_has_buffered(c) || out.len >= OUT_CHUNK) &&
-		    flush(&out) < 0) {
+		if (out.len >= OUT_CHUNK && flush(&out) < 0) {
 			rc = 3;
 			break;
 		}
-		if (!(ev = it_next_event(c, deadline))) {
+		/* With output pending, look without waiting: what is pending
+		 * is written before the tool would block. */
+		if (!(ev = it_next_event(c, out.len ? 0 : deadline))) {
 			if (c->error == EINTR)
 				continue;
+			if (!c->error && out.len) {
+				if (flush(&out) < 0) {
+					rc = 3;
+					break;
+				}
+				continue;
+			}
 			if (c->error)
 				cli_err("%s\n", strerror(c->error));
 			rc = c->error ? 3 : EXIT_TIMEOUT + 2;

@@ -84,6 +84,31 @@ watches() {
 	assert_file "$OUT" 'r/|a|MOVED_FROM,ISDIR' 'r/|marker|CREATE'
 }
 
+@test "output is written before waiting, even when the rest of the read is dropped" {
+	mkdir -p r/d
+	start_bg inotifywait -m -r -e move --exclude skip --format "$F" r
+	# one rename, two events read together; the second one is excluded
+	mv r/d r/skip
+	wait_for_exact_line "$OUT" 'r/|d|MOVED_FROM,ISDIR'
+	stop_bg
+	assert_file "$OUT" 'r/|d|MOVED_FROM,ISDIR'
+}
+
+@test "a directory moved out of the tree reports its MOVE_SELF under the old name" {
+	mkdir -p r/a/b outside
+	start_bg inotifywait -m -r -e moved_from,move_self --format "$F" r
+	mv r/a outside/a
+	wait_for_exact_line "$OUT" 'r/a/||MOVE_SELF'
+	touch outside/a/f
+	mv outside/a/b outside/a/c
+	touch r/marker
+	mv r/marker r/marker2
+	wait_for_exact_line "$OUT" 'r/|marker|MOVED_FROM'
+	stop_bg
+	assert_file "$OUT" 'r/|a|MOVED_FROM,ISDIR' 'r/a/||MOVE_SELF' \
+		'r/|marker|MOVED_FROM'
+}
+
 @test "a subtree moved out and back in is watched under its new name" {
 	ours_only
 	mkdir -p r/a/b outside
