@@ -604,6 +604,8 @@ start_job() {
 	args+=("${RSYNC_OPTS[@]}" -- "$SRC_ABS/" "${T_DEST[i]}")
 	(
 		[[ -n $EV_FD ]] && exec {EV_FD}<&-
+		[[ $LOG_FD == 2 ]] || exec {LOG_FD}>&-
+		[[ -z $SRC_FD ]] || exec {SRC_FD}<&-
 		exec {IDLE_FD}<&-
 		umask "$ORIG_UMASK"
 		exec "$RSYNC" "${args[@]}"
@@ -649,9 +651,17 @@ job_done() {
 		fi
 		log info "target ${T_NUM[i]}: $what done in ${took}s (rsync status $rc)"
 	else
+		# the first specific complaint ("rsync: ..."), else the summary
 		while IFS= read -r line; do
-			[[ -n $line ]] && last=$line
-		done < <(tail -n 5 -- "${T_OUT[i]}" 2>/dev/null)
+			case $line in
+			'rsync: '*)
+				last=$line
+				break
+				;;
+			'') ;;
+			*) [[ $last == 'rsync error: '* ]] || last=$line ;;
+			esac
+		done < <(head -n 50 -- "${T_OUT[i]}" 2>/dev/null)
 		iso_time
 		T_LASTERR[i]="$REPLY rsync status $rc: ${last:-no message}"
 		T_NEXT[i]=$((NOW + T_BACKOFF[i]))
@@ -734,15 +744,8 @@ handle_event() {
 	while [[ $rel == */ ]]; do
 		rel=${rel%/}
 	done
-	if [[ -z $rel ]]; then
-		# SOURCE itself: moved away or deleted, what is watched is no
-		# longer what rsync reads.  A new watcher and a full sync.
-		if [[ $ev == *MOVE_SELF* || $ev == *DELETE_SELF* ]]; then
-			log warn "SOURCE itself was moved or deleted ($ev)"
-			kill -TERM "$W_PID" 2>/dev/null || true
-		fi
-		return 0
-	fi
+	# SOURCE itself (its replacement is noticed by check_source)
+	[[ -n $rel ]] || return 0
 	if ((VERBOSITY >= 2)); then
 		quote "$rel"
 		log debug "event $ev $REPLY"
@@ -817,6 +820,8 @@ start_watcher() {
 	mkfifo -m 600 -- "$W_OUT" "$W_ERR"
 	(
 		exec {IDLE_FD}<&-
+		[[ $LOG_FD == 2 ]] || exec {LOG_FD}>&-
+		[[ -z $SRC_FD ]] || exec {SRC_FD}<&-
 		exec "${cmd[@]}"
 	) </dev/null >"$W_OUT" 2>"$W_ERR" &
 	W_PID=$!
@@ -852,6 +857,7 @@ start_watcher() {
 	# From now on stderr only carries warnings: log them from a helper.
 	(
 		exec {EV_FD}<&- {IDLE_FD}<&-
+		[[ -z $SRC_FD ]] || exec {SRC_FD}<&-
 		while IFS= read -r line; do
 			case $line in
 			'Warning: the kernel event queue overflowed'*) log info "inotifywait: $line" ;;
@@ -867,6 +873,10 @@ start_watcher() {
 	) <&"$ER_FD" &
 	PUMP_PID=$!
 	exec {ER_FD}<&-
+	# What is watched is this directory, whatever SOURCE names later.
+	[[ -z $SRC_FD ]] || exec {SRC_FD}<&-
+	SRC_FD=
+	exec {SRC_FD}<"$SRC_ABS" || SRC_FD=
 	HAVE_EV=0
 	now
 	W_STARTED=$NOW
@@ -902,11 +912,37 @@ stop_watcher() {
 	fi
 	wait "$W_PID" 2>/dev/null || true
 	W_PID=
-	if [[ -n $PUMP_PID ]]; then
-		wait "$PUMP_PID" 2>/dev/null || true
-		PUMP_PID=
-	fi
+	reap_pump
 	rm -f -- "$W_OUT" "$W_ERR"
+}
+
+# check_source: if SOURCE no longer names the directory being watched
+# (moved away, replaced, deleted), stop the watcher: it is restarted on
+# what SOURCE names now, followed by a full sync.
+check_source() {
+	((NOW >= NEXT_SRC_CHECK)) || return 0
+	NEXT_SRC_CHECK=$((NOW + 1000000))
+	[[ -n $W_PID && -n $SRC_FD ]] || return 0
+	[[ /dev/fd/$SRC_FD -ef $SRC_ABS ]] && return 0
+	log warn "SOURCE itself was moved, replaced or deleted"
+	exec {SRC_FD}<&-
+	SRC_FD=
+	kill -TERM "$W_PID" 2>/dev/null || true
+}
+
+# reap_pump: collect the stderr logger once the watcher is gone; it ends at
+# end of file, unless something else still holds the pipe (a wrapper's
+# child): then it is stopped after a second.
+reap_pump() {
+	local n
+	[[ -n $PUMP_PID ]] || return 0
+	for ((n = 0; n < 50; n++)); do
+		kill -0 "$PUMP_PID" 2>/dev/null || break
+		idle_wait 20000
+	done
+	kill -TERM "$PUMP_PID" 2>/dev/null || true
+	wait "$PUMP_PID" 2>/dev/null || true
+	PUMP_PID=
 }
 
 # watcher_gone: the watcher's pipe reached end of file.
@@ -916,10 +952,7 @@ watcher_gone() {
 	EV_FD=
 	wait "$W_PID" || rc=$?
 	W_PID=
-	if [[ -n $PUMP_PID ]]; then
-		wait "$PUMP_PID" 2>/dev/null || true
-		PUMP_PID=
-	fi
+	reap_pump
 	((STOP)) && return 0
 	now
 	if ((NOW - W_STARTED < 10000000)); then
@@ -1015,6 +1048,7 @@ service() {
 	local i
 	now
 	reap_jobs
+	check_source
 	if [[ -z $W_PID ]] && ((ONCE == 0 && STOP == 0 && NOW >= W_NEXT)); then
 		if start_watcher; then
 			log info "inotifywait restarted"
@@ -1491,7 +1525,9 @@ STATUS_DIRTY=1
 FULL_SEQ=0
 INITIAL_LEFT=0
 INITIAL_OK=0
-EVENTS=close_write,create,delete,moved_from,moved_to,attrib,move_self,delete_self
+# (no move_self: with it, our inotifywait holds back its output after a
+# directory is moved out of the tree until the next event arrives)
+EVENTS=close_write,create,delete,moved_from,moved_to,attrib
 BATCH=()
 declare -A BATCH_SEEN=()
 BATCH_BYTES=0
@@ -1501,6 +1537,8 @@ BATCH_FIRST=0
 BATCH_LAST=0
 HAVE_EV=0
 LAST_INPUT=0
+SRC_FD=
+NEXT_SRC_CHECK=0
 EV_NAME=
 FIELD=
 LIST=()

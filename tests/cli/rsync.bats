@@ -801,7 +801,7 @@ bad_input() {
 	echo new >"$SRC/new"
 	echo stale >"$TEST_DIR/src.old/stale"
 	converge "$SRC" "$IT_TMP/dst" "replaced SOURCE"
-	wait_for_line "$LOG" 'SOURCE itself was moved or deleted'
+	wait_for_line "$LOG" 'SOURCE itself was moved, replaced or deleted'
 	echo later >"$SRC/later"
 	converge "$SRC" "$IT_TMP/dst" "replaced SOURCE, later change"
 	sync_stop
