@@ -45,8 +45,7 @@ void it_ctx_close(struct it_ctx *c)
 		free(w->counts);
 		free(w);
 	}
-	if (c->have_regex)
-		regfree(&c->regex);
+	it_filter_clear(c);
 	free(c->rbuf);
 	free(c->syn.data);
 	free(c->scratch.data);

@@ -32,6 +32,12 @@ struct it_seen {
 	struct it_buf names;
 };
 
+/* One --exclude or --include regular expression. */
+struct it_pattern {
+	regex_t re;
+	int include;
+};
+
 /* A directory move seen as MOVED_FROM whose MOVED_TO is still to come. */
 struct it_move {
 	uint32_t cookie;
@@ -64,9 +70,13 @@ struct it_ctx {
 	void (*warn)(void *arg, const char *path, int err);
 	void *warn_arg;
 
-	/* filter */
-	regex_t regex;
-	int have_regex, invert;
+	/* filter: an event is hidden unless it matches one of the include
+	 * patterns (if there are any), and hidden if it matches an exclude one
+	 */
+	struct it_pattern *pats;
+	size_t npats, nincl;
+	int have_regex; /* npats > 0 */
+	int prune;	/* directories an exclude pattern matches: no watch */
 	struct it_buf scratch; /* "%w%f" of the event being matched */
 
 	/* formatter */
@@ -130,9 +140,17 @@ void it_quiet_begin(struct it_ctx *c, unsigned long seq);
 void it_quiet_end(struct it_ctx *c);
 
 /* filter.c */
-/* Set (pattern != NULL) or clear the path filter; -1 with c->error. */
+/* Make pattern the only path filter (NULL: none); -1 with c->error. */
 int it_filter_set(struct it_ctx *c, const char *pattern, int cflags,
 		  int invert);
+/* Add an exclude (or include) pattern; -1 with c->error (EINVAL: bad). */
+int it_filter_add(struct it_ctx *c, const char *pattern, int cflags,
+		  int include);
+/* Drop every pattern. */
+void it_filter_clear(struct it_ctx *c);
+/* With c->prune, whether the directory path (ending in '/') is excluded,
+ * its name with or without the final '/' matching an exclude pattern. */
+int it_filter_prunes(struct it_ctx *c, const char *path, size_t len);
 /* Whether ev is hidden by the filter. */
 int it_filter_hides(struct it_ctx *c, const struct inotify_event *ev);
 
@@ -159,6 +177,15 @@ int it_format(struct it_ctx *c, struct it_out *out,
 /* Append ev as a CSV line (without newline) to b. */
 int it_format_csv(struct it_ctx *c, struct it_buf *b,
 		  const struct inotify_event *ev);
+/* Append ev as a JSON object (without newline) to b. */
+int it_format_json(struct it_ctx *c, struct it_buf *b,
+		   const struct inotify_event *ev);
+/* Append the n bytes of s to b as a JSON string: invalid UTF-8 bytes
+ * 0x80..0xff become \udc80..\udcff. */
+int it_json_escape(struct it_buf *b, const char *s, size_t n);
+/* strftime of the current local time, with %N (and %3N, %6N, %9N) for
+ * the fraction of the second; -1 if the result is empty or too long. */
+int it_strftime(const struct it_ctx *c, const char *fmt, char *buf, size_t cap);
 /* Append s CSV-escaped to b. */
 int it_csv_escape(struct it_buf *b, const char *s);
 /* The watched name of ev's watch (%w) and its length; "" if unknown. */

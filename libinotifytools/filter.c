@@ -1,24 +1,57 @@
-/* filter.c: hiding events by a regular expression on their path. */
+/* filter.c: hiding events by regular expressions on their path. */
 #include "config.h"
 
 #include "ctx.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
-int it_filter_set(struct it_ctx *c, const char *pattern, int cflags, int invert)
+void it_filter_clear(struct it_ctx *c)
 {
-	if (c->have_regex)
-		regfree(&c->regex);
+	for (size_t i = 0; i < c->npats; i++)
+		regfree(&c->pats[i].re);
+	free(c->pats);
+	c->pats = NULL;
+	c->npats = c->nincl = 0;
 	c->have_regex = 0;
-	if (!pattern)
-		return 0;
-	if (regcomp(&c->regex, pattern, cflags | REG_NOSUB) != 0) {
+}
+
+int it_filter_add(struct it_ctx *c, const char *pattern, int cflags,
+		  int include)
+{
+	struct it_pattern *p;
+
+	if (!(p = realloc(c->pats, (c->npats + 1) * sizeof(*p)))) {
+		c->error = ENOMEM;
+		return -1;
+	}
+	c->pats = p;
+	p += c->npats;
+	if (regcomp(&p->re, pattern, cflags | REG_NOSUB) != 0) {
 		c->error = EINVAL;
 		return -1;
 	}
+	p->include = include;
+	c->npats++;
+	c->nincl += include != 0;
 	c->have_regex = 1;
-	c->invert = invert;
+	return 0;
+}
+
+int it_filter_set(struct it_ctx *c, const char *pattern, int cflags, int invert)
+{
+	it_filter_clear(c);
+	return pattern ? it_filter_add(c, pattern, cflags, invert) : 0;
+}
+
+/* Whether s matches any pattern of the kind include. */
+static int any_match(const struct it_ctx *c, const char *s, int include)
+{
+	for (size_t i = 0; i < c->npats; i++)
+		if (!c->pats[i].include == !include &&
+		    regexec(&c->pats[i].re, s, 0, NULL, 0) == 0)
+			return 1;
 	return 0;
 }
 
@@ -27,12 +60,32 @@ int it_filter_hides(struct it_ctx *c, const struct inotify_event *ev)
 	size_t dirlen;
 	const char *dir = it_event_dir(c, ev, &dirlen);
 	const char *name = ev->len ? ev->name : "";
-	int match;
 
 	c->scratch.len = 0;
 	if (it_buf_put(&c->scratch, dir, dirlen) ||
 	    it_buf_put(&c->scratch, name, strlen(name) + 1))
 		return 0;
-	match = regexec(&c->regex, c->scratch.data, 0, NULL, 0) == 0;
-	return c->invert ? !match : match;
+	if (c->nincl && !any_match(c, c->scratch.data, 1))
+		return 1;
+	return c->npats > c->nincl && any_match(c, c->scratch.data, 0);
+}
+
+int it_filter_prunes(struct it_ctx *c, const char *path, size_t len)
+{
+	char *s;
+	int hit;
+
+	if (!c->prune || c->npats == c->nincl || !len || path[len - 1] != '/')
+		return 0;
+	if (!(s = malloc(len + 1)))
+		return 0;
+	memcpy(s, path, len);
+	s[len] = '\0';
+	hit = any_match(c, s, 0);
+	if (!hit) {
+		s[len - 1] = '\0';
+		hit = any_match(c, s, 0);
+	}
+	free(s);
+	return hit;
 }

@@ -38,17 +38,69 @@ static int put_str(struct it_out *o, const char *s)
 	return put(o, s, strlen(s));
 }
 
+/*
+ * Expand our extension of strftime formats: %N is the nanoseconds of t,
+ * %3N, %6N and %9N its first 3, 6 or 9 digits. The result goes to out
+ * (cap bytes); -1 if it does not fit.
+ */
+static int expand_subsec(const char *fmt, long nsec, char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (const char *p = fmt; *p; p++) {
+		int digits = 0;
+		char tmp[16];
+
+		if (p[0] == '%' && p[1] == 'N')
+			digits = 9, p += 1;
+		else if (p[0] == '%' && strchr("369", p[1]) && p[1] &&
+			 p[2] == 'N')
+			digits = p[1] - '0', p += 2;
+		if (digits) {
+			snprintf(tmp, sizeof(tmp), "%09ld", nsec);
+			tmp[digits] = '\0';
+		} else {
+			/* copy "%%" whole, so that "%%N" stays literal */
+			tmp[0] = *p;
+			tmp[1] = tmp[0] == '%' && p[1] ? *++p : '\0';
+			tmp[2] = '\0';
+		}
+		for (const char *q = tmp; *q; q++) {
+			if (n + 1 >= cap)
+				return -1;
+			out[n++] = *q;
+		}
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+int it_strftime(const struct it_ctx *c, const char *fmt, char *buf, size_t cap)
+{
+	char expanded[MAX_STRLEN];
+	struct timespec ts;
+	struct tm tm;
+
+	(void)c;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (strstr(fmt, "N")) {
+		if (expand_subsec(fmt, ts.tv_nsec, expanded, sizeof(expanded)) <
+		    0)
+			return -1;
+		fmt = expanded;
+	}
+	if (!localtime_r(&ts.tv_sec, &tm))
+		return -1;
+	return strftime(buf, cap, fmt, &tm) == 0 ? -1 : 0;
+}
+
 static int put_time(struct it_ctx *c, struct it_out *o)
 {
 	char buf[MAX_STRLEN];
-	time_t now;
-	struct tm tm;
 
 	if (!c->timefmt)
 		return 0;
-	now = time(NULL);
-	if (!localtime_r(&now, &tm) ||
-	    strftime(buf, sizeof(buf) - 1, c->timefmt, &tm) == 0)
+	if (it_strftime(c, c->timefmt, buf, sizeof(buf) - 1) < 0)
 		return -1;
 	return put_str(o, buf);
 }
@@ -151,4 +203,143 @@ int it_format_csv(struct it_ctx *c, struct it_buf *b,
 					       sizeof(c->names))) ||
 	       it_buf_put(b, ",", 1) ||
 	       it_csv_escape(b, ev->len ? ev->name : "");
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned lo = 0x80, hi = 0xbf;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	/* no overlong forms, no surrogates, nothing above U+10FFFF */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+int it_json_escape(struct it_buf *b, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	char tmp[8];
+
+	if (it_buf_put(b, "\"", 1))
+		return -1;
+	while (n > 0) {
+		size_t run = 0, k;
+
+		/* the longest stretch that needs no escape */
+		while (run < n && s[run] >= 0x20 && s[run] != '"' &&
+		       s[run] != '\\' && (k = utf8_len(s + run, n - run)))
+			run += k;
+		if (run) {
+			if (it_buf_put(b, s, run))
+				return -1;
+			s += run;
+			n -= run;
+			continue;
+		}
+		switch (s[0]) {
+		case '"':
+			memcpy(tmp, "\\\"", 3);
+			break;
+		case '\\':
+			memcpy(tmp, "\\\\", 3);
+			break;
+		case '\n':
+			memcpy(tmp, "\\n", 3);
+			break;
+		case '\t':
+			memcpy(tmp, "\\t", 3);
+			break;
+		case '\r':
+			memcpy(tmp, "\\r", 3);
+			break;
+		default:
+			/* a control character, or a byte that is not UTF-8:
+			 * U+DC80..U+DCFF for bytes 0x80..0xff, as Python's
+			 * "surrogateescape" does, so the bytes can be had back
+			 */
+			snprintf(tmp, sizeof(tmp), "\\u%04x",
+				 s[0] < 0x80 ? s[0] : 0xdc00u | s[0]);
+		}
+		if (it_buf_put(b, tmp, strlen(tmp)))
+			return -1;
+		s++;
+		n--;
+	}
+	return it_buf_put(b, "\"", 1);
+}
+
+/* ISO 8601 local time with nanoseconds and the UTC offset. */
+static int json_time(struct it_buf *b)
+{
+	struct timespec ts;
+	struct tm tm;
+	char date[64], zone[8], out[96];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (!localtime_r(&ts.tv_sec, &tm) ||
+	    !strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) ||
+	    !strftime(zone, sizeof(zone), "%z", &tm) || strlen(zone) != 5)
+		return -1;
+	snprintf(out, sizeof(out), "\"%s.%09ld%.3s:%s\"", date, ts.tv_nsec,
+		 zone, zone + 3);
+	return it_buf_put(b, out, strlen(out));
+}
+
+int it_format_json(struct it_ctx *c, struct it_buf *b,
+		   const struct inotify_event *ev)
+{
+	size_t dirlen, namelen = ev->len ? strlen(ev->name) : 0;
+	const char *dir = it_event_dir(c, ev, &dirlen);
+	const char *names =
+		it_event_names(ev->mask, ',', c->names, sizeof(c->names));
+	char tmp[64];
+
+	if (it_buf_put(b, "{\"watch\":", 9) || it_json_escape(b, dir, dirlen) ||
+	    it_buf_put(b, ",\"name\":", 8) ||
+	    it_json_escape(b, ev->len ? ev->name : "", namelen) ||
+	    it_buf_put(b, ",\"path\":", 8))
+		return -1;
+	/* the path is the two strings together: escape them as one */
+	c->scratch.len = 0;
+	if (it_buf_put(&c->scratch, dir, dirlen) ||
+	    it_buf_put(&c->scratch, ev->len ? ev->name : "", namelen) ||
+	    it_json_escape(b, c->scratch.data, c->scratch.len) ||
+	    it_buf_put(b, ",\"events\":[", 11))
+		return -1;
+	for (const char *p = names; *p;) {
+		size_t k = strcspn(p, ",");
+
+		if ((p != names && it_buf_put(b, ",", 1)) ||
+		    it_json_escape(b, p, k))
+			return -1;
+		p += k + (p[k] == ',');
+	}
+	snprintf(tmp, sizeof(tmp),
+		 "],\"cookie\":%u,\"isdir\":%s,\"time\":", ev->cookie,
+		 (ev->mask & IN_ISDIR) ? "true" : "false");
+	return it_buf_put(b, tmp, strlen(tmp)) || json_time(b) ||
+	       it_buf_put(b, "}", 1);
 }

@@ -217,7 +217,8 @@ static void moved_to(struct it_ctx *c, struct watch *w,
 		if (it_buf_put(&c->scratch, ev->name, n) ||
 		    it_buf_put(&c->scratch, "/", 1) ||
 		    it_wtab_rename(&c->tab, mw, w, c->scratch.data,
-				   c->scratch.len) < 0)
+				   c->scratch.len) < 0 ||
+		    it_filter_prunes(c, mw->path, mw->len))
 			it_unwatch(c, mw);
 	} else if (c->autowatch) {
 		it_watch_new_dir(c, w, ev->name, 0);

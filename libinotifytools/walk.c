@@ -183,6 +183,11 @@ static int walk_child(struct it_ctx *c, struct walk *k, struct watch *w,
 	}
 	if (excluded(k->path, len, excl))
 		return 0;
+	if (it_filter_prunes(c, k->path, len)) {
+		if (synth && queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name))
+			return c->error = ENOMEM, -1;
+		return 0;
+	}
 	wd = inotify_add_watch(c->fd, k->path,
 			       (mask & ~k->quiet) | IN_ONLYDIR |
 				       IN_DONT_FOLLOW);

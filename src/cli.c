@@ -80,6 +80,57 @@ static int parse_timeout(struct cli_opts *o, const char *arg)
 	return -1;
 }
 
+static int add_pat(struct cli_opts *o, const char *re, int include, int icase,
+		   const char *file, size_t line)
+{
+	struct cli_pat *p = realloc(o->pats, (o->npats + 1) * sizeof(*p));
+
+	if (!p) {
+		fprintf(stderr, "%s\n", strerror(ENOMEM));
+		return -1;
+	}
+	o->pats = p;
+	p[o->npats++] = (struct cli_pat){ re, include, icase, file, line };
+	return 1;
+}
+
+/* --exclude-from, --include-from: one pattern per line, empty lines and a
+ * final carriage return left out. */
+static int read_patterns(struct cli_opts *o, const char *file, int include)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "re") : stdin;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t n;
+	int rc = 1;
+
+	if (!f) {
+		fprintf(stderr, MSG_CANT_OPEN, file, strerror(errno));
+		return -1;
+	}
+	while (rc > 0 && (n = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (n && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		if (strv_push(&o->lines, line) < 0 ||
+		    add_pat(o, o->lines.v[o->lines.n - 1], include, 0, file,
+			    lineno) < 0)
+			rc = -1;
+	}
+	if (rc > 0 && ferror(f)) {
+		fprintf(stderr, MSG_CANT_READ, file, strerror(errno));
+		rc = -1;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
 int cli_option(struct cli_opts *o, int opt, const char *arg)
 {
 	switch (opt) {
@@ -111,14 +162,16 @@ int cli_option(struct cli_opts *o, int opt, const char *arg)
 		return 1;
 	case OPT_EXCLUDE:
 	case OPT_EXCLUDEI:
-		o->exclude = arg;
 		++*(opt == OPT_EXCLUDE ? &o->nexclude : &o->nexcludei);
-		return 1;
+		return add_pat(o, arg, 0, opt == OPT_EXCLUDEI, NULL, 0);
 	case OPT_INCLUDE:
 	case OPT_INCLUDEI:
-		o->include = arg;
 		++*(opt == OPT_INCLUDE ? &o->ninclude : &o->nincludei);
-		return 1;
+		return add_pat(o, arg, 1, opt == OPT_INCLUDEI, NULL, 0);
+	case OPT_EXCLUDE_FROM:
+	case OPT_INCLUDE_FROM:
+		++*(opt == OPT_EXCLUDE_FROM ? &o->nexclude : &o->ninclude);
+		return read_patterns(o, arg, opt == OPT_INCLUDE_FROM);
 	}
 	return 0;
 }
@@ -131,23 +184,11 @@ int cli_check_regex(const struct cli_opts *o)
 		why = MSG_EXCL_BOTH;
 	else if (o->ninclude && o->nincludei)
 		why = MSG_INCL_BOTH;
-	else if (o->exclude && o->include)
+	else if ((o->nexclude || o->nexcludei) && (o->ninclude || o->nincludei))
 		why = MSG_INCL_EXCL;
 	if (why)
 		fputs(why, stderr);
 	return why ? -1 : 0;
-}
-
-void cli_warn_repeats(const struct cli_opts *o)
-{
-	if (o->nexclude > 1)
-		fputs("--exclude: only the last option will be taken into "
-		      "consideration.\n",
-		      stderr);
-	if (o->nexcludei > 1)
-		fputs("--excludei: only the last option will be taken into "
-		      "consideration.\n",
-		      stderr);
 }
 
 /* One entry of the list: "@path" excludes, "" and "@" are ignored. */
@@ -204,15 +245,35 @@ int cli_open(struct it_ctx *c, const struct cli_opts *o)
 
 int cli_filter(struct it_ctx *c, const struct cli_opts *o)
 {
-	int icase = (o->nexcludei || o->nincludei) ? REG_ICASE : 0;
-	const char *pattern = o->exclude ? o->exclude : o->include;
+	for (size_t i = 0; i < o->npats; i++) {
+		const struct cli_pat *p = &o->pats[i];
+		const char *kind = p->include ? "include" : "exclude";
 
-	if (!pattern)
-		return 0;
-	if (it_filter_set(c, pattern, REG_EXTENDED | icase, !o->exclude) == 0)
-		return 0;
-	fprintf(stderr, MSG_BAD_REGEX, o->exclude ? "exclude" : "include");
-	return -1;
+		if (it_filter_add(c, p->re,
+				  REG_EXTENDED | (p->icase ? REG_ICASE : 0),
+				  p->include) == 0)
+			continue;
+		if (c->error != EINVAL)
+			fprintf(stderr, "%s\n", strerror(c->error));
+		else if (p->file)
+			fprintf(stderr, MSG_BAD_REGEX_LINE, kind, p->line,
+				p->file);
+		else
+			fprintf(stderr, MSG_BAD_REGEX, kind);
+		return -1;
+	}
+	c->prune = 1;
+	return 0;
+}
+
+void cli_free(struct cli_opts *o)
+{
+	free(o->pats);
+	o->pats = NULL;
+	o->npats = 0;
+	strv_free(&o->lines);
+	strv_free(&o->paths);
+	strv_free(&o->skip);
 }
 
 int64_t cli_deadline(long seconds)

@@ -25,6 +25,9 @@
 #define MSG_BAD_REGEX "Error in `%s' regular expression.\n"
 #define MSG_FROMFILE_TWICE "Multiple --fromfile options given.\n"
 #define MSG_CANT_OPEN "Couldn't open %s: %s\n"
+#define MSG_CANT_READ "Couldn't read %s: %s\n"
+#define MSG_BAD_REGEX_LINE                                                     \
+	"Error in `%s' regular expression on line %zu of %s.\n"
 #define MSG_NO_FILES "No files specified to watch!\n"
 #define MSG_INIT_FAILED "Couldn't initialize inotify: %s\n"
 #define MSG_MAX_INSTANCES                                                      \
@@ -47,6 +50,9 @@ enum {
 	OPT_NO_NEWLINE,
 	OPT_TIMEFMT,
 	OPT_VERSION,
+	OPT_EXCLUDE_FROM,
+	OPT_INCLUDE_FROM,
+	OPT_JSON,
 };
 
 /* The getopt_long entries both tools have; short letters are in each tool. */
@@ -65,6 +71,8 @@ enum {
 	{ "excludei", required_argument, NULL, OPT_EXCLUDEI }, \
 	{ "include", required_argument, NULL, OPT_INCLUDE }, \
 	{ "includei", required_argument, NULL, OPT_INCLUDEI }, \
+	{ "exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM }, \
+	{ "include-from", required_argument, NULL, OPT_INCLUDE_FROM }, \
 	{ "version", no_argument, NULL, OPT_VERSION }
 /* clang-format on */
 
@@ -72,6 +80,14 @@ enum {
 struct strv {
 	char **v;
 	size_t n, cap;
+};
+
+/* A --exclude or --include pattern, from the command line or a file. */
+struct cli_pat {
+	const char *re;
+	int include, icase;
+	const char *file; /* NULL: the command line */
+	size_t line;
 };
 
 /* What cli_parse() needs to know of a tool. */
@@ -90,7 +106,9 @@ struct cli_opts {
 	int recursive, no_deref, fanotify, filesystem;
 	long timeout;
 	const char *fromfile;
-	const char *exclude, *include; /* last pattern given */
+	struct cli_pat *pats; /* every pattern, in order */
+	size_t npats;
+	struct strv lines; /* the lines read from --exclude-from and co */
 	int nexclude, nexcludei, ninclude, nincludei;
 	struct strv paths; /* watch list */
 	struct strv skip;  /* @ exclusions */
@@ -111,14 +129,14 @@ void cli_warn_new_dir(void *arg, const char *path, int err);
 int cli_option(struct cli_opts *o, int opt, const char *arg);
 /* Check the regex option combinations; -1 after printing why. */
 int cli_check_regex(const struct cli_opts *o);
-/* Print the repeated --exclude warnings. */
-void cli_warn_repeats(const struct cli_opts *o);
 /* Build the watch list from --fromfile and the operands. */
 int cli_paths(struct cli_opts *o, int argc, char **argv);
 /* Open the inotify context; -1 after printing why. */
 int cli_open(struct it_ctx *c, const struct cli_opts *o);
-/* Compile the --exclude/--include filter into c; -1 after printing why. */
+/* Compile the --exclude/--include patterns into c; -1 after printing why. */
 int cli_filter(struct it_ctx *c, const struct cli_opts *o);
+/* Free what cli_parse() and cli_paths() allocated. */
+void cli_free(struct cli_opts *o);
 /* Append a copy of s to v. */
 int strv_push(struct strv *v, const char *s);
 /* Free v's strings and array. */

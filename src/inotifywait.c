@@ -17,7 +17,7 @@
 
 struct opts {
 	struct cli_opts c;
-	int monitor, daemon, quiet, csv, no_newline;
+	int monitor, daemon, quiet, csv, json, no_newline;
 	const char *outfile, *format, *timefmt;
 	char *fmt; /* the format used, newline appended */
 	int argc;
@@ -38,6 +38,7 @@ static const struct option longopts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "no-newline", no_argument, NULL, OPT_NO_NEWLINE },
 	{ "timefmt", required_argument, NULL, OPT_TIMEFMT },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -49,13 +50,14 @@ static void usage(void)
 	      "[ ... ]\n"
 	      "Options:\n"
 	      "\t-h|--help     \tShow this help text.\n"
+	      "\t--version     \tShow the version and exit.\n"
 	      "\t@<file>       \tExclude the specified file from being "
 	      "watched.\n"
 	      "\t--exclude <pattern>\n"
 	      "\t              \tExclude all events on files matching the\n"
 	      "\t              \textended regular expression <pattern>.\n"
-	      "\t              \tOnly the last --exclude option will be\n"
-	      "\t              \ttaken into consideration.\n"
+	      "\t              \tMay be given several times: any match\n"
+	      "\t              \texcludes.\n"
 	      "\t--excludei <pattern>\n"
 	      "\t              \tLike --exclude but case insensitive.\n"
 	      "\t--include <pattern>\n"
@@ -64,6 +66,12 @@ static void usage(void)
 	      "\t              \t<pattern>.\n"
 	      "\t--includei <pattern>\n"
 	      "\t              \tLike --include but case insensitive.\n"
+	      "\t--exclude-from <file>\n"
+	      "\t              \tLike --exclude, once for each line of "
+	      "<file>.\n"
+	      "\t--include-from <file>\n"
+	      "\t              \tLike --include, once for each line of "
+	      "<file>.\n"
 	      "\t-m|--monitor  \tKeep listening for events forever or until "
 	      "--timeout expires.\n"
 	      "\t              \tWithout this option, inotifywait will exit "
@@ -90,8 +98,11 @@ static void usage(void)
 	      "\t              \t--format string.\n"
 	      "\t--timefmt <fmt>\tstrftime-compatible format string for use "
 	      "with\n"
-	      "\t              \t%T in --format string.\n"
+	      "\t              \t%T in --format string; %N, %3N, %6N add\n"
+	      "\t              \tnano-, milli- or microseconds.\n"
 	      "\t-c|--csv      \tPrint events in CSV format.\n"
+	      "\t--json        \tPrint events as JSON objects, one per "
+	      "line.\n"
 	      "\t-t|--timeout <seconds>\n"
 	      "\t              \tWhen listening for a single event, time out "
 	      "after\n"
@@ -158,6 +169,9 @@ static int parse_opt(void *arg_o, int opt, const char *arg)
 	case OPT_TIMEFMT:
 		o->timefmt = arg;
 		return 0;
+	case OPT_JSON:
+		o->json = 1;
+		return 0;
 	}
 	return -1;
 }
@@ -170,6 +184,8 @@ static int validate(const struct opts *o)
 		return -1;
 	if (o->csv && o->format)
 		why = "-c and --format cannot both be specified.\n";
+	else if (o->json && (o->csv || o->format))
+		why = "--json cannot be specified with -c or --format.\n";
 	else if (o->no_newline && !o->format)
 		why = "--no-newline cannot be specified without --format.\n";
 	else if (o->timefmt && !o->format)
@@ -183,7 +199,6 @@ static int validate(const struct opts *o)
 		fputs(why, stderr);
 		return -1;
 	}
-	cli_warn_repeats(&o->c);
 	return 0;
 }
 
@@ -195,7 +210,7 @@ static int prepare_format(struct it_ctx *c, struct opts *o)
 
 	if (o->timefmt && !(c->timefmt = strdup(o->timefmt)))
 		return -1;
-	if (o->csv)
+	if (o->csv || o->json)
 		return 0;
 	if (!(o->fmt = malloc(n + 2)))
 		return -1;
@@ -269,8 +284,10 @@ static void print_event(struct it_ctx *c, const struct opts *o,
 	size_t mark = out->len;
 	struct it_out f = { .grow = out };
 
-	if (o->csv) {
-		if (it_format_csv(c, out, ev) || it_buf_put(out, "\n", 1))
+	if (o->csv || o->json) {
+		if ((o->csv ? it_format_csv(c, out, ev)
+			    : it_format_json(c, out, ev)) ||
+		    it_buf_put(out, "\n", 1))
 			out->len = mark;
 	} else {
 		f.len = 0;
@@ -408,8 +425,7 @@ int main(int argc, char **argv)
 		rc = run(&c, &o, mask);
 	}
 	it_ctx_close(&c);
-	strv_free(&o.c.paths);
-	strv_free(&o.c.skip);
+	cli_free(&o.c);
 	free(o.fmt);
 	if (o.outfd >= 0)
 		close(o.outfd);

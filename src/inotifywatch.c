@@ -13,7 +13,7 @@
 
 struct opts {
 	struct cli_opts c;
-	int verbose, zero;
+	int verbose, zero, csv, json;
 	int sort_set, ascending;
 	int sort_stat;	     /* counter to sort by; IT_STAT_TOTAL default */
 	uint32_t sort_event; /* its event bit, 0 for total */
@@ -28,6 +28,8 @@ static const struct option longopts[] = {
 	{ "zero", no_argument, NULL, 'z' },
 	{ "ascending", required_argument, NULL, 'a' },
 	{ "descending", required_argument, NULL, 'd' },
+	{ "csv", no_argument, NULL, 'c' },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -40,6 +42,7 @@ static void usage(void)
 	      "Usage: inotifywatch [ options ] file1 [ file2 ] [ ... ]\n"
 	      "Options:\n"
 	      "\t-h|--help    \tShow this help text.\n"
+	      "\t--version    \tShow the version and exit.\n"
 	      "\t-v|--verbose \tBe verbose.\n"
 	      "\t@<file>       \tExclude the specified file from being "
 	      "watched.\n"
@@ -47,7 +50,8 @@ static void usage(void)
 	      "\t\tRead files to watch from <file> or `-' for stdin.\n"
 	      "\t--exclude <pattern>\n"
 	      "\t\tExclude all events on files matching the extended regular\n"
-	      "\t\texpression <pattern>.\n"
+	      "\t\texpression <pattern>.  May be given several times: any\n"
+	      "\t\tmatch excludes.\n"
 	      "\t--excludei <pattern>\n"
 	      "\t\tLike --exclude but case insensitive.\n"
 	      "\t--include <pattern>\n"
@@ -56,6 +60,10 @@ static void usage(void)
 	      "\t\t<pattern>.\n"
 	      "\t--includei <pattern>\n"
 	      "\t\tLike --include but case insensitive.\n"
+	      "\t--exclude-from <file>\n"
+	      "\t\tLike --exclude, once for each line of <file>.\n"
+	      "\t--include-from <file>\n"
+	      "\t\tLike --include, once for each line of <file>.\n"
 	      "\t-z|--zero\n"
 	      "\t\tIn the final table of results, output rows and columns "
 	      "even\n"
@@ -73,6 +81,8 @@ static void usage(void)
 	      "\t-e|--event <event1> [ -e|--event <event2> ... ]\n"
 	      "\t\tListen for specific event(s).  If omitted, all events are \n"
 	      "\t\tlistened for.\n"
+	      "\t--csv\t\tPrint the final table as CSV.\n"
+	      "\t--json\t\tPrint the final table as JSON.\n"
 	      "\t-a|--ascending <event>\n"
 	      "\t\tSort ascending by a particular event, or `total'.\n"
 	      "\t-d|--descending <event>\n"
@@ -129,6 +139,10 @@ static int parse_opt(void *arg_o, int opt, const char *arg)
 		o->verbose = 1;
 	else if (opt == 'z')
 		o->zero = 1;
+	else if (opt == 'c')
+		o->csv = 1;
+	else if (opt == OPT_JSON)
+		o->json = 1;
 	else if ((opt != 'a' && opt != 'd') || parse_sort(o, opt, arg) < 0)
 		return -1;
 	return 0;
@@ -227,6 +241,64 @@ static struct watch **rows(const struct it_ctx *c, const struct opts *o,
 	return all;
 }
 
+/* One cell of a --csv or --json row: name is the column's heading. */
+static void put_cell(struct it_buf *b, const struct opts *o, const char *name,
+		     unsigned v, int first)
+{
+	char tmp[64];
+
+	if (o->json)
+		snprintf(tmp, sizeof(tmp), ",\"%s\":%u", name, v);
+	else
+		snprintf(tmp, sizeof(tmp), "%s%u", first ? "" : ",", v);
+	it_buf_put(b, tmp, strlen(tmp));
+}
+
+/* The table as CSV (a heading line, then a line per row) or as a JSON
+ * array of objects, one per line; the same rows and columns as the text. */
+static void print_data(const struct opts *o, const int *shown,
+		       struct watch **row, size_t n)
+{
+	struct it_buf b = { 0 };
+	const struct it_event *e;
+
+	if (o->csv) {
+		it_buf_put(&b, "total,", 6);
+		for (int i = 0; (e = it_event_column(i)); i++)
+			if (shown[i])
+				it_buf_put(&b, e->name, strlen(e->name)),
+					it_buf_put(&b, ",", 1);
+		it_buf_put(&b, "filename\n", 9);
+	} else {
+		it_buf_put(&b, "[", 1);
+	}
+	for (size_t r = 0; r < n; r++) {
+		if (o->json) {
+			it_buf_put(&b,
+				   r ? ",\n{\"filename\":" : "\n{\"filename\":",
+				   r ? 14 : 13);
+			it_json_escape(&b, row[r]->path, row[r]->len);
+		}
+		put_cell(&b, o, "total", count_of(row[r], IT_STAT_TOTAL), 1);
+		for (int i = 0; (e = it_event_column(i)); i++)
+			if (shown[i])
+				put_cell(&b, o, e->name,
+					 count_of(row[r], e->stat), 0);
+		if (o->json) {
+			it_buf_put(&b, "}", 1);
+		} else {
+			it_buf_put(&b, ",", 1);
+			it_csv_escape(&b, row[r]->path);
+			it_buf_put(&b, "\n", 1);
+		}
+	}
+	if (o->json)
+		it_buf_put(&b, n ? "\n]\n" : "]\n", n ? 3 : 2);
+	fwrite(b.data, 1, b.len, stdout);
+	fflush(stdout);
+	free(b.data);
+}
+
 static void print_table(const struct it_ctx *c, const struct opts *o)
 {
 	int shown[IT_NSTATS] = { 0 };
@@ -236,13 +308,18 @@ static void print_table(const struct it_ctx *c, const struct opts *o)
 
 	if (!(row = rows(c, o, &n)))
 		return;
-	fputs("total  ", stdout);
-	for (int i = 0; (e = it_event_column(i)); i++) {
+	for (int i = 0; (e = it_event_column(i)); i++)
 		shown[i] = (o->c.events & e->mask) &&
 			   (o->zero || c->totals[e->stat]);
+	if (o->csv || o->json) {
+		print_data(o, shown, row, n);
+		free(row);
+		return;
+	}
+	fputs("total  ", stdout);
+	for (int i = 0; (e = it_event_column(i)); i++)
 		if (shown[i])
 			printf("%s  ", e->name);
-	}
 	fputs("filename\n", stdout);
 	for (size_t r = 0; r < n; r++) {
 		printf("%-5u  ", count_of(row[r], IT_STAT_TOTAL));
@@ -267,10 +344,17 @@ static int by_seq(const void *a, const void *b)
 /* The table, or why there is none. */
 static void report(const struct it_ctx *c, const struct opts *o)
 {
-	if (c->totals[IT_STAT_TOTAL] == 0)
+	if (c->totals[IT_STAT_TOTAL] == 0) {
 		fputs("No events occurred.\n", stderr);
-	else
+		/* machine readers get an empty table all the same */
+		if (o->csv)
+			fputs("total,filename\n", stdout);
+		else if (o->json)
+			fputs("[]\n", stdout);
+		fflush(stdout);
+	} else {
 		print_table(c, o);
+	}
 }
 
 /* Number watches in upstream's order: each tree children first. */
@@ -400,10 +484,13 @@ int main(int argc, char **argv)
 	}
 	if (cli_check_regex(&o.c) < 0)
 		return EXIT_FAILURE;
+	if (o.csv && o.json) {
+		fputs("--csv and --json cannot both be specified.\n", stderr);
+		return EXIT_FAILURE;
+	}
 	catch_signals(&waitmask, 0);
 	rc = setup(&c, &o, &waitmask) < 0 || collect(&c, &o, &waitmask) < 0;
 	it_ctx_close(&c);
-	strv_free(&o.c.paths);
-	strv_free(&o.c.skip);
+	cli_free(&o.c);
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -373,3 +373,21 @@ pids_with_arg() {
 		esac
 	done
 }
+
+# json_parses FILE [--lines]: FILE is valid JSON (each line with --lines),
+# by python3 or jq when one is installed.
+json_parses() {
+	if command -v python3 >/dev/null; then
+		if [ "${2:-}" = --lines ]; then
+			python3 -c 'import json, sys
+for line in open(sys.argv[1], "rb"):
+    json.loads(line)' "$1"
+		else
+			python3 -m json.tool "$1" >/dev/null
+		fi
+	elif command -v jq >/dev/null; then
+		jq -e . "$1" >/dev/null
+	else
+		echo "# no python3 or jq: JSON checked as text only" >&3
+	fi
+}

@@ -4,7 +4,9 @@
 # stdout, stderr and exit status must be identical.  Only the version on the
 # first line of --help is normalised.  Cases where we differ on purpose
 # (-t -1, -d with relative paths, -F/-S, --version, the trailing slash of a
-# symlinked directory, exiting once no watch is left) are not run here.
+# symlinked directory, exiting once no watch is left, --help and the
+# options it lists beyond upstream's, repeated --exclude/--include, which
+# all count) are not run here.
 #
 # Skipped unless /usr/bin/inotifywait is upstream's 3.x and $INOTIFYWAIT is a
 # different binary.  Run:  bats tests/cli/differential.bats
@@ -133,14 +135,6 @@ finish() {
 	[ "$DIFF_FAILED" = 0 ]
 }
 
-@test "differential: --help (version normalised)" {
-	need_oracle
-	diff_cmd "--help" "" --help
-	diff_cmd "-h" "" -h
-	diff_cmd "-h then bad option" "" -h --bogus
-	finish
-}
-
 @test "differential: option parsing errors" {
 	need_oracle
 	need_elf
@@ -155,7 +149,7 @@ finish() {
 	diff_cmd "--fromfile no arg" "" --fromfile
 	diff_cmd "--exclude no arg" "" --exclude
 	diff_cmd "--event no arg" "" --event
-	diff_cmd "ambiguous" "mkdir d" --exclu a d
+	diff_cmd "ambiguous" "mkdir d" --no d
 	diff_cmd "-f" "mkdir d" -f d
 	diff_cmd "--filename" "mkdir d" --filename d
 	diff_cmd "bad event" "mkdir d" -e foo d
@@ -202,7 +196,7 @@ finish() {
 	diff_cmd "bad includei" "mkdir d" --includei '[' d
 	diff_cmd "empty format" "mkdir d" --format '' --no-newline d
 	diff_cmd "format too long" "mkdir d" --format "$(printf '%4096s' '' | tr ' ' x)" d
-	diff_cmd "warning then fromfile" "" --fromfile nofile --exclude a --exclude b
+	diff_cmd "exclude then fromfile" "" --fromfile nofile --exclude a
 	diff_cmd "checks before fromfile" "" --fromfile nofile -c --format x
 	finish
 }
@@ -225,8 +219,6 @@ finish() {
 	diff_cmd "timeout -r" "mkdir -p r/a" -r -t 1 r
 	diff_cmd "timeout -q" "mkdir d" -q -t 1 d
 	diff_cmd "timeout -s" "mkdir d" -s -t 1 d
-	diff_cmd "excludei twice" "mkdir d" --excludei a --excludei b -t 1 d
-	diff_cmd "exclude twice, first invalid" "mkdir d" --exclude '(' --exclude b -t 1 d
 	diff_cmd "fromfile missing, argv path" "mkdir d" --fromfile nofile -t 1 d
 	diff_cmd "fromfile order" "echo missing1 >l" --fromfile l missing2
 	diff_cmd "permutation" "mkdir d" d -t 1 -q
@@ -306,11 +298,9 @@ l' d/plain; mkdir d/dd" -m -t 2 -c -e create d
 @test "differential: filters, --fromfile and recursion" {
 	need_oracle
 	diff_events "exclude" "mkdir d" "touch d/ex1 d/ex2 d/ex3" -m -t 2 -e create --exclude 'ex2$' d
-	diff_events "exclude twice" "mkdir d" "touch d/b1 d/a1 d/c1" -m -t 2 -e create --exclude a --exclude b d
 	diff_events "excludei" "mkdir d" "touch d/EX1 d/ok" -m -t 2 -e create --excludei ex d
 	diff_events "include" "mkdir d" "touch d/ain d/bout d/cin" -m -t 2 -e create --include 'in$' d
 	diff_events "includei" "mkdir d" "touch d/ain d/bout d/cIN" -m -t 2 -e create --includei 'IN$' d
-	diff_events "include twice" "mkdir d" "touch d/a1 d/b1" -m -t 2 -e create --include a --include b d
 	diff_events "exclude full path" "mkdir d" "touch d/x" -e create --exclude '^x' d
 	diff_events "fromfile" "mkdir d e; printf 'd\ne\n\n@\n' >l" "touch e/z" --fromfile l -e create
 	DIFF_STDIN=d diff_events "fromfile stdin" "mkdir d" "touch d/z" --fromfile - -e create

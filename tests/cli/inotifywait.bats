@@ -14,19 +14,21 @@ load common
 
 # ------------------------------------------------------------------ helpers
 
-# expected_help_body: the --help text from its second line on (spec App. A).
+# expected_help_body: the --help text from its second line on: upstream's
+# (spec App. A) plus the lines of our own options.
 expected_help_body() {
 	cat <<'EOF'
 Wait for a particular event on a file or set of files.
 Usage: inotifywait [ options ] file1 [ file2 ] [ file3 ] [ ... ]
 Options:
 	-h|--help     	Show this help text.
+	--version     	Show the version and exit.
 	@<file>       	Exclude the specified file from being watched.
 	--exclude <pattern>
 	              	Exclude all events on files matching the
 	              	extended regular expression <pattern>.
-	              	Only the last --exclude option will be
-	              	taken into consideration.
+	              	May be given several times: any match
+	              	excludes.
 	--excludei <pattern>
 	              	Like --exclude but case insensitive.
 	--include <pattern>
@@ -35,6 +37,10 @@ Options:
 	              	<pattern>.
 	--includei <pattern>
 	              	Like --include but case insensitive.
+	--exclude-from <file>
+	              	Like --exclude, once for each line of <file>.
+	--include-from <file>
+	              	Like --include, once for each line of <file>.
 	-m|--monitor  	Keep listening for events forever or until --timeout expires.
 	              	Without this option, inotifywait will exit after one event is received.
 	-d|--daemon   	Same as --monitor, except run in the background
@@ -55,8 +61,10 @@ Options:
 	--no-newline  	Don't print newline symbol after
 	              	--format string.
 	--timefmt <fmt>	strftime-compatible format string for use with
-	              	%T in --format string.
+	              	%T in --format string; %N, %3N, %6N add
+	              	nano-, milli- or microseconds.
 	-c|--csv      	Print events in CSV format.
+	--json        	Print events as JSON objects, one per line.
 	-t|--timeout <seconds>
 	              	When listening for a single event, time out after
 	              	waiting for an event for <seconds> seconds.
@@ -1698,53 +1706,146 @@ l"
 	assert_file "$OUT" "d/ CREATE yes"
 }
 
-@test "--exclude twice: warning, the last pattern is used" {
+@test "--exclude twice: both patterns count, no warning" {
+	ours_only "upstream warns and keeps only the last pattern"
 	mkdir d
 	start_bg inotifywait -m -e create --exclude 'a' --exclude 'b' d
 	touch d/b1 d/a1 d/c1
 	wait_for_exact_line "$OUT" "d/ CREATE c1"
 	stop_bg
-	assert_file "$OUT" "d/ CREATE a1" "d/ CREATE c1"
-	assert_file "$ERR" "--exclude: only the last option will be taken into consideration." "${SETUP_LINES[@]}"
+	assert_file "$OUT" "d/ CREATE c1"
+	assert_file "$ERR" "${SETUP_LINES[@]}"
 }
 
-@test "--excludei twice: warning names --excludei" {
+@test "--excludei twice: both patterns count, case-insensitively" {
+	ours_only "upstream warns and keeps only the last pattern"
 	mkdir d
-	run_fg inotifywait --excludei a --excludei b -t 1 d
-	assert_status 2
-	assert_file "$OUT"
-	assert_file "$ERR" "--excludei: only the last option will be taken into consideration." "${SETUP_LINES[@]}"
+	start_bg inotifywait -m -e create --excludei 'A' --excludei 'B' d
+	touch d/b1 d/a1 d/c1
+	wait_for_exact_line "$OUT" "d/ CREATE c1"
+	stop_bg
+	assert_file "$OUT" "d/ CREATE c1"
+	assert_file "$ERR" "${SETUP_LINES[@]}"
 }
 
-@test "--exclude three times warns once" {
-	mkdir d
-	run_fg inotifywait --exclude a --exclude b --exclude c -t 1 d
-	assert_status 2
-	assert_file "$ERR" "--exclude: only the last option will be taken into consideration." "${SETUP_LINES[@]}"
-}
-
-@test "--exclude and --excludei each repeated: check 1 wins over the warnings" {
+@test "--exclude and --excludei each repeated: check 1 still applies" {
 	mkdir d
 	run_fg inotifywait --excludei x --excludei y --exclude a --exclude b -t 1 d
 	assert_status 1
 	assert_file "$ERR" "--exclude and --excludei cannot both be specified."
 }
 
-@test "--exclude twice: only the last pattern is compiled" {
+@test "--exclude twice: every pattern is compiled, the first bad one reported" {
+	ours_only "upstream compiles only the last pattern"
 	mkdir d
 	run_fg inotifywait --exclude '(' --exclude 'b' -t 1 d
-	assert_status 2
-	assert_file "$ERR" "--exclude: only the last option will be taken into consideration." "${SETUP_LINES[@]}"
+	expect_error "Error in \`exclude' regular expression."
 }
 
-@test "--include twice: no warning, the last pattern is used" {
+@test "--include twice: an event matching either is shown" {
+	ours_only "upstream keeps only the last pattern"
 	mkdir d
 	start_bg inotifywait -m -e create --include 'a' --include 'b' d
-	touch d/a1 d/b1
+	touch d/a1 d/c1 d/b1
 	wait_for_exact_line "$OUT" "d/ CREATE b1"
 	stop_bg
-	assert_file "$OUT" "d/ CREATE b1"
+	assert_file "$OUT" "d/ CREATE a1" "d/ CREATE b1"
 	assert_file "$ERR" "${SETUP_LINES[@]}"
+}
+
+@test "--exclude-from: one pattern per line, empty lines and CRs ignored" {
+	ours_only
+	mkdir d
+	printf '%s\n' 'a' '' 'x$' >pats
+	printf 'b\r\n' >>pats
+	start_bg inotifywait -m -e create --exclude-from pats --exclude 'c' d
+	touch d/a1 d/b1 d/c1 d/x d/xy d/d1
+	wait_for_exact_line "$OUT" "d/ CREATE d1"
+	stop_bg
+	assert_file "$OUT" "d/ CREATE xy" "d/ CREATE d1"
+}
+
+@test "--include-from: any line matching shows the event" {
+	ours_only
+	mkdir d
+	printf '%s\n' '\.txt$' '\.md$' >pats
+	start_bg inotifywait -m -e create --include-from pats d
+	touch d/a.txt d/b.c d/c.md d/end.txt
+	wait_for_exact_line "$OUT" "d/ CREATE end.txt"
+	stop_bg
+	assert_file "$OUT" "d/ CREATE a.txt" "d/ CREATE c.md" "d/ CREATE end.txt"
+}
+
+@test "--exclude-from -: patterns from stdin" {
+	ours_only
+	mkdir d
+	echo 'skip' >pats
+	start_bg inotifywait -m -e create --exclude-from - d <pats
+	touch d/skip1 d/keep
+	wait_for_exact_line "$OUT" "d/ CREATE keep"
+	stop_bg
+	assert_file "$OUT" "d/ CREATE keep"
+}
+
+@test "--exclude-from with a bad line names the file and the line" {
+	ours_only
+	mkdir d
+	printf '%s\n' 'ok' '' '(' >pats
+	run_fg inotifywait --exclude-from pats d
+	expect_error "Error in \`exclude' regular expression on line 3 of pats."
+}
+
+@test "--exclude-from an unreadable file: error, exit 1" {
+	ours_only
+	mkdir d
+	run_fg inotifywait --exclude-from nofile d
+	expect_error "Couldn't open nofile: No such file or directory"
+	run_fg inotifywait --include-from d d
+	expect_error "Couldn't read d: Is a directory"
+}
+
+@test "--exclude-from counts as --exclude: not with --excludei or --include" {
+	ours_only
+	mkdir d
+	: >pats
+	run_fg inotifywait --exclude-from pats --excludei x d
+	expect_error "--exclude and --excludei cannot both be specified."
+	run_fg inotifywait --exclude-from pats --include x d
+	expect_error "include and exclude regexp cannot both be specified."
+	run_fg inotifywait --include-from pats --exclude x d
+	expect_error "include and exclude regexp cannot both be specified."
+}
+
+@test "-r: directories matching --exclude are not watched, at setup or later" {
+	ours_only "upstream watches excluded directories and drops their events"
+	mkdir -p r/keep r/.git/objects/aa r/sub/.git r/node_modules/x
+	start_bg inotifywait -m -r -e create --exclude '/\.git$' --exclude '/node_modules/' r
+	# r, keep, sub: .git matches as "r/.git", node_modules as "r/node_modules/"
+	[ "$(_it_count_watches "$BG_PID")" -eq 3 ]
+	mkdir r/keep/.git r/new
+	touch r/keep/.git/HEAD r/.git/objects/aa/obj
+	wait_for_exact_line "$OUT" "r/ CREATE,ISDIR new"
+	touch r/new/f
+	wait_for_exact_line "$OUT" "r/new/ CREATE f"
+	[ "$(_it_count_watches "$BG_PID")" -eq 4 ]
+	stop_bg
+	assert_file "$OUT" "r/ CREATE,ISDIR new" "r/new/ CREATE f"
+}
+
+@test "-r: a watched directory renamed to an excluded name is no longer watched" {
+	ours_only
+	mkdir -p r/a/b
+	start_bg inotifywait -m -r -e create,moved_to --exclude '\.bak$' r
+	[ "$(_it_count_watches "$BG_PID")" -eq 3 ]
+	mv r/a r/a.bak
+	mv r/a.bak r/c
+	wait_for_exact_line "$OUT" "r/ MOVED_TO,ISDIR c"
+	touch r/c/b/f
+	wait_for_exact_line "$OUT" "r/c/b/ CREATE f"
+	wait_until test "$(_it_count_watches "$BG_PID")" -eq 3
+	mv r/c r/d.bak
+	wait_until test "$(_it_count_watches "$BG_PID")" -eq 1
+	stop_bg
 }
 
 @test "bad --exclude regex: \"Error in \`exclude' regular expression.\"" {
@@ -1924,7 +2025,7 @@ l"
 
 @test "ambiguous abbreviation --exclu" {
 	run_named --exclu a d
-	expect_error "inotifywait: option '--exclu' is ambiguous; possibilities: '--exclude' '--excludei'"
+	expect_error "inotifywait: option '--exclu' is ambiguous; possibilities: '--exclude' '--excludei' '--exclude-from'"
 }
 
 @test "getopt messages start with argv[0] as invoked" {
@@ -2076,10 +2177,10 @@ l"
 	expect_error "Error in \`exclude' regular expression."
 }
 
-@test "order: the repeat warning comes before --fromfile errors" {
+@test "order: repeated --exclude warns no more; --fromfile errors follow" {
+	ours_only "upstream warns that only the last --exclude counts"
 	run_fg inotifywait --fromfile nofile --exclude a --exclude b
-	expect_error "--exclude: only the last option will be taken into consideration." \
-		"Couldn't open nofile: No such file or directory" "No files specified to watch!"
+	expect_error "Couldn't open nofile: No such file or directory" "No files specified to watch!"
 }
 
 @test "order: the checks come before --fromfile is read" {

@@ -229,13 +229,15 @@ Gather filesystem usage statistics using inotifywatch.
 Usage: inotifywatch [ options ] file1 [ file2 ] [ ... ]
 Options:
 	-h|--help    	Show this help text.
+	--version    	Show the version and exit.
 	-v|--verbose 	Be verbose.
 	@<file>       	Exclude the specified file from being watched.
 	--fromfile <file>
 		Read files to watch from <file> or `-' for stdin.
 	--exclude <pattern>
 		Exclude all events on files matching the extended regular
-		expression <pattern>.
+		expression <pattern>.  May be given several times: any
+		match excludes.
 	--excludei <pattern>
 		Like --exclude but case insensitive.
 	--include <pattern>
@@ -244,6 +246,10 @@ Options:
 		<pattern>.
 	--includei <pattern>
 		Like --include but case insensitive.
+	--exclude-from <file>
+		Like --exclude, once for each line of <file>.
+	--include-from <file>
+		Like --include, once for each line of <file>.
 	-z|--zero
 		In the final table of results, output rows and columns even
 		if they consist only of zeros (the default is to not output
@@ -258,6 +264,8 @@ Options:
 	-e|--event <event1> [ -e|--event <event2> ... ]
 		Listen for specific event(s).  If omitted, all events are 
 		listened for.
+	--csv		Print the final table as CSV.
+	--json		Print the final table as JSON.
 	-a|--ascending <event>
 		Sort ascending by a particular event, or `total'.
 	-d|--descending <event>
@@ -288,7 +296,7 @@ Events:
 EOF
 }
 
-@test "-h/--help print the help on stdout, exit 1, body identical to upstream" {
+@test "-h/--help print the help on stdout, exit 1, body upstream's plus our options" {
 	mkdir w
 	local -a variants=("-h" "--help" "w -h" "-z --help w" "--hel")
 	local v
@@ -332,7 +340,7 @@ EOF
 @test "inotifywait-only long options are rejected with glibc's message" {
 	mkdir w
 	local o
-	for o in --format --csv --monitor --quiet --outfile --daemon --syslog --no-newline \
+	for o in --format --monitor --quiet --outfile --daemon --syslog --no-newline \
 		--timefmt --filename --bogus; do
 		iw0 "$o" x w
 		expect_error "inotifywatch: unrecognized option '$o'"
@@ -367,7 +375,7 @@ Will listen for events for 1 seconds.
 No events occurred.
 EOF
 	iw0 --exc x w
-	expect_error "inotifywatch: option '--exc' is ambiguous; possibilities: '--exclude' '--excludei'"
+	expect_error "inotifywatch: option '--exc' is ambiguous; possibilities: '--exclude' '--excludei' '--exclude-from'"
 }
 
 @test "-e with an invalid event name" {
@@ -1373,3 +1381,64 @@ EOF
 	assert_status 1
 	assert_file "$ERR" "Cannot sort by \`close' event; please use \`close_write' or \`close_nowrite'."
 }
+
+# ------------------------------------------------------------ --csv, --json
+
+# run_watch ARGS...: inotifywatch ARGS on d while d/a and d/s/x are touched
+# and d/a is removed, then SIGINT once every event is counted.
+run_watch() {
+	mkdir -p d/s
+	start_watch "$@"
+	touch d/a d/s/x
+	rm d/a
+	stop INT
+}
+
+@test "inotifywatch --csv: the table's rows and columns as CSV" {
+	ours_only
+	run_watch --csv -r -e create,delete,attrib d
+	expect_status 0
+	assert_file "$OUT" "total,attrib,create,delete,filename" \
+		"3,1,1,1,d/" "2,1,1,0,d/s/"
+}
+
+@test "inotifywatch --json: the table as a JSON array" {
+	ours_only
+	run_watch --json -r -e create,delete,attrib d
+	expect_status 0
+	assert_file "$OUT" "[" \
+		'{"filename":"d/","total":3,"attrib":1,"create":1,"delete":1},' \
+		'{"filename":"d/s/","total":2,"attrib":1,"create":1,"delete":0}' "]"
+	json_parses "$OUT"
+}
+
+@test "inotifywatch --csv/--json: names are escaped, sort and -z apply" {
+	ours_only
+	mkdir -p 'd/a,"b' d/e
+	run_watch --csv -r -z -a total -e create,attrib d
+	expect_status 0
+	assert_file "$OUT" "total,attrib,create,filename" \
+		"0,0,0,d/e/" '0,0,0,"d/a,""b/"' "2,1,1,d/s/" "2,1,1,d/"
+}
+
+@test "inotifywatch --csv/--json with no events: empty table, message on stderr" {
+	ours_only
+	mkdir d
+	run_fg inotifywatch --csv -t 1 d
+	expect_status 0
+	assert_file "$OUT" "total,filename"
+	grep -qxF "No events occurred." "$ERR"
+	run_fg inotifywatch --json -t 1 d
+	expect_status 0
+	assert_file "$OUT" "[]"
+	json_parses "$OUT"
+}
+
+@test "inotifywatch --csv and --json together: error, exit 1" {
+	ours_only
+	mkdir d
+	run_fg inotifywatch --csv --json d
+	expect_status 1
+	assert_file "$ERR" "--csv and --json cannot both be specified."
+}
+

@@ -141,6 +141,80 @@ static void test_snprintf(void)
 	CHECK(!strcmp(out.buf, "[]"));
 }
 
+static const char *json_str(const char *s, size_t n)
+{
+	static struct it_buf b;
+
+	b.len = 0;
+	it_json_escape(&b, s, n);
+	it_buf_put(&b, "", 1);
+	return b.data;
+}
+
+#define JSON(lit) json_str(lit, sizeof(lit) - 1)
+
+static void test_json_escape(void)
+{
+	CHECK_STR(JSON(""), "\"\"");
+	CHECK_STR(JSON("plain/name.c"), "\"plain/name.c\"");
+	CHECK_STR(JSON("q\"b\\s"), "\"q\\\"b\\\\s\"");
+	CHECK_STR(JSON("\n\t\r\x01\x1f\x7f"),
+		  "\"\\n\\t\\r\\u0001\\u001f\x7f\"");
+	CHECK_STR(JSON("a\0b"), "\"a\\u0000b\"");
+	/* valid UTF-8 of every length, and the edges of the ranges */
+	CHECK_STR(JSON("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"),
+		  "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+	CHECK_STR(JSON("\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80"
+		       "\xf4\x8f\xbf\xbf"),
+		  "\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80"
+		  "\xf4\x8f\xbf\xbf\"");
+	/* invalid: lone bytes, overlongs, surrogates, above U+10FFFF,
+	 * truncated sequences */
+	CHECK_STR(JSON("\xff\x80"), "\"\\udcff\\udc80\"");
+	CHECK_STR(JSON("\xc0\xaf"), "\"\\udcc0\\udcaf\"");
+	CHECK_STR(JSON("\xe0\x9f\xbf"), "\"\\udce0\\udc9f\\udcbf\"");
+	CHECK_STR(JSON("\xed\xa0\x80"), "\"\\udced\\udca0\\udc80\"");
+	CHECK_STR(JSON("\xf4\x90\x80\x80"), "\"\\udcf4\\udc90\\udc80\\udc80\"");
+	CHECK_STR(JSON("\xf5\x80"), "\"\\udcf5\\udc80\"");
+	CHECK_STR(JSON("a\xe2\x82"), "\"a\\udce2\\udc82\"");
+	CHECK_STR(JSON("\xe2\x82z"), "\"\\udce2\\udc82z\"");
+}
+
+static void test_json_event(struct it_ctx *c)
+{
+	struct it_buf b = { 0 };
+	struct ev e;
+	const char *want = "{\"watch\":\"d/\",\"name\":\"n\\\"m\",\"path\":"
+			   "\"d/n\\\"m\",\"events\":[\"MOVED_TO\",\"ISDIR\"],"
+			   "\"cookie\":7,\"isdir\":true,\"time\":\"";
+
+	CHECK(it_format_json(c, &b,
+			     mk(&e, 2, IN_MOVED_TO | IN_ISDIR, 7, "n\"m")) ==
+	      0);
+	it_buf_put(&b, "", 1);
+	CHECK(!strncmp(b.data, want, strlen(want)));
+	/* ...T12:34:56.123456789+hh:mm"} */
+	CHECK(b.len - 1 == strlen(want) + 35 + 2);
+	CHECK(b.data[b.len - 2] == '}' && b.data[strlen(want) + 19] == '.');
+	free(b.data);
+}
+
+static void test_subsec(struct it_ctx *c)
+{
+	char buf[128];
+
+	CHECK(it_strftime(c, "%N|%3N|%6N|%9N|%%N|%%%N|", buf, sizeof(buf)) ==
+	      0);
+	/* 9|3|6|9 digits, literal %N, % then 9 digits */
+	CHECK(strlen(buf) == 9 + 1 + 3 + 1 + 6 + 1 + 9 + 1 + 2 + 1 + 10 + 1);
+	CHECK(!strncmp(buf, buf + 9 + 1 + 3 + 1 + 6 + 1, 9));
+	CHECK(!strncmp(buf, buf + 10, 3) && !strncmp(buf, buf + 14, 6));
+	CHECK(!strncmp(buf + 9 + 1 + 3 + 1 + 6 + 1 + 9, "|%N|%", 5));
+	CHECK(!strncmp(buf, buf + strlen(buf) - 10, 9));
+	CHECK(it_strftime(c, "", buf, sizeof(buf)) == -1);
+	CHECK(it_strftime(c, "%Y", buf, sizeof(buf)) == 0 && strlen(buf) == 4);
+}
+
 int main(void)
 {
 	struct it_ctx c = { .fd = -1 };
@@ -155,6 +229,9 @@ int main(void)
 	test_csv(&c);
 	test_escape_long();
 	test_snprintf();
+	test_json_escape();
+	test_json_event(&c);
+	test_subsec(&c);
 	it_ctx_close(&c);
 	return unit_report("test_format");
 }
