@@ -63,6 +63,7 @@ struct it_ctx {
 	const sigset_t *sigmask; /* signal mask while waiting, or NULL */
 	struct it_move moves[IT_MAX_MOVES];
 	size_t nmoves;
+	int64_t rescan_at; /* after an overflow: rescan by then (0: none) */
 
 	/* recursive monitoring: watch directories as they appear */
 	int autowatch;

@@ -14,6 +14,10 @@
  * out of the tree: the kernel queues both in one rename, microseconds apart. */
 #define MOVE_WAIT_MS 5
 
+/* How long a rescan after a queue overflow may wait for the burst that
+ * caused it to end: one rescan then covers every overflow of the burst. */
+#define RESCAN_DELAY_MS 200
+
 #define EV_SIZE(ev) (sizeof(struct inotify_event) + (ev)->len)
 
 void it_release(struct it_ctx *c, struct watch *w)
@@ -247,8 +251,8 @@ static int maintain(struct it_ctx *c, struct inotify_event **evp)
 	struct watch *w;
 
 	if (ev->wd == -1) {
-		if ((ev->mask & IN_Q_OVERFLOW) && c->autowatch)
-			it_rescan(c);
+		if ((ev->mask & IN_Q_OVERFLOW) && c->autowatch && !c->rescan_at)
+			c->rescan_at = it_now_ms() + RESCAN_DELAY_MS;
 		return 0;
 	}
 	if (!(w = it_wtab_by_wd(&c->tab, ev->wd)))
@@ -294,8 +298,17 @@ static struct inotify_event *next_kernel(struct it_ctx *c, int64_t deadline)
 		if (c->rpos >= c->rend) {
 			c->rbase += c->rend;
 			c->rpos = c->rend = 0;
-			if ((r = fill(c, 0, wait_ms(deadline), c->sigmask)) <=
-			    0)
+			r = 0;
+			/* After an overflow, rescan once the burst is over. */
+			if (c->rescan_at && it_now_ms() < c->rescan_at)
+				r = fill(c, 0, 0, c->sigmask);
+			if (r == 0 && c->rescan_at) {
+				c->rescan_at = 0;
+				it_rescan(c);
+			}
+			if (r == 0)
+				r = fill(c, 0, wait_ms(deadline), c->sigmask);
+			if (r <= 0)
 				return NULL;
 		}
 		ev = (struct inotify_event *)(void *)(c->rbuf + c->rpos);
