@@ -35,10 +35,10 @@ static volatile sig_atomic_t established, interrupted, stop, dump;
 
 static void usage(void)
 {
-	printf("inotifywatch %s\n", PACKAGE_VERSION);
-	fputs("Gather filesystem usage statistics using inotifywatch.\n"
-	      "Usage: inotifywatch [ options ] file1 [ file2 ] [ ... ]\n"
-	      "Options:\n"
+	printf("%s %s\n", cli_name, PACKAGE_VERSION);
+	printf("Gather filesystem usage statistics using %s.\n", cli_name);
+	printf("Usage: %s [ options ] file1 [ file2 ] [ ... ]\n", cli_name);
+	fputs("Options:\n"
 	      "\t-h|--help    \tShow this help text.\n"
 	      "\t-v|--verbose \tBe verbose.\n"
 	      "\t@<file>       \tExclude the specified file from being "
@@ -62,14 +62,17 @@ static void usage(void)
 	      "\t\tif they consist only of zeros (the default is to not "
 	      "output\n"
 	      "\t\tthese rows and columns).\n"
-	      "\t-r|--recursive\tWatch directories recursively.\n"
-	      "\t-P|--no-dereference\n"
+	      "\t-r|--recursive\tWatch directories recursively.\n",
+	      stdout);
+	cli_help_backends();
+	fputs("\t-P|--no-dereference\n"
 	      "\t\tDo not follow symlinks.\n"
 	      "\t-t|--timeout <seconds>\n"
-	      "\t\tListen only for specified amount of time in seconds; if\n"
-	      "\t\tomitted or zero, inotifywatch will execute until receiving "
-	      "an\n"
-	      "\t\tinterrupt signal.\n"
+	      "\t\tListen only for specified amount of time in seconds; if\n",
+	      stdout);
+	printf("\t\tomitted or zero, %s will execute until receiving an\n",
+	       cli_name);
+	fputs("\t\tinterrupt signal.\n"
 	      "\t-e|--event <event1> [ -e|--event <event2> ... ]\n"
 	      "\t\tListen for specific event(s).  If omitted, all events are \n"
 	      "\t\tlistened for.\n"
