@@ -149,6 +149,8 @@ int it_fan_add(struct it_ctx *c, const char *path, uint32_t mask);
 int it_fan_rm(struct it_ctx *c, struct watch *w);
 /* The absolute path of path (malloc'd, NULL with errno): fanotify's %w. */
 char *it_fan_abspath(const char *path, int nofollow);
+/* Where the events read so far end, in the unit of FIONREAD. */
+uint64_t it_fan_queue_pos(const struct it_ctx *c);
 /* it_next_event() for fanotify: NULL with c->error 0 on timeout or when
  * synthetic events were queued. */
 struct inotify_event *it_fan_next(struct it_ctx *c, int64_t deadline_ms);

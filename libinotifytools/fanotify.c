@@ -70,7 +70,11 @@ struct it_fan {
 	size_t nbywd;
 	struct ffs *fs;
 	size_t nfs;
-	int *pending; /* wds whose IN_IGNORED is due */
+	/* Queue positions in FIONREAD's unit: fanotify counts only the
+	 * metadata of each event there, FAN_EVENT_METADATA_LEN bytes. */
+	uint64_t qpos; /* of the next event to translate */
+	uint64_t qend; /* after the last event read from the kernel */
+	int *pending;  /* wds whose IN_IGNORED is due */
 	size_t npending, cappending;
 	struct it_buf out; /* the event handed out */
 };
@@ -379,14 +383,17 @@ int it_fan_filesystem(const struct it_ctx *c)
 	return c->fan && c->fan->filesystem;
 }
 
-/* The fanotify mask for an inotify mask; dirs also follow their tree. */
+/*
+ * The fanotify mask of a mark for an inotify mask: a watch always learns
+ * of its own deletion (for its IN_IGNORED); a directory also of its
+ * children and of renames, to follow its tree.
+ */
 static uint64_t fan_mask(const struct it_fan *f, uint32_t mask, int dir)
 {
-	uint64_t m = (mask & FAN_USER_EVENTS) | FAN_ONDIR;
+	uint64_t m = (mask & FAN_USER_EVENTS) | FAN_ONDIR | FAN_DELETE_SELF;
 
 	if (dir)
-		m |= FAN_EVENT_ON_CHILD | FAN_DELETE_SELF |
-		     (f->can_rename ? FAN_RENAME : 0);
+		m |= FAN_EVENT_ON_CHILD | (f->can_rename ? FAN_RENAME : 0);
 	return m;
 }
 
@@ -433,7 +440,7 @@ int it_fan_add(struct it_ctx *c, const char *path, uint32_t mask)
 		else if (f->filesystem)
 			rc = fanotify_mark(
 				c->fd, flags | FAN_MARK_FILESYSTEM,
-				fan_mask(f, mask, 0) |
+				(mask & FAN_USER_EVENTS) | FAN_ONDIR |
 					(f->can_rename ? FAN_RENAME : 0),
 				AT_FDCWD, path);
 		else
@@ -572,7 +579,7 @@ static void bury(struct it_ctx *c, struct watch *w)
 	c->zombie = w;
 }
 
-/* -S: the directory of key, resolved through its file handle. */
+/* -S: the directory (or file) of key, resolved through its file handle. */
 static struct watch *resolve(struct it_ctx *c, const unsigned char *key,
 			     size_t klen)
 {
@@ -580,13 +587,15 @@ static struct watch *resolve(struct it_ctx *c, const unsigned char *key,
 	char proc[64], buf[PATH_MAX + 2];
 	struct watch *w;
 	struct fobj *o;
+	struct stat st;
 	ssize_t n;
-	int fd, deleted = 0;
+	int fd, deleted = 0, dir;
 
 	if (!klen || (fd = key_open(f, key, klen, O_PATH)) < 0)
 		return NULL;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	n = readlink(proc, buf, PATH_MAX);
+	dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
 	close(fd);
 	if (n <= 0 || buf[0] != '/')
 		return NULL;
@@ -595,13 +604,14 @@ static struct watch *resolve(struct it_ctx *c, const unsigned char *key,
 		n -= 10;
 		deleted = 1;
 	}
-	if (buf[n - 1] != '/')
+	if (dir && buf[n - 1] != '/')
 		buf[n++] = '/';
 	buf[n] = '\0';
 	if (!(o = obj_add(f, key, klen)))
 		return NULL;
-	if (!(w = it_wtab_add(&c->tab, o->wd, buf, (size_t)n, IT_W_DIR,
-			      NULL))) {
+	/* a file (a self event of it) prints as a watched file does */
+	if (!(w = it_wtab_add(&c->tab, o->wd, buf, (size_t)n,
+			      dir ? IT_W_DIR : 0, NULL))) {
 		obj_del(f, o);
 		return NULL;
 	}
@@ -733,12 +743,13 @@ static void died(struct it_ctx *c, struct watch *w)
 }
 
 /*
- * The inotify-shaped event for the fanotify event m, read at queue offset
- * off, after bringing the watches up to date; NULL if it is not delivered.
+ * The inotify-shaped event for the fanotify event m, at queue position pos
+ * (see qpos), after bringing the watches up to date; NULL if it is not
+ * delivered.
  */
 static struct inotify_event *translate(struct it_ctx *c,
 				       const struct fanotify_event_metadata *m,
-				       uint64_t off)
+				       uint64_t pos)
 {
 	struct it_fan *f = c->fan;
 	struct where d = { .klen = 0 }, fid = { .klen = 0 },
@@ -825,7 +836,7 @@ static struct inotify_event *translate(struct it_ctx *c,
 	    (out = mask & (wf->mask & FAN_USER_EVENTS)))
 		queue_event(c, wf->wd, out | (mask & IN_ISDIR));
 	/* the kernel's CREATE of what a scan of ours already reported */
-	if (c->rbase + off >= c->quiet_until)
+	if (pos >= c->quiet_until)
 		it_seen_clear(&c->seen);
 	else if ((mask & IN_CREATE) && *name &&
 		 it_seen_take(&c->seen, w->wd, name))
@@ -868,7 +879,13 @@ static int fill(struct it_ctx *c, int64_t deadline)
 		}
 		n = read(c->fd, c->rbuf, c->rsize);
 		if (n > 0) {
-			c->rend = (size_t)n;
+			const struct fanotify_event_metadata *m =
+				(const void *)c->rbuf;
+			size_t len = (size_t)n;
+
+			c->rend = len;
+			for (; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len))
+				c->fan->qend += FAN_EVENT_METADATA_LEN;
 			return 1;
 		}
 		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -885,6 +902,7 @@ struct inotify_event *it_fan_next(struct it_ctx *c, int64_t deadline)
 	for (;;) {
 		const struct fanotify_event_metadata *m;
 		struct inotify_event *ev;
+		uint64_t pos;
 		size_t off;
 
 		if (f->npending) {
@@ -906,6 +924,7 @@ struct inotify_event *it_fan_next(struct it_ctx *c, int64_t deadline)
 		}
 		off = c->rpos;
 		m = (const void *)(c->rbuf + off);
+		pos = f->qpos;
 		if (c->rend - off < FAN_EVENT_METADATA_LEN ||
 		    m->event_len < FAN_EVENT_METADATA_LEN ||
 		    m->event_len > c->rend - off ||
@@ -914,11 +933,17 @@ struct inotify_event *it_fan_next(struct it_ctx *c, int64_t deadline)
 			continue;
 		}
 		c->rpos += m->event_len;
-		if ((ev = translate(c, m, off)))
+		f->qpos += FAN_EVENT_METADATA_LEN;
+		if ((ev = translate(c, m, pos)))
 			return ev;
 		if (f->npending == 0 && c->syn.len > c->syn.pos) {
 			c->error = 0;
 			return NULL; /* the caller serves the queue first */
 		}
 	}
+}
+
+uint64_t it_fan_queue_pos(const struct it_ctx *c)
+{
+	return c->fan->qend;
 }

@@ -42,7 +42,9 @@ void it_quiet_end(struct it_ctx *c)
 	int n = 0;
 
 	if (ioctl(c->fd, FIONREAD, &n) == 0)
-		c->quiet_until = c->rbase + c->rend + (uint64_t)n;
+		c->quiet_until =
+			(c->fan ? it_fan_queue_pos(c) : c->rbase + c->rend) +
+			(uint64_t)n;
 }
 
 /*

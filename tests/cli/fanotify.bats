@@ -232,6 +232,16 @@ wait_idle() {
 	assert_file "$OUT"
 }
 
+@test "-F: exit 1 without -m when the watched file is deleted (IGNORED)" {
+	need_fanotify
+	echo x >f
+	start_bg inotifywait -F -e modify f
+	rm f
+	wait_bg
+	assert_status 1
+	assert_file "$OUT"
+}
+
 @test "-F -m: DELETE_SELF of the only watch, then the tool exits" {
 	ours_only
 	need_fanotify
@@ -370,6 +380,19 @@ wait_idle() {
 		"1      1       $TEST_DIR/d/n/"
 }
 
+@test "library: inotifytools_init(1, 0, 0) watches with fanotify" {
+	need_fanotify
+	[ -x "${IT_ABI_CLIENT:-}" ] || skip "abi_client not built"
+	mkdir d
+	timeout 10 "$IT_ABI_CLIENT" "$TEST_DIR/d" fanotify >"$OUT" 2>"$ERR" 3>&- &
+	BG_PID=$!
+	wait_for_exact_line "$ERR" "watches: 1"
+	touch d/f
+	wait_bg
+	assert_status 0
+	assert_file "$OUT" "$TEST_DIR/d/f CREATE"
+}
+
 # ------------------------------------------------------------ -S, a whole filesystem
 
 @test "-S: events anywhere in the filesystem, with their absolute directory" {
@@ -425,6 +448,19 @@ wait_idle() {
 	wait_idle
 	stop_bg
 	assert_file "$OUT" "$FAN_MNT/a/ CREATE x"
+}
+
+@test "library: inotifytools_init(0, 1, 0) watches the whole filesystem" {
+	need_mnt
+	[ -x "${IT_ABI_CLIENT:-}" ] || skip "abi_client not built"
+	mkdir "$FAN_MNT/d" "$FAN_MNT/e"
+	timeout 10 "$IT_ABI_CLIENT" "$FAN_MNT/d" filesystem >"$OUT" 2>"$ERR" 3>&- &
+	BG_PID=$!
+	wait_for_exact_line "$ERR" "watches: 1"
+	touch "$FAN_MNT/e/f"
+	wait_bg
+	assert_status 0
+	assert_file "$OUT" "$FAN_MNT/e/f CREATE"
 }
 
 @test "fsnotifywatch -S: statistics per directory of the filesystem" {
