@@ -265,15 +265,19 @@ void cli_help_events(void)
 }
 
 int cli_watch(struct it_ctx *c, struct cli_opts *o, uint32_t mask,
-	      const char *failfmt, int verbose)
+	      const char *failfmt, int flags)
 {
+	int verbose = flags & CLI_VERBOSE;
+
 	if (c->fan)
 		absolute_skips(&o->skip);
 	for (size_t i = 0; i < o->paths.n; i++) {
 		const char *p = o->paths.v[i];
 		int rc;
 
-		if (verbose && o->recursive)
+		if ((flags & CLI_ANNOUNCE_FS) && o->filesystem)
+			cli_err("Setting up filesystem watch on %s\n", p);
+		else if (verbose && o->recursive)
 			cli_err("Setting up watch(es) on %s\n", p);
 		if (o->recursive)
 			rc = it_watch_tree(c, p, mask,

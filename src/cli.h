@@ -146,10 +146,13 @@ int cli_filter(struct it_ctx *c, const struct cli_opts *o);
 int strv_push(struct strv *v, const char *s);
 /* Free v's strings and array. */
 void strv_free(struct strv *v);
+/* What cli_watch() prints besides errors. */
+#define CLI_VERBOSE 1	  /* inotifywatch -v lines */
+#define CLI_ANNOUNCE_FS 2 /* -S: "Setting up filesystem watch on <path>" */
 /* Watch every path of o with mask, printing failfmt ("...%s: %s\n") for a
- * failure; -1 after the first failure. */
+ * failure; -1 after the first failure. flags: CLI_* above. */
 int cli_watch(struct it_ctx *c, struct cli_opts *o, uint32_t mask,
-	      const char *failfmt, int verbose);
+	      const char *failfmt, int flags);
 /* Print the "Events:" part of --help, from the event table. */
 void cli_help_events(void);
 /* Deadline on it_now_ms()'s scale for a timeout in seconds (0: none). */

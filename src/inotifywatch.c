@@ -325,8 +325,10 @@ static int setup(struct it_ctx *c, struct opts *o, sigset_t *waitmask)
 	c->keep_counted = 1;
 	c->sigmask = waitmask;
 	cli_err("Establishing watches...\n");
-	if (cli_watch(c, &o->c, mask, "Failed to watch %s: %s\n", o->verbose) <
-	    0)
+	if (cli_watch(c, &o->c, mask,
+		      o->c.filesystem ? "Couldn't add filesystem watch %s: %s\n"
+				      : "Failed to watch %s: %s\n",
+		      (o->verbose ? CLI_VERBOSE : 0) | CLI_ANNOUNCE_FS) < 0)
 		return -1;
 	renumber(c);
 	if (o->verbose)

@@ -477,6 +477,9 @@ wait_idle() {
 		"total  create  filename" \
 		"2      2       $FAN_MNT/d/" \
 		"1      1       $FAN_MNT/e/"
+	assert_file "$ERR" "Establishing watches..." \
+		"Setting up filesystem watch on $FAN_MNT/d" \
+		"Finished establishing watches, now collecting statistics."
 }
 
 # ------------------------------------------------------------ errors
@@ -491,6 +494,12 @@ wait_idle() {
 		"Couldn't add filesystem watch /proc: Operation not supported" \
 		"The filesystem of /proc does not support the file handles fanotify needs; watch it with inotify (-I)."
 	assert_file "$OUT"
+	run_fg inotifywatch -S /proc
+	assert_status 1
+	assert_file "$ERR" "Establishing watches..." \
+		"Setting up filesystem watch on /proc" \
+		"Couldn't add filesystem watch /proc: Operation not supported" \
+		"The filesystem of /proc does not support the file handles fanotify needs; watch it with inotify (-I)."
 	# other failures keep their own cause
 	run_fg inotifywait -F "$TEST_DIR/none"
 	assert_status 1
