@@ -471,22 +471,32 @@ int it_fan_rm(struct it_ctx *c, struct watch *w)
 {
 	struct it_fan *f = c->fan;
 	struct fobj *o = obj_by_wd(f, w->wd);
+	unsigned char key[KEY_MAX];
+	char proc[64];
+	struct ffs *s;
+	size_t len;
 	int fd, rc = 0;
 
 	if (!o)
 		return 0;
 	if (!f->filesystem) {
-		fd = key_open(f, o->key, o->klen, O_PATH);
-		if (fd >= 0) {
+		/* fanotify_mark() takes no O_PATH descriptor, but its
+		 * /proc/self/fd link: the object wherever it is now */
+		if ((fd = key_open(f, o->key, o->klen, O_PATH)) >= 0) {
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 			rc = fanotify_mark(c->fd, FAN_MARK_REMOVE, all_bits(f),
-					   fd, NULL);
+					   AT_FDCWD, proc);
 			close(fd);
 		} else {
-			size_t len;
+			/* no handle decoding (unprivileged): by path, if the
+			 * path still names the marked object */
 			const char *p = wpath(w, &len);
 
-			rc = fanotify_mark(c->fd, FAN_MARK_REMOVE, all_bits(f),
-					   AT_FDCWD, p);
+			(void)len;
+			if (path_key(f, p, 1, key, &s) == o->klen &&
+			    !memcmp(key, o->key, o->klen))
+				rc = fanotify_mark(c->fd, FAN_MARK_REMOVE,
+						   all_bits(f), AT_FDCWD, p);
 		}
 		if (rc < 0 && errno == ENOENT)
 			rc = 0;
@@ -743,19 +753,18 @@ static void died(struct it_ctx *c, struct watch *w)
 }
 
 /*
- * The inotify-shaped event for the fanotify event m, at queue position pos
- * (see qpos), after bringing the watches up to date; NULL if it is not
- * delivered.
+ * The inotify-shaped event for the fanotify event at raw (its metadata
+ * copied to m), at queue position pos (see qpos), after bringing the
+ * watches up to date; NULL if it is not delivered.
  */
 static struct inotify_event *translate(struct it_ctx *c,
 				       const struct fanotify_event_metadata *m,
-				       uint64_t pos)
+				       const char *raw, uint64_t pos)
 {
 	struct it_fan *f = c->fan;
 	struct where d = { .klen = 0 }, fid = { .klen = 0 },
 		     from = { .klen = 0 }, to = { .klen = 0 };
-	const char *p = (const char *)m + m->metadata_len,
-		   *end = (const char *)m + m->event_len;
+	const char *p = raw + m->metadata_len, *end = raw + m->event_len;
 	uint32_t mask = (uint32_t)m->mask, out;
 	struct watch *w, *wf = NULL;
 	const char *name;
@@ -879,13 +888,19 @@ static int fill(struct it_ctx *c, int64_t deadline)
 		}
 		n = read(c->fd, c->rbuf, c->rsize);
 		if (n > 0) {
-			const struct fanotify_event_metadata *m =
-				(const void *)c->rbuf;
-			size_t len = (size_t)n;
+			size_t off = 0;
+			uint32_t len;
 
-			c->rend = len;
-			for (; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len))
+			c->rend = (size_t)n;
+			/* events are 4-byte aligned only: no casts */
+			while (c->rend - off >= FAN_EVENT_METADATA_LEN) {
+				memcpy(&len, c->rbuf + off, sizeof(len));
+				if (len < FAN_EVENT_METADATA_LEN ||
+				    len > c->rend - off)
+					break;
+				off += len;
 				c->fan->qend += FAN_EVENT_METADATA_LEN;
+			}
 			return 1;
 		}
 		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -900,7 +915,7 @@ struct inotify_event *it_fan_next(struct it_ctx *c, int64_t deadline)
 	struct it_fan *f = c->fan;
 
 	for (;;) {
-		const struct fanotify_event_metadata *m;
+		struct fanotify_event_metadata m;
 		struct inotify_event *ev;
 		uint64_t pos;
 		size_t off;
@@ -923,18 +938,22 @@ struct inotify_event *it_fan_next(struct it_ctx *c, int64_t deadline)
 				return NULL;
 		}
 		off = c->rpos;
-		m = (const void *)(c->rbuf + off);
 		pos = f->qpos;
-		if (c->rend - off < FAN_EVENT_METADATA_LEN ||
-		    m->event_len < FAN_EVENT_METADATA_LEN ||
-		    m->event_len > c->rend - off ||
-		    m->vers != FANOTIFY_METADATA_VERSION) {
+		if (c->rend - off < FAN_EVENT_METADATA_LEN) {
 			c->rpos = c->rend;
 			continue;
 		}
-		c->rpos += m->event_len;
+		/* the 64-bit mask may be misaligned in the buffer: copy */
+		memcpy(&m, c->rbuf + off, sizeof(m));
+		if (m.event_len < FAN_EVENT_METADATA_LEN ||
+		    m.event_len > c->rend - off ||
+		    m.vers != FANOTIFY_METADATA_VERSION) {
+			c->rpos = c->rend;
+			continue;
+		}
+		c->rpos += m.event_len;
 		f->qpos += FAN_EVENT_METADATA_LEN;
-		if ((ev = translate(c, m, pos)))
+		if ((ev = translate(c, &m, c->rbuf + off, pos)))
 			return ev;
 		if (f->npending == 0 && c->syn.len > c->syn.pos) {
 			c->error = 0;

@@ -88,6 +88,11 @@ wait_idle() {
 	return 1
 }
 
+# fan_marks: the inode marks the background tool holds (fdinfo lines).
+fan_marks() {
+	cat /proc/"$(tool_pid)"/fdinfo/* 2>/dev/null | grep -c '^fanotify ino:'
+}
+
 # ------------------------------------------------------------ backend selection
 
 @test "fsnotifywait selects fanotify: absolute %w" {
@@ -331,6 +336,17 @@ wait_idle() {
 		"$TEST_DIR/r/ MOVED_FROM,ISDIR a" \
 		"$TEST_DIR/r/ MOVED_TO,ISDIR c" \
 		"$TEST_DIR/r/c/d/ CREATE here"
+}
+
+@test "-F -m -r: the marks of a directory tree moved out are removed" {
+	need_fanotify
+	mkdir -p r/a/b out
+	start_bg inotifywait -F -m -r -e moved_from r
+	[ "$(fan_marks)" = 3 ]
+	mv r/a out/a
+	wait_for_exact_line "$OUT" "$TEST_DIR/r/ MOVED_FROM,ISDIR a"
+	wait_idle
+	[ "$(fan_marks)" = 1 ]
 }
 
 @test "-F -m -r: a deleted and recreated child directory keeps being reported (#221)" {
