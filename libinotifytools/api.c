@@ -20,12 +20,11 @@ int inotifytools_initialize(void)
 
 int inotifytools_init(int fanotify, int watch_filesystem, int verbose)
 {
-	(void)fanotify;
-	(void)watch_filesystem;
-	(void)verbose;
+	(void)verbose; /* upstream's fanotify debug output: never printed */
 	if (initialized)
 		return 1;
-	if (it_ctx_open(&dflt) < 0) {
+	if (it_ctx_open_backend(&dflt, fanotify || watch_filesystem,
+				watch_filesystem) < 0) {
 		int err = dflt.error;
 
 		it_ctx_close(&dflt);
@@ -188,7 +187,8 @@ int inotifytools_remove_watch_by_wd(int wd)
 	dflt.error = 0;
 	if (!w || (w->flags & IT_W_DEAD))
 		return 1;
-	if (inotify_rm_watch(dflt.fd, wd) < 0) {
+	if ((dflt.fan ? it_fan_rm(&dflt, w) : inotify_rm_watch(dflt.fd, wd)) <
+	    0) {
 		dflt.error = errno;
 		return 0;
 	}

@@ -13,16 +13,24 @@
 
 int it_ctx_open(struct it_ctx *c)
 {
+	return it_ctx_open_backend(c, 0, 0);
+}
+
+int it_ctx_open_backend(struct it_ctx *c, int fanotify, int filesystem)
+{
 	memset(c, 0, sizeof(*c));
 	it_wtab_init(&c->tab);
-	c->fd = inotify_init1(IN_CLOEXEC);
-	if (c->fd < 0) {
+	if (fanotify) {
+		if (it_fan_open(c, filesystem) < 0)
+			return -1;
+	} else if ((c->fd = inotify_init1(IN_CLOEXEC)) < 0) {
 		c->error = errno;
 		return -1;
 	}
 	c->rsize = READ_SIZE;
 	c->rbuf = aligned_alloc(__alignof__(struct inotify_event), c->rsize);
 	if (!c->rbuf) {
+		it_fan_close(c);
 		close(c->fd);
 		c->fd = -1;
 		c->error = ENOMEM;
@@ -36,6 +44,7 @@ void it_ctx_close(struct it_ctx *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;
+	it_fan_close(c);
 	it_wtab_free(&c->tab);
 	while (c->retired) {
 		struct watch *w = c->retired;

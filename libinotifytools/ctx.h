@@ -46,9 +46,12 @@ struct it_move {
 
 #define IT_MAX_MOVES 64
 
+struct it_fan; /* fanotify.c */
+
 struct it_ctx {
-	int fd;	   /* inotify descriptor, -1 if closed */
-	int error; /* what inotifytools_error() returns */
+	int fd;		    /* inotify descriptor, -1 if closed */
+	struct it_fan *fan; /* fanotify backend (fd is fanotify's), or NULL */
+	int error;	    /* what inotifytools_error() returns */
 	struct wtab tab;
 
 	/* reader */
@@ -104,6 +107,9 @@ void it_seen_free(struct it_seen *s);
 /* ctx.c */
 /* Open an inotify instance into c; -1 with c->error set on failure. */
 int it_ctx_open(struct it_ctx *c);
+/* Open c with inotify, or fanotify marking directories or (filesystem)
+ * whole filesystems; -1 with c->error set on failure. */
+int it_ctx_open_backend(struct it_ctx *c, int fanotify, int filesystem);
 /* Release everything c holds; c may be opened again. */
 void it_ctx_close(struct it_ctx *c);
 /* Append n bytes to b; -1 on allocation failure. */
@@ -139,6 +145,26 @@ void it_release(struct it_ctx *c, struct watch *w);
 void it_quiet_begin(struct it_ctx *c, unsigned long seq);
 /* End a scan: the events it caused are all queued by now. */
 void it_quiet_end(struct it_ctx *c);
+
+/* fanotify.c: the fanotify backend, used where c->fan is set. */
+/* Create the fanotify group into c->fd; -1 with c->error. */
+int it_fan_open(struct it_ctx *c, int filesystem);
+/* Free the backend's state (not c->fd). */
+void it_fan_close(struct it_ctx *c);
+/* Whether c marks whole filesystems (-S). */
+int it_fan_filesystem(const struct it_ctx *c);
+/* Mark path (inotify mask and IN_ONLYDIR/IN_DONT_FOLLOW flags; with -S the
+ * filesystem holding it); returns its pseudo wd, or -1 with c->error. */
+int it_fan_add(struct it_ctx *c, const char *path, uint32_t mask);
+/* Remove the mark of w and forget its handle; -1 with errno. */
+int it_fan_rm(struct it_ctx *c, struct watch *w);
+/* The absolute path of path (malloc'd, NULL with errno): fanotify's %w. */
+char *it_fan_abspath(const char *path, int nofollow);
+/* Where the events read so far end, in the unit of FIONREAD. */
+uint64_t it_fan_queue_pos(const struct it_ctx *c);
+/* it_next_event() for fanotify: NULL with c->error 0 on timeout or when
+ * synthetic events were queued. */
+struct inotify_event *it_fan_next(struct it_ctx *c, int64_t deadline_ms);
 
 /* filter.c */
 /* Make pattern the only path filter (NULL: none); -1 with c->error. */

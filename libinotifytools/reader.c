@@ -46,7 +46,9 @@ void it_quiet_end(struct it_ctx *c)
 	int n = 0;
 
 	if (ioctl(c->fd, FIONREAD, &n) == 0)
-		c->quiet_until = c->rbase + c->rend + (uint64_t)n;
+		c->quiet_until =
+			(c->fan ? it_fan_queue_pos(c) : c->rbase + c->rend) +
+			(uint64_t)n;
 }
 
 /*
@@ -328,8 +330,13 @@ struct inotify_event *it_next_event(struct it_ctx *c, int64_t deadline_ms)
 	}
 	c->error = 0;
 	for (;;) {
-		if (!(ev = syn_pop(c)) && !(ev = next_kernel(c, deadline_ms)))
+		if (!(ev = syn_pop(c)) &&
+		    !(ev = c->fan ? it_fan_next(c, deadline_ms)
+				  : next_kernel(c, deadline_ms))) {
+			if (c->fan && !c->error && c->syn.pos < c->syn.len)
+				continue;
 			return NULL;
+		}
 		if (c->have_regex && it_filter_hides(c, ev))
 			continue;
 		if (c->stats)

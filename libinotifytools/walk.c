@@ -17,6 +17,18 @@ static int vanished(int err)
 	return err == ENOENT || err == EACCES || err == ELOOP || err == ENOTDIR;
 }
 
+/* Add a watch or a fanotify mark: the backend's wd, or -1 with errno. */
+static int add_watch(struct it_ctx *c, const char *path, uint32_t mask)
+{
+	int wd;
+
+	if (!c->fan)
+		return inotify_add_watch(c->fd, path, mask);
+	if ((wd = it_fan_add(c, path, mask)) < 0)
+		errno = c->error;
+	return wd;
+}
+
 /* Add or find the record of wd; keeps the first name a wd was seen under. */
 static struct watch *record(struct it_ctx *c, int wd, const char *path,
 			    size_t len, unsigned flags, struct watch *parent,
@@ -42,27 +54,37 @@ struct watch *it_watch_path(struct it_ctx *c, const char *path, uint32_t mask)
 	size_t len = strlen(path);
 	unsigned flags = 0;
 	struct watch *w;
-	char *name;
+	char *name, *abs = NULL;
 	int wd;
 
-	if ((wd = inotify_add_watch(c->fd, path, mask)) < 0) {
+	/* fanotify reports absolute paths: record them so */
+	if (c->fan && !(path = abs = it_fan_abspath(
+				path, (mask & IN_DONT_FOLLOW) != 0))) {
 		c->error = errno;
+		return NULL;
+	}
+	len = strlen(path);
+	if ((wd = add_watch(c, path, mask)) < 0) {
+		c->error = errno;
+		free(abs);
 		return NULL;
 	}
 	if (((mask & IN_DONT_FOLLOW) ? lstat(path, &st) : stat(path, &st)) ==
 		    0 &&
 	    S_ISDIR(st.st_mode))
 		flags = IT_W_DIR;
-	if (!flags || (len && path[len - 1] == '/'))
-		return record(c, wd, path, len, flags, NULL, mask);
-	if (!(name = malloc(len + 2))) {
+	if (!flags || (len && path[len - 1] == '/')) {
+		w = record(c, wd, path, len, flags, NULL, mask);
+	} else if (!(name = malloc(len + 2))) {
 		c->error = ENOMEM;
-		return NULL;
+		w = NULL;
+	} else {
+		memcpy(name, path, len);
+		memcpy(name + len, "/", 2);
+		w = record(c, wd, name, len + 1, flags, NULL, mask);
+		free(name);
 	}
-	memcpy(name, path, len);
-	memcpy(name + len, "/", 2);
-	w = record(c, wd, name, len + 1, flags, NULL, mask);
-	free(name);
+	free(abs);
 	return w;
 }
 
@@ -188,9 +210,8 @@ static int walk_child(struct it_ctx *c, struct walk *k, struct watch *w,
 			return c->error = ENOMEM, -1;
 		return 0;
 	}
-	wd = inotify_add_watch(c->fd, k->path,
-			       (mask & ~k->quiet) | IN_ONLYDIR |
-				       IN_DONT_FOLLOW);
+	wd = add_watch(c, k->path,
+		       (mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
 	if (wd < 0) {
 		if (vanished(errno))
 			return 0;
@@ -249,21 +270,21 @@ static void unquiet(struct it_ctx *c, const struct walk *k, uint32_t mask)
 	if (!(mask & k->quiet))
 		return;
 	for (size_t i = 0; i < k->made.n; i++)
-		inotify_add_watch(c->fd, k->made.v[i]->path,
-				  mask | IN_ONLYDIR | IN_DONT_FOLLOW);
+		add_watch(c, k->made.v[i]->path,
+			  mask | IN_ONLYDIR | IN_DONT_FOLLOW);
 }
 
 static int walk(struct it_ctx *c, struct watch *top, uint32_t mask,
 		const char *const *excl, int synth)
 {
-	struct walk k = { .quiet = QUIET_EVENTS };
+	/* fanotify drops our own events by pid: no need to quiet */
+	struct walk k = { .quiet = c->fan ? 0 : QUIET_EVENTS };
 	int rc = wlist_push(&k.todo, top);
 
 	/* Opening each child would show on top's watch too: quiet it first. */
 	if ((mask & k.quiet) && wlist_push(&k.made, top) == 0)
-		inotify_add_watch(c->fd, top->path,
-				  (mask & ~k.quiet) | IN_ONLYDIR |
-					  IN_DONT_FOLLOW);
+		add_watch(c, top->path,
+			  (mask & ~k.quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
 	it_quiet_begin(c, top->seq);
 	while (rc == 0 && k.todo.n > 0) {
 		struct watch *w = k.todo.v[--k.todo.n];
@@ -290,15 +311,15 @@ int it_watch_tree(struct it_ctx *c, const char *path, uint32_t mask,
 	}
 	if (!(w = it_watch_path(c, path, mask)))
 		return -1;
-	if (!S_ISDIR(st.st_mode))
-		return 0;
+	if (!S_ISDIR(st.st_mode) || it_fan_filesystem(c))
+		return 0; /* -S: the filesystem mark covers the tree */
 	return walk(c, w, mask, excl, 0);
 }
 
 void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
 		      int synth)
 {
-	struct walk k = { .quiet = QUIET_EVENTS };
+	struct walk k = { .quiet = c->fan ? 0 : QUIET_EVENTS };
 	struct watch *cw;
 
 	if (!child_path(&k, w, name) ||
@@ -338,7 +359,10 @@ static void unwatch_one(struct watch *w, void *arg)
 {
 	struct it_ctx *c = arg;
 
-	inotify_rm_watch(c->fd, w->wd);
+	if (c->fan)
+		it_fan_rm(c, w);
+	else
+		inotify_rm_watch(c->fd, w->wd);
 	it_wtab_kill(&c->tab, w);
 }
 

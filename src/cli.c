@@ -12,6 +12,7 @@
 #include <syslog.h>
 
 int cli_syslog;
+const char *cli_name;
 
 void cli_err(const char *fmt, ...)
 {
@@ -145,7 +146,7 @@ int cli_option(struct cli_opts *o, int opt, const char *arg)
 		o->no_deref = 1;
 		return 1;
 	case 'I':
-		o->fanotify = 0;
+		o->fanotify = o->filesystem = 0;
 		return 1;
 	case 'F':
 		o->fanotify = 1;
@@ -234,13 +235,45 @@ int cli_paths(struct cli_opts *o, int argc, char **argv)
 
 int cli_open(struct it_ctx *c, const struct cli_opts *o)
 {
-	(void)o;
-	if (it_ctx_open(c) == 0)
+	if (it_ctx_open_backend(c, o->fanotify, o->filesystem) == 0)
 		return 0;
-	cli_err(MSG_INIT_FAILED, strerror(c->error));
+	if (!o->fanotify) {
+		cli_err(MSG_INIT_FAILED, strerror(c->error));
+		if (c->error == EMFILE)
+			cli_err(MSG_MAX_INSTANCES);
+		return -1;
+	}
+	cli_err(MSG_FAN_INIT_FAILED, strerror(c->error));
 	if (c->error == EMFILE)
-		cli_err(MSG_MAX_INSTANCES);
+		cli_err(MSG_FAN_MAX_GROUPS);
+	else if (c->error == EINVAL || c->error == ENOSYS)
+		cli_err(MSG_FAN_KERNEL);
+	else if (c->error == EPERM)
+		cli_err(MSG_FAN_PERM);
 	return -1;
+}
+
+void cli_help_backends(void)
+{
+	if (strncmp(cli_name, "fsnotify", 8))
+		return;
+	fputs("\t-I|--inotify\tWatch with inotify.\n"
+	      "\t-F|--fanotify\tWatch with fanotify.\n"
+	      "\t-S|--filesystem\tWatch entire filesystem with fanotify.\n",
+	      stdout);
+}
+
+/* fanotify records absolute paths: so must the @ exclusions be. */
+static void absolute_skips(struct strv *skip)
+{
+	for (size_t i = 0; i < skip->n; i++) {
+		char *p = it_fan_abspath(skip->v[i], 1);
+
+		if (p) {
+			free(skip->v[i]);
+			skip->v[i] = p;
+		}
+	}
 }
 
 int cli_filter(struct it_ctx *c, const struct cli_opts *o)
@@ -292,14 +325,20 @@ void cli_help_events(void)
 			       it_events[i].help);
 }
 
-int cli_watch(struct it_ctx *c, const struct cli_opts *o, uint32_t mask,
-	      const char *failfmt, int verbose)
+int cli_watch(struct it_ctx *c, struct cli_opts *o, uint32_t mask,
+	      const char *failfmt, int flags)
 {
+	int verbose = flags & CLI_VERBOSE;
+
+	if (c->fan)
+		absolute_skips(&o->skip);
 	for (size_t i = 0; i < o->paths.n; i++) {
 		const char *p = o->paths.v[i];
 		int rc;
 
-		if (verbose && o->recursive)
+		if ((flags & CLI_ANNOUNCE_FS) && o->filesystem)
+			cli_err("Setting up filesystem watch on %s\n", p);
+		else if (verbose && o->recursive)
 			cli_err("Setting up watch(es) on %s\n", p);
 		if (o->recursive)
 			rc = it_watch_tree(c, p, mask,
@@ -307,12 +346,19 @@ int cli_watch(struct it_ctx *c, const struct cli_opts *o, uint32_t mask,
 		else
 			rc = it_watch_path(c, p, mask) ? 0 : -1;
 		if (rc < 0 && c->error == ENOSPC) {
-			cli_err(MSG_LIMIT, p);
-			cli_err(MSG_LIMIT_HINT);
+			cli_err(c->fan ? MSG_FAN_LIMIT : MSG_LIMIT, p);
+			cli_err(c->fan ? MSG_FAN_LIMIT_HINT : MSG_LIMIT_HINT);
 			return -1;
 		}
 		if (rc < 0) {
-			cli_err(failfmt, p, strerror(c->error));
+			int err = c->error;
+
+			cli_err(failfmt, p, strerror(err));
+			if (c->fan && (err == EOPNOTSUPP || err == EXDEV ||
+				       err == ENODEV || err == ESTALE))
+				cli_err(MSG_FAN_NO_FID, p);
+			else if (c->fan && o->filesystem && err == EPERM)
+				cli_err(MSG_FAN_FS_PERM);
 			return -1;
 		}
 		if (verbose && o->recursive)
@@ -330,8 +376,15 @@ void cli_warn_new_dir(void *arg, const char *path, int err)
 int cli_parse(struct cli_opts *o, int argc, char **argv,
 	      const struct cli_tool *tool, void *arg)
 {
+	const char *base = strrchr(argv[0], '/');
 	int opt, rc;
 
+	base = base ? base + 1 : argv[0];
+	cli_name = tool->name;
+	if (!strncmp(base, "fsnotify", 8)) {
+		cli_name = base;
+		o->fanotify = 1;
+	}
 	while ((opt = getopt_long(argc, argv, tool->shortopts, tool->longopts,
 				  NULL)) != -1) {
 		if (opt == 'h') {
@@ -339,7 +392,7 @@ int cli_parse(struct cli_opts *o, int argc, char **argv,
 			return 1;
 		}
 		if (opt == OPT_VERSION) {
-			printf("%s %s\n", tool->name, PACKAGE_VERSION);
+			printf("%s %s\n", cli_name, PACKAGE_VERSION);
 			return 2;
 		}
 		if ((rc = cli_option(o, opt, optarg)) < 0)

@@ -38,6 +38,24 @@
 #define MSG_LIMIT_HINT                                                         \
 	"Please increase the amount of inotify watches allowed per user via "  \
 	"`/proc/sys/fs/inotify/max_user_watches'.\n"
+#define MSG_FAN_INIT_FAILED "Couldn't initialize fanotify: %s\n"
+#define MSG_FAN_MAX_GROUPS                                                     \
+	"Try increasing the value of /proc/sys/fs/fanotify/max_user_groups\n"
+#define MSG_FAN_KERNEL                                                         \
+	"fanotify support for reporting the events with file names was added " \
+	"in kernel v5.9.\n"
+#define MSG_FAN_PERM "fanotify watch requires admin privileges\n"
+#define MSG_FAN_LIMIT                                                          \
+	"Failed to watch %s; upper limit on fanotify marks reached!\n"
+#define MSG_FAN_LIMIT_HINT                                                     \
+	"Please increase the amount of fanotify marks allowed per user via "   \
+	"`/proc/sys/fs/fanotify/max_user_marks'.\n"
+#define MSG_FAN_NO_FID                                                         \
+	"The filesystem of %s does not support the file handles fanotify "     \
+	"needs; watch it with inotify (-I).\n"
+#define MSG_FAN_FS_PERM                                                        \
+	"Watching a whole filesystem (-S) requires admin privileges "          \
+	"(CAP_SYS_ADMIN).\n"
 
 /* Long-only options, numbered above every short option character. */
 enum {
@@ -116,6 +134,11 @@ struct cli_opts {
 
 /* Where error-channel messages go: stderr, or syslog with -s. */
 extern int cli_syslog;
+/* The name the tool was run as: fsnotifywait/fsnotifywatch select fanotify. */
+extern const char *cli_name;
+
+/* Print the -I/-F/-S lines of --help (only under an fsnotify* name). */
+void cli_help_backends(void);
 
 /* Print to the error channel (stderr or syslog). */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -141,10 +164,13 @@ void cli_free(struct cli_opts *o);
 int strv_push(struct strv *v, const char *s);
 /* Free v's strings and array. */
 void strv_free(struct strv *v);
+/* What cli_watch() prints besides errors. */
+#define CLI_VERBOSE 1	  /* inotifywatch -v lines */
+#define CLI_ANNOUNCE_FS 2 /* -S: "Setting up filesystem watch on <path>" */
 /* Watch every path of o with mask, printing failfmt ("...%s: %s\n") for a
- * failure; -1 after the first failure. */
-int cli_watch(struct it_ctx *c, const struct cli_opts *o, uint32_t mask,
-	      const char *failfmt, int verbose);
+ * failure; -1 after the first failure. flags: CLI_* above. */
+int cli_watch(struct it_ctx *c, struct cli_opts *o, uint32_t mask,
+	      const char *failfmt, int flags);
 /* Print the "Events:" part of --help, from the event table. */
 void cli_help_events(void);
 /* Deadline on it_now_ms()'s scale for a timeout in seconds (0: none). */

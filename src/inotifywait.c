@@ -44,11 +44,12 @@ static const struct option longopts[] = {
 
 static void usage(void)
 {
-	printf("inotifywait %s\n", PACKAGE_VERSION);
-	fputs("Wait for a particular event on a file or set of files.\n"
-	      "Usage: inotifywait [ options ] file1 [ file2 ] [ file3 ] "
-	      "[ ... ]\n"
-	      "Options:\n"
+	printf("%s %s\n", cli_name, PACKAGE_VERSION);
+	fputs("Wait for a particular event on a file or set of files.\n",
+	      stdout);
+	printf("Usage: %s [ options ] file1 [ file2 ] [ file3 ] [ ... ]\n",
+	       cli_name);
+	fputs("Options:\n"
 	      "\t-h|--help     \tShow this help text.\n"
 	      "\t--version     \tShow the version and exit.\n"
 	      "\t@<file>       \tExclude the specified file from being "
@@ -73,18 +74,22 @@ static void usage(void)
 	      "\t              \tLike --include, once for each line of "
 	      "<file>.\n"
 	      "\t-m|--monitor  \tKeep listening for events forever or until "
-	      "--timeout expires.\n"
-	      "\t              \tWithout this option, inotifywait will exit "
-	      "after one event is received.\n"
-	      "\t-d|--daemon   \tSame as --monitor, except run in the "
+	      "--timeout expires.\n",
+	      stdout);
+	printf("\t              \tWithout this option, %s will exit "
+	       "after one event is received.\n",
+	       cli_name);
+	fputs("\t-d|--daemon   \tSame as --monitor, except run in the "
 	      "background\n"
 	      "\t              \tlogging events to a file specified by "
 	      "--outfile.\n"
 	      "\t              \tImplies --syslog.\n"
 	      "\t-P|--no-dereference\n"
 	      "\t              \tDo not follow symlinks.\n"
-	      "\t-r|--recursive\tWatch directories recursively.\n"
-	      "\t--fromfile <file>\n"
+	      "\t-r|--recursive\tWatch directories recursively.\n",
+	      stdout);
+	cli_help_backends();
+	fputs("\t--fromfile <file>\n"
 	      "\t              \tRead files to watch from <file> or `-' for "
 	      "stdin.\n"
 	      "\t-o|--outfile <file>\n"
@@ -106,10 +111,12 @@ static void usage(void)
 	      "\t-t|--timeout <seconds>\n"
 	      "\t              \tWhen listening for a single event, time out "
 	      "after\n"
-	      "\t              \twaiting for an event for <seconds> seconds.\n"
-	      "\t              \tIf <seconds> is zero, inotifywait will never "
-	      "time out.\n"
-	      "\t-e|--event <event1> [ -e|--event <event2> ... ]\n"
+	      "\t              \twaiting for an event for <seconds> seconds.\n",
+	      stdout);
+	printf("\t              \tIf <seconds> is zero, %s will never "
+	       "time out.\n",
+	       cli_name);
+	fputs("\t-e|--event <event1> [ -e|--event <event2> ... ]\n"
 	      "\t\tListen for specific event(s).  If omitted, all events are \n"
 	      "\t\tlistened for.\n"
 	      "\n"
@@ -381,11 +388,15 @@ static int setup(struct it_ctx *c, struct opts *o, uint32_t *mask)
 	if (o->c.no_deref)
 		*mask |= IN_DONT_FOLLOW;
 	if (!o->quiet)
-		cli_err(o->c.recursive
-				? "Setting up watches.  Beware: since "
-				  "-r was given, this may take a while!\n"
-				: "Setting up watches.\n");
-	if (cli_watch(c, &o->c, *mask, "Couldn't watch %s: %s\n", 0) < 0)
+		cli_err(o->c.filesystem	 ? "Setting up filesystem watches.\n"
+			: o->c.recursive ? "Setting up watches.  Beware: since "
+					   "-r was given, this may take a "
+					   "while!\n"
+					 : "Setting up watches.\n");
+	if (cli_watch(c, &o->c, *mask,
+		      o->c.filesystem ? "Couldn't add filesystem watch %s: %s\n"
+				      : "Couldn't watch %s: %s\n",
+		      0) < 0)
 		return -1;
 	if (!o->quiet)
 		cli_err("Watches established.\n");
@@ -412,8 +423,7 @@ int main(int argc, char **argv)
 	if (validate(&o) < 0)
 		return EXIT_FAILURE;
 	if (cli_syslog)
-		openlog("inotifywait", LOG_CONS | LOG_PID | LOG_NDELAY,
-			LOG_DAEMON);
+		openlog(cli_name, LOG_CONS | LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	if (setup(&c, &o, &mask) < 0) {
 		rc = EXIT_FAILURE;
 	} else if (o.daemon && daemon(0, 0) < 0) {

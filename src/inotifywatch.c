@@ -37,10 +37,10 @@ static volatile sig_atomic_t established, interrupted, stop, dump;
 
 static void usage(void)
 {
-	printf("inotifywatch %s\n", PACKAGE_VERSION);
-	fputs("Gather filesystem usage statistics using inotifywatch.\n"
-	      "Usage: inotifywatch [ options ] file1 [ file2 ] [ ... ]\n"
-	      "Options:\n"
+	printf("%s %s\n", cli_name, PACKAGE_VERSION);
+	printf("Gather filesystem usage statistics using %s.\n", cli_name);
+	printf("Usage: %s [ options ] file1 [ file2 ] [ ... ]\n", cli_name);
+	fputs("Options:\n"
 	      "\t-h|--help    \tShow this help text.\n"
 	      "\t--version    \tShow the version and exit.\n"
 	      "\t-v|--verbose \tBe verbose.\n"
@@ -70,14 +70,17 @@ static void usage(void)
 	      "\t\tif they consist only of zeros (the default is to not "
 	      "output\n"
 	      "\t\tthese rows and columns).\n"
-	      "\t-r|--recursive\tWatch directories recursively.\n"
-	      "\t-P|--no-dereference\n"
+	      "\t-r|--recursive\tWatch directories recursively.\n",
+	      stdout);
+	cli_help_backends();
+	fputs("\t-P|--no-dereference\n"
 	      "\t\tDo not follow symlinks.\n"
 	      "\t-t|--timeout <seconds>\n"
-	      "\t\tListen only for specified amount of time in seconds; if\n"
-	      "\t\tomitted or zero, inotifywatch will execute until receiving "
-	      "an\n"
-	      "\t\tinterrupt signal.\n"
+	      "\t\tListen only for specified amount of time in seconds; if\n",
+	      stdout);
+	printf("\t\tomitted or zero, %s will execute until receiving an\n",
+	       cli_name);
+	fputs("\t\tinterrupt signal.\n"
 	      "\t-e|--event <event1> [ -e|--event <event2> ... ]\n"
 	      "\t\tListen for specific event(s).  If omitted, all events are \n"
 	      "\t\tlistened for.\n"
@@ -406,8 +409,10 @@ static int setup(struct it_ctx *c, struct opts *o, sigset_t *waitmask)
 	c->keep_counted = 1;
 	c->sigmask = waitmask;
 	cli_err("Establishing watches...\n");
-	if (cli_watch(c, &o->c, mask, "Failed to watch %s: %s\n", o->verbose) <
-	    0)
+	if (cli_watch(c, &o->c, mask,
+		      o->c.filesystem ? "Couldn't add filesystem watch %s: %s\n"
+				      : "Failed to watch %s: %s\n",
+		      (o->verbose ? CLI_VERBOSE : 0) | CLI_ANNOUNCE_FS) < 0)
 		return -1;
 	renumber(c);
 	if (o->verbose)

@@ -13,7 +13,7 @@ tooldir=$script_dir/../../src
 updir=/usr/bin
 workdir=
 events=100000
-measures=abc
+measures=abcd
 rawfile=
 files_per_dir=4
 
@@ -23,8 +23,9 @@ usage: $0 [options]
   -s SIZE     tree size: 1k, 10k, 100k or a number of directories
               ($files_per_dir files in each; default $size)
   -n N        repetitions of each measurement (default $reps)
-  -m LIST     measures to run, letters of "abc" (default $measures):
-              a setup time, b RSS (both from the same runs), c event CPU
+  -m LIST     measures to run, letters of "abcd" (default $measures):
+              a setup time, b RSS (both from the same runs), c event CPU,
+              d fanotify setup time (-F -r, -S; root only)
   -e EVENTS   events per drain in measure c (default $events)
   -d DIR      where to make the temporary trees (default: mktemp -d under
               \${TMPDIR:-/tmp}); what it makes there is removed at the end
@@ -249,9 +250,14 @@ run_setup() {
 	fi
 	record "$m_rss" "$label" "$rss"
 	record "$m_hwm" "$label" "$hwm"
-	if [ "$w" != "$ndirs" ]; then
-		note "$m_time" "$label" "held $w watches, not $ndirs"
-	fi
+	case $label in
+	*" -F "* | *" -S"*) ;; # fanotify marks are not inotify watches
+	*)
+		if [ "$w" != "$ndirs" ]; then
+			note "$m_time" "$label" "held $w watches, not $ndirs"
+		fi
+		;;
+	esac
 	if [ "$end" = nokill ]; then
 		note "$m_time" "$label" "ignored SIGTERM for ${kill_grace}s: SIGKILLed"
 	fi
@@ -269,23 +275,67 @@ measure_setup() {
 			"and cannot be raised (not root?): skipping measures a and b" >&2
 		return
 	fi
-	progs=$(printf '%s\n' "${setup_labels[@]}" | paste -sd '|')
-	for m in "$m_time" "$m_rss" "$m_hwm"; do
-		declare_measure "$m" floor_setup "$progs"
-	done
-	echo "== measures a and b: warming up (one untimed run of each)" >&2
-	timeout "$run_tmo" "$bindir/floor_setup" "$tree" 2>/dev/null
+	case $measures in
+	*a* | *b*)
+		progs=$(printf '%s\n' "${setup_labels[@]}" | paste -sd '|')
+		for m in "$m_time" "$m_rss" "$m_hwm"; do
+			declare_measure "$m" floor_setup "$progs"
+		done
+		echo "== measures a and b: warming up (one untimed run of each)" >&2
+		timeout "$run_tmo" "$bindir/floor_setup" "$tree" 2>/dev/null
+		setup_reps "$tree" "measures a and b"
+		;;
+	esac
+	restore_sysctl max_user_watches
+	case $measures in *d*) measure_fan_setup "$tree" ;; esac
+	timeout "$tree_tmo" rm -rf "$tree"
+}
+
+# setup_reps TREE WHAT: one untimed run, then the timed repetitions, of
+# every program of setup_labels.
+setup_reps() {
+	local i rep
 	for i in "${!setup_labels[@]}"; do
-		run_setup "$i" "$tree"
+		run_setup "$i" "$1"
 	done
 	for rep in $(seq "$reps"); do
-		echo "== measures a and b: repetition $rep of $reps" >&2
+		echo "== $2: repetition $rep of $reps" >&2
 		for i in "${!setup_labels[@]}"; do
-			run_setup "$i" "$tree" record
+			run_setup "$i" "$1" record
 		done
 	done
+}
+
+# --- measure d: fanotify setup time, the same tree -------------------------
+# The reference is our inotifywait -r: -S must not depend on the tree size.
+measure_fan_setup() {
+	local tree=$1 progs
+	if [ "$(id -u)" != 0 ] || [ "$ours_ok" != 1 ]; then
+		echo "run-bench: measure d needs root and our tools: skipped" >&2
+		return
+	fi
+	set_sysctl max_user_watches $((2 * ndirs + 10000)) || return
+	setup_labels=("ours inotifywait -r" "ours inotifywait -F -r"
+		"ours inotifywait -S")
+	setup_ready=("$ready_wait" "$ready_wait" "$ready_wait")
+	setup_cmds=("$tooldir/inotifywait -r TREE"
+		"$tooldir/inotifywait -F -r TREE" "$tooldir/inotifywait -S TREE")
+	if [ "$upstream" = 1 ] && [ -x "$updir/fsnotifywait" ]; then
+		setup_labels+=("upstream fsnotifywait -F -r" "upstream fsnotifywait -S")
+		setup_ready+=("$ready_wait" "$ready_wait")
+		setup_cmds+=("$updir/fsnotifywait -F -r TREE"
+			"$updir/fsnotifywait -S TREE")
+	fi
+	m_time="d. fanotify setup, $ndirs dirs (ms)"
+	m_rss="d. held RSS, fanotify, $ndirs dirs (KiB)"
+	m_hwm="d. peak RSS, fanotify, $ndirs dirs (KiB)"
+	progs=$(printf '%s\n' "${setup_labels[@]}" | paste -sd '|')
+	for m in "$m_time" "$m_rss" "$m_hwm"; do
+		declare_measure "$m" "ours inotifywait -r" "$progs"
+	done
+	echo "== measure d: fanotify setup" >&2
+	setup_reps "$tree" "measure d"
 	restore_sysctl max_user_watches
-	timeout "$tree_tmo" rm -rf "$tree"
 }
 
 # --- measure c: CPU time to drain a full queue --------------------------
@@ -426,10 +476,11 @@ echo "tree: $ndirs directories, $files_per_dir files each, fanout 10;" \
 	"repetitions: $reps; events per drain: $events"
 echo "work dir: $work"
 
-case $measures in *a* | *b*) measure_setup ;; esac
+case $measures in *a* | *b* | *d*) measure_setup ;; esac
 case $measures in *c*) measure_drain ;; esac
 report
 echo
 echo "a: fork to the ready line on stderr, warm cache; b: VmRSS and VmHWM at"
 echo "that moment; c: user+sys CPU of the consumer to drain a full queue of"
-echo "IN_ATTRIB events, per 100k.  ratio = median / the floor's median."
+echo "IN_ATTRIB events, per 100k; d: as a, with fanotify (ratio to our"
+echo "inotifywait -r).  ratio = median / the floor's median."

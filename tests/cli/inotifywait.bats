@@ -1915,7 +1915,6 @@ l"
 
 @test "ours: -S watches the whole filesystem" {
 	ours_only "Debian's inotifywait ignores -S"
-	skip "the fanotify backend is not built yet"
 	[ "$(id -u)" = 0 ] || skip "fanotify filesystem marks need root"
 	mkdir d e
 	name="x_${IT_TMP##*.}"
