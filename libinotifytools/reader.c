@@ -225,6 +225,15 @@ static void moved_from(struct it_ctx *c, struct watch *w,
 	}
 }
 
+/* Whether w is a or lies below it. */
+static int within(const struct watch *w, const struct watch *a)
+{
+	for (; w; w = w->parent)
+		if (w == a)
+			return 1;
+	return 0;
+}
+
 static void moved_to(struct it_ctx *c, struct watch *w,
 		     const struct inotify_event *ev)
 {
@@ -236,7 +245,8 @@ static void moved_to(struct it_ctx *c, struct watch *w,
 
 		drop_move(c, m);
 		c->scratch.len = 0;
-		if (it_buf_put(&c->scratch, ev->name, n) ||
+		/* (into its own subtree: the kernel refuses such a rename) */
+		if (within(w, mw) || it_buf_put(&c->scratch, ev->name, n) ||
 		    it_buf_put(&c->scratch, "/", 1) ||
 		    it_wtab_rename(&c->tab, mw, w, c->scratch.data,
 				   c->scratch.len) < 0)
