@@ -227,6 +227,15 @@ static struct watch **rows(const struct it_ctx *c, const struct opts *o,
 	return all;
 }
 
+/* The first error writing standard output, 0 if none. */
+static int out_err;
+
+static void flush_out(void)
+{
+	if (fflush(stdout) == EOF && !out_err)
+		out_err = errno ? errno : EIO;
+}
+
 static void print_table(const struct it_ctx *c, const struct opts *o)
 {
 	int shown[IT_NSTATS] = { 0 };
@@ -252,7 +261,7 @@ static void print_table(const struct it_ctx *c, const struct opts *o)
 				       count_of(row[r], e->stat));
 		printf("%s\n", row[r]->path);
 	}
-	fflush(stdout);
+	flush_out();
 	free(row);
 }
 
@@ -361,7 +370,7 @@ static int collect(struct it_ctx *c, const struct opts *o, sigset_t *waitmask)
 			dump = 0;
 			report(c, o);
 			puts("");
-			fflush(stdout);
+			flush_out();
 		}
 		if ((ev = it_next_event(c, deadline))) {
 			count(c, o, ev);
@@ -405,5 +414,14 @@ int main(int argc, char **argv)
 	it_ctx_close(&c);
 	strv_free(&o.c.paths);
 	strv_free(&o.c.skip);
+	flush_out();
+	if (out_err || ferror(stdout)) {
+		/* a reader that went away (SIGPIPE ignored) is no news */
+		if (out_err != EPIPE)
+			fprintf(stderr,
+				"Couldn't write to standard output: %s\n",
+				strerror(out_err ? out_err : EIO));
+		rc = 1;
+	}
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }
