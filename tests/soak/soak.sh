@@ -200,14 +200,15 @@ while [ $((SECONDS - start)) -lt "$secs" ]; do
 done
 [ -n "$rss_warm" ] || rss_warm=$(rss)
 
-# Let the tool drain its queue: wait for a sentinel's event.
+# Let the tool drain its queue: wait (up to 5 minutes) for a sentinel's event.
 : >"$w/sentinel"
-for _ in $(seq 1200); do
+for _ in $(seq 6000); do
 	grep -qxF "CREATE|$w/sentinel" "$tmp/out" && break
 	sleep 0.05
 done
 if ! grep -qxF "CREATE|$w/sentinel" "$tmp/out"; then
 	echo "soak: the tool never reported the final sentinel" >&2
+	echo "soak: $ops operations, $(wc -l <"$tmp/out") events, $(grep -c 'Q_OVERFLOW' "$tmp/out") Q_OVERFLOW" >&2
 	tail "$tmp/err" >&2
 	exit 1
 fi
