@@ -66,6 +66,8 @@ void it_ctx_close(struct it_ctx *c)
 
 int it_buf_put(struct it_buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return 0;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
 		char *d;

@@ -88,7 +88,7 @@ int it_event_parse(const char *list, char sep)
 	    sep == '_')
 		return -1;
 	for (const char *p = list;;) {
-		const char *end = strchr(p, sep);
+		const char *end = sep ? strchr(p, sep) : NULL;
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 		const struct it_event *e;
 

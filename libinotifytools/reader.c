@@ -20,6 +20,24 @@
 
 #define EV_SIZE(ev) (sizeof(struct inotify_event) + (ev)->len)
 
+/*
+ * Whether the bytes at buf[pos..end) start with a whole event the way the
+ * kernel writes them: its name fits, is NUL-terminated, and the next event
+ * is aligned. The kernel never breaks this; a corrupt buffer must still not
+ * make us read past its end.
+ */
+static int ev_ok(const char *buf, size_t pos, size_t end)
+{
+	const struct inotify_event *ev = (const void *)(buf + pos);
+
+	if (end - pos < sizeof(*ev))
+		return 0;
+	if (ev->len > end - pos - sizeof(*ev) ||
+	    ev->len % __alignof__(struct inotify_event))
+		return 0;
+	return ev->len == 0 || ev->name[ev->len - 1] == '\0';
+}
+
 void it_release(struct it_ctx *c, struct watch *w)
 {
 	if (c->keep_counted && w->counts) {
@@ -93,6 +111,10 @@ static int fill(struct it_ctx *c, size_t keep, int wait_ms,
 	ssize_t n;
 	int r;
 
+	if (c->fd < 0) {
+		c->error = EBADF;
+		return -1;
+	}
 	if (c->rsize - keep < sizeof(struct inotify_event) + NAME_MAX + 1)
 		return 0;
 	if ((r = ppoll(&p, 1, wait_ms < 0 ? NULL : &ts, sigmask)) <= 0) {
@@ -122,7 +144,7 @@ static int wait_ms(int64_t deadline)
 
 static int has_moved_to(const struct it_ctx *c, size_t from, uint32_t cookie)
 {
-	while (from < c->rend) {
+	while (from < c->rend && ev_ok(c->rbuf, from, c->rend)) {
 		const struct inotify_event *ev = (const void *)(c->rbuf + from);
 
 		if ((ev->mask & IN_MOVED_TO) && ev->cookie == cookie)
@@ -209,6 +231,15 @@ static void moved_from(struct it_ctx *c, struct watch *w,
 	}
 }
 
+/* Whether w is a or lies below it. */
+static int within(const struct watch *w, const struct watch *a)
+{
+	for (; w; w = w->parent)
+		if (w == a)
+			return 1;
+	return 0;
+}
+
 static void moved_to(struct it_ctx *c, struct watch *w,
 		     const struct inotify_event *ev)
 {
@@ -220,7 +251,8 @@ static void moved_to(struct it_ctx *c, struct watch *w,
 
 		drop_move(c, m);
 		c->scratch.len = 0;
-		if (it_buf_put(&c->scratch, ev->name, n) ||
+		/* (into its own subtree: the kernel refuses such a rename) */
+		if (within(w, mw) || it_buf_put(&c->scratch, ev->name, n) ||
 		    it_buf_put(&c->scratch, "/", 1) ||
 		    it_wtab_rename(&c->tab, mw, w, c->scratch.data,
 				   c->scratch.len) < 0 ||
@@ -260,8 +292,13 @@ static int maintain(struct it_ctx *c, struct inotify_event **evp)
 	if (!(w = it_wtab_by_wd(&c->tab, ev->wd)))
 		return 1;
 	if (w->flags & IT_W_DEAD) {
-		if (ev->mask & IN_IGNORED)
-			it_release(c, w);
+		if (ev->mask & IN_IGNORED) {
+			/* (a second IGNORED for the zombie: the kernel sends
+			 * one, the zombie is released at the next read) */
+			if (w != c->zombie)
+				it_release(c, w);
+			return 1;
+		}
 		/* the move that took it out of the tree, under its old name */
 		if ((ev->mask & IN_MOVE_SELF) && (w->flags & IT_W_MOVED_OUT)) {
 			w->flags &= ~IT_W_MOVED_OUT;
@@ -277,8 +314,10 @@ static int maintain(struct it_ctx *c, struct inotify_event **evp)
 		return 1;
 	if (ev->mask & IN_IGNORED)
 		ignored(c, w);
-	else if ((ev->mask & (IN_MOVED_FROM | IN_ISDIR)) ==
-		 (IN_MOVED_FROM | IN_ISDIR))
+	else if (!ev->len) {
+		/* on the watched object itself: nothing below it changed */
+	} else if ((ev->mask & (IN_MOVED_FROM | IN_ISDIR)) ==
+		   (IN_MOVED_FROM | IN_ISDIR))
 		moved_from(c, w, evp);
 	else if ((ev->mask & (IN_MOVED_TO | IN_ISDIR)) ==
 		 (IN_MOVED_TO | IN_ISDIR))
@@ -312,6 +351,11 @@ static struct inotify_event *next_kernel(struct it_ctx *c, int64_t deadline)
 				r = fill(c, 0, wait_ms(deadline), c->sigmask);
 			if (r <= 0)
 				return NULL;
+		}
+		if (!ev_ok(c->rbuf, c->rpos, c->rend)) {
+			/* not what the kernel writes: drop the rest */
+			c->rpos = c->rend;
+			continue;
 		}
 		ev = (struct inotify_event *)(void *)(c->rbuf + c->rpos);
 		c->rpos += EV_SIZE(ev);

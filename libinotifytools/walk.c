@@ -134,6 +134,7 @@ struct walk {
 	uint32_t quiet;
 	char *path;
 	size_t pathcap;
+	int lenient; /* a walk while monitoring: see skip() */
 };
 
 #define QUIET_EVENTS (IN_OPEN | IN_ACCESS | IN_CLOSE_NOWRITE)
@@ -190,6 +191,22 @@ static int is_dir(int dfd, const struct dirent *d)
 	       S_ISDIR(st.st_mode);
 }
 
+/*
+ * Whether a walk while monitoring goes on after failing on path with err:
+ * yes, with a warning naming path, unless the failure will repeat for
+ * every directory (no more watches or memory). The initial setup stops at
+ * the first failure, as upstream's does.
+ */
+static int skip(struct it_ctx *c, const struct walk *k, const char *path,
+		int err)
+{
+	if (!k->lenient || err == ENOSPC || err == ENOMEM)
+		return 0;
+	if (c->warn)
+		c->warn(c->warn_arg, path, err);
+	return 1;
+}
+
 /* Watch one subdirectory found in w; 0 if done or skipped, -1 on error. */
 static int walk_child(struct it_ctx *c, struct walk *k, struct watch *w,
 		      const char *name, uint32_t mask, const char *const *excl,
@@ -213,7 +230,7 @@ static int walk_child(struct it_ctx *c, struct walk *k, struct watch *w,
 	wd = add_watch(c, k->path,
 		       (mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
 	if (wd < 0) {
-		if (vanished(errno))
+		if (vanished(errno) || skip(c, k, k->path, errno))
 			return 0;
 		c->error = errno;
 		return -1;
@@ -246,7 +263,8 @@ static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w,
 	if (fd < 0 || !(dir = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
-		if (w->parent && vanished(errno))
+		if (w->parent &&
+		    (vanished(errno) || skip(c, k, w->path, errno)))
 			return 0;
 		c->error = errno;
 		return -1;
@@ -275,10 +293,11 @@ static void unquiet(struct it_ctx *c, const struct walk *k, uint32_t mask)
 }
 
 static int walk(struct it_ctx *c, struct watch *top, uint32_t mask,
-		const char *const *excl, int synth)
+		const char *const *excl, int synth, int lenient)
 {
 	/* fanotify drops our own events by pid: no need to quiet */
-	struct walk k = { .quiet = c->fan ? 0 : QUIET_EVENTS };
+	struct walk k = { .quiet = c->fan ? 0 : QUIET_EVENTS,
+			  .lenient = lenient };
 	int rc = wlist_push(&k.todo, top);
 
 	/* Opening each child would show on top's watch too: quiet it first. */
@@ -313,7 +332,7 @@ int it_watch_tree(struct it_ctx *c, const char *path, uint32_t mask,
 		return -1;
 	if (!S_ISDIR(st.st_mode) || it_fan_filesystem(c))
 		return 0; /* -S: the filesystem mark covers the tree */
-	return walk(c, w, mask, excl, 0);
+	return walk(c, w, mask, excl, 0, 0);
 }
 
 void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
@@ -332,7 +351,7 @@ void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
 			c->warn(c->warn_arg, k.path ? k.path : name, c->error);
 	} else if (k.todo.n == 1) {
 		cw = k.todo.v[0];
-		if (walk(c, cw, c->automask, NULL, synth) < 0 && c->warn)
+		if (walk(c, cw, c->automask, NULL, synth, 1) < 0 && c->warn)
 			c->warn(c->warn_arg, cw->path, c->error);
 		unquiet(c, &k, c->automask);
 	}
@@ -350,7 +369,7 @@ void it_rescan(struct it_ctx *c)
 	it_quiet_begin(c, 0);
 	for (size_t i = 0; i < n; i++)
 		if (!all[i]->parent && (all[i]->flags & IT_W_DIR) &&
-		    walk(c, all[i], c->automask, NULL, 0) < 0 && c->warn)
+		    walk(c, all[i], c->automask, NULL, 0, 1) < 0 && c->warn)
 			c->warn(c->warn_arg, all[i]->path, c->error);
 	free(all);
 }

@@ -200,24 +200,32 @@ static int add_path(struct cli_opts *o, const char *s)
 	return s[0] ? strv_push(&o->paths, s) : 0;
 }
 
-static int read_fromfile(struct cli_opts *o)
+int cli_read_list(struct cli_opts *o, FILE *f)
 {
-	FILE *f = strcmp(o->fromfile, "-") ? fopen(o->fromfile, "re") : stdin;
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	int rc = 0;
 
-	if (!f) {
-		fprintf(stderr, MSG_CANT_OPEN, o->fromfile, strerror(errno));
-		return 0;
-	}
 	while (rc == 0 && (n = getline(&line, &cap, f)) > 0) {
 		if (line[n - 1] == '\n')
 			line[n - 1] = '\0';
 		rc = add_path(o, line);
 	}
 	free(line);
+	return rc;
+}
+
+static int read_fromfile(struct cli_opts *o)
+{
+	FILE *f = strcmp(o->fromfile, "-") ? fopen(o->fromfile, "re") : stdin;
+	int rc;
+
+	if (!f) {
+		fprintf(stderr, MSG_CANT_OPEN, o->fromfile, strerror(errno));
+		return 0;
+	}
+	rc = cli_read_list(o, f);
 	if (f != stdin)
 		fclose(f);
 	return rc;

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ctx.h"
 
@@ -152,6 +153,8 @@ void cli_warn_new_dir(void *arg, const char *path, int err);
 int cli_option(struct cli_opts *o, int opt, const char *arg);
 /* Check the regex option combinations; -1 after printing why. */
 int cli_check_regex(const struct cli_opts *o);
+/* Add the lines of f (a --fromfile list) to the watch and @ lists. */
+int cli_read_list(struct cli_opts *o, FILE *f);
 /* Build the watch list from --fromfile and the operands. */
 int cli_paths(struct cli_opts *o, int argc, char **argv);
 /* Open the inotify context; -1 after printing why. */

@@ -265,7 +265,12 @@ static int open_outfile(struct opts *o)
 	return 0;
 }
 
-static int flush(struct it_buf *out)
+/*
+ * Write the pending output. A reader that went away (EPIPE, when SIGPIPE is
+ * ignored) ends the program quietly; any other failure is reported, naming
+ * the -o file if there is one. Either way the output is dropped: -1.
+ */
+static int flush(struct it_buf *out, const char *outfile)
 {
 	size_t done = 0;
 
@@ -276,7 +281,11 @@ static int flush(struct it_buf *out)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			cli_err("%s\n", strerror(errno));
+			if (errno != EPIPE)
+				cli_err("Couldn't write to %s: %s\n",
+					outfile ? outfile : "standard output",
+					strerror(errno));
+			out->len = 0;
 			return -1;
 		}
 		done += (size_t)n;
@@ -332,7 +341,7 @@ static int run(struct it_ctx *c, const struct opts *o, uint32_t mask)
 	while (rc == 1) {
 		const struct inotify_event *ev;
 
-		if (out.len >= OUT_CHUNK && flush(&out) < 0) {
+		if (out.len >= OUT_CHUNK && flush(&out, o->outfile) < 0) {
 			rc = 3;
 			break;
 		}
@@ -342,7 +351,7 @@ static int run(struct it_ctx *c, const struct opts *o, uint32_t mask)
 			if (c->error == EINTR)
 				continue;
 			if (!c->error && out.len) {
-				if (flush(&out) < 0) {
+				if (flush(&out, o->outfile) < 0) {
 					rc = 3;
 					break;
 				}
@@ -357,7 +366,7 @@ static int run(struct it_ctx *c, const struct opts *o, uint32_t mask)
 		if (ev->mask & (o->c.events | IN_Q_OVERFLOW))
 			deadline = cli_deadline(o->c.timeout);
 	}
-	if (flush(&out) < 0)
+	if (flush(&out, o->outfile) < 0)
 		rc = 3;
 	free(out.data);
 	return rc - 2;

@@ -244,6 +244,15 @@ static struct watch **rows(const struct it_ctx *c, const struct opts *o,
 	return all;
 }
 
+/* The first error writing standard output, 0 if none. */
+static int out_err;
+
+static void flush_out(void)
+{
+	if (fflush(stdout) == EOF && !out_err)
+		out_err = errno ? errno : EIO;
+}
+
 /* One cell of a --csv or --json row: name is the column's heading. */
 static void put_cell(struct it_buf *b, const struct opts *o, const char *name,
 		     unsigned v, int first)
@@ -298,7 +307,7 @@ static void print_data(const struct opts *o, const int *shown,
 	if (o->json)
 		it_buf_put(&b, n ? "\n]\n" : "]\n", n ? 3 : 2);
 	fwrite(b.data, 1, b.len, stdout);
-	fflush(stdout);
+	flush_out();
 	free(b.data);
 }
 
@@ -332,7 +341,7 @@ static void print_table(const struct it_ctx *c, const struct opts *o)
 				       count_of(row[r], e->stat));
 		printf("%s\n", row[r]->path);
 	}
-	fflush(stdout);
+	flush_out();
 	free(row);
 }
 
@@ -354,7 +363,7 @@ static void report(const struct it_ctx *c, const struct opts *o)
 			fputs("total,filename\n", stdout);
 		else if (o->json)
 			fputs("[]\n", stdout);
-		fflush(stdout);
+		flush_out();
 	} else {
 		print_table(c, o);
 	}
@@ -450,7 +459,7 @@ static int collect(struct it_ctx *c, const struct opts *o, sigset_t *waitmask)
 			dump = 0;
 			report(c, o);
 			puts("");
-			fflush(stdout);
+			flush_out();
 		}
 		if ((ev = it_next_event(c, deadline))) {
 			count(c, o, ev);
@@ -497,5 +506,14 @@ int main(int argc, char **argv)
 	rc = setup(&c, &o, &waitmask) < 0 || collect(&c, &o, &waitmask) < 0;
 	it_ctx_close(&c);
 	cli_free(&o.c);
+	flush_out();
+	if (out_err || ferror(stdout)) {
+		/* a reader that went away (SIGPIPE ignored) is no news */
+		if (out_err != EPIPE)
+			fprintf(stderr,
+				"Couldn't write to standard output: %s\n",
+				strerror(out_err ? out_err : EIO));
+		rc = 1;
+	}
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -6,6 +6,12 @@
 #   IT_UPSTREAM=1              we run against upstream's binaries (an oracle):
 #                              tests calling ours_only are skipped.
 #   IT_WAIT_MAX                seconds every polling loop may take (default 10).
+#   IT_TOOL_PREFIX             a command line (split on blanks) put before
+#                              every run of INOTIFYWAIT or INOTIFYWATCH by
+#                              start_bg, start_bg_quiet and run_fg, e.g.
+#                              "valgrind -q --error-exitcode=99" (make
+#                              check-valgrind); timeouts are multiplied by
+#                              IT_TIME_FACTOR (default 1).
 #
 # Per-test state (set by setup)
 #   IT_TMP     fresh temporary directory, removed by teardown
@@ -66,10 +72,14 @@ export LC_ALL=C
 : "${IT_WAIT_MAX:=10}"
 export INOTIFYWAIT INOTIFYWATCH
 
+: "${IT_TIME_FACTOR:=1}"
 # Seconds a background tool may live before `timeout' ends it.
-IT_BG_TIMEOUT=20
+IT_BG_TIMEOUT=$((20 * IT_TIME_FACTOR))
 # Seconds a foreground run may take.
-IT_FG_TIMEOUT=10
+IT_FG_TIMEOUT=$((10 * IT_TIME_FACTOR))
+IT_WAIT_MAX=$((IT_WAIT_MAX * IT_TIME_FACTOR))
+# shellcheck disable=SC2206 # split on blanks, as documented
+IT_PREFIX=(${IT_TOOL_PREFIX:-})
 
 ours_only() {
 	if [ "${IT_UPSTREAM:-0}" = 1 ]; then
@@ -125,6 +135,13 @@ bg_track() {
 	IT_EXTRA_PIDS+=("$1")
 }
 
+# _it_run_prefix BINARY: the prefix to run BINARY with, one word a line.
+_it_run_prefix() {
+	case $1 in
+	"$INOTIFYWAIT" | "$INOTIFYWATCH") printf '%s\n' "${IT_PREFIX[@]}" ;;
+	esac
+}
+
 # _it_tool NAME: the binary for a tool word or a path.
 _it_tool() {
 	case $1 in
@@ -153,7 +170,9 @@ _it_spawn() {
 	# readiness poll must not see the previous run's lines.
 	[ -p "$OUT" ] || : >"$OUT"
 	[ -p "$ERR" ] || : >"$ERR"
-	timeout -k 5 "$IT_BG_TIMEOUT" "$@" <&0 >"$OUT" 2>"$ERR" 3>&- &
+	local pre=()
+	[ "${#IT_PREFIX[@]}" -eq 0 ] || mapfile -t pre < <(_it_run_prefix "$1")
+	timeout -k 5 "$IT_BG_TIMEOUT" "${pre[@]}" "$@" <&0 >"$OUT" 2>"$ERR" 3>&- &
 	BG_PID=$!
 }
 
@@ -260,11 +279,12 @@ stop_bg() {
 }
 
 run_fg() {
-	local bin
+	local bin pre=()
 	bin=$(_it_tool "$1")
 	shift
+	[ "${#IT_PREFIX[@]}" -eq 0 ] || mapfile -t pre < <(_it_run_prefix "$bin")
 	status=0
-	timeout -k 5 "$IT_FG_TIMEOUT" "$bin" "$@" <&0 >"$OUT" 2>"$ERR" 3>&- || status=$?
+	timeout -k 5 "$IT_FG_TIMEOUT" "${pre[@]}" "$bin" "$@" <&0 >"$OUT" 2>"$ERR" 3>&- || status=$?
 }
 
 wait_for_line() {

@@ -53,7 +53,7 @@ iw() {
 	IW_OUT=$BATS_TEST_TMPDIR/iw.stdout
 	IW_ERR=$BATS_TEST_TMPDIR/iw.stderr
 	status=0
-	timeout -k 5 20 "$INOTIFYWATCH" "$@" </dev/null >"$IW_OUT" 2>"$IW_ERR" || status=$?
+	timeout -k 5 $((20 * IT_TIME_FACTOR)) "${IT_PREFIX[@]}" "$INOTIFYWATCH" "$@" </dev/null >"$IW_OUT" 2>"$IW_ERR" || status=$?
 }
 
 # iw0 ARGS...: like iw, but with argv[0] set to plain "inotifywatch" (getopt messages
