@@ -37,14 +37,6 @@ void it_ctx_close(struct it_ctx *c)
 		close(c->fd);
 	c->fd = -1;
 	it_wtab_free(&c->tab);
-	while (c->retired) {
-		struct watch *w = c->retired;
-
-		c->retired = w->next_wd;
-		free(w->path);
-		free(w->counts);
-		free(w);
-	}
 	if (c->have_regex)
 		regfree(&c->regex);
 	free(c->rbuf);

@@ -18,13 +18,10 @@
 
 void it_release(struct it_ctx *c, struct watch *w)
 {
-	if (c->keep_counted && w->counts) {
-		it_wtab_detach(&c->tab, w);
-		w->next_wd = c->retired;
-		c->retired = w;
-	} else {
+	if (c->keep_counted && it_wtab_counts(&c->tab, w, 0))
+		it_wtab_retire(&c->tab, w);
+	else
 		it_wtab_free_watch(&c->tab, w);
-	}
 }
 
 static struct watch *child_watch(struct it_ctx *c, const struct watch *w,
@@ -174,14 +171,7 @@ static void drop_move(struct it_ctx *c, struct it_move *m)
 static struct watch *child_watch(struct it_ctx *c, const struct watch *w,
 				 const struct inotify_event *ev)
 {
-	size_t n = strlen(ev->name);
-
-	c->scratch.len = 0;
-	if (it_buf_put(&c->scratch, w->path, w->len) ||
-	    it_buf_put(&c->scratch, ev->name, n) ||
-	    it_buf_put(&c->scratch, "/", 1))
-		return NULL;
-	return it_wtab_by_path(&c->tab, c->scratch.data, c->scratch.len);
+	return it_wtab_child(&c->tab, w, ev->name, strlen(ev->name));
 }
 
 static void moved_from(struct it_ctx *c, struct watch *w,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Errors that mean "this entry is gone or not ours to watch": skip it. */
@@ -96,6 +97,21 @@ static int queue_event(struct it_ctx *c, int wd, uint32_t mask,
 	       it_seen_add(&c->seen, wd, name);
 }
 
+/* What getdents64 fills in. */
+struct dent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+#define DENTS_SIZE (32 * 1024)
+/* Directories listed through their parent's descriptor, at most this deep
+ * below where a walk starts; deeper ones are listed afterwards by path. */
+#define FD_DEPTH 48
+#define QUIET_EVENTS (IN_OPEN | IN_ACCESS | IN_CLOSE_NOWRITE)
+
 /* A list of watches. */
 struct wlist {
 	struct watch **v;
@@ -103,18 +119,20 @@ struct wlist {
 };
 
 /*
- * A walk in progress. Watches it adds leave out the quiet events until the
- * walk is over, so that its own reads of directories fill no queue.
+ * A walk in progress, depth first. A directory is watched before it is
+ * listed (nothing created meanwhile can be missed), without the quiet
+ * events: our own opening, reading and closing of it and of its children
+ * must not fill the queue. It gets its full mask once its subtree is done.
  */
 struct walk {
-	struct wlist todo; /* directories still to list */
-	struct wlist made; /* watches added without the quiet events */
-	uint32_t quiet;
-	char *path;
-	size_t pathcap;
+	uint32_t mask, quiet;
+	const char *const *excl;
+	int synth;
+	struct wlist deep; /* directories left for later, quiet */
+	char *path;	   /* path of the directory being listed */
+	size_t len, cap;
+	char *bufs[FD_DEPTH + 1]; /* a getdents64 buffer per depth */
 };
-
-#define QUIET_EVENTS (IN_OPEN | IN_ACCESS | IN_CLOSE_NOWRITE)
 
 static int wlist_push(struct wlist *l, struct watch *w)
 {
@@ -133,32 +151,129 @@ static int wlist_push(struct wlist *l, struct watch *w)
 
 static void walk_free(struct walk *k)
 {
-	free(k->todo.v);
-	free(k->made.v);
+	free(k->deep.v);
 	free(k->path);
+	for (size_t i = 0; i <= FD_DEPTH; i++)
+		free(k->bufs[i]);
 }
 
-/* Put "<w->path><name>/" in k->path; returns its length or 0. */
-static size_t child_path(struct walk *k, const struct watch *w,
-			 const char *name)
+/* Make k->path s (n bytes) from offset at on; -1 without memory. */
+static int path_put(struct walk *k, size_t at, const char *s, size_t n)
 {
-	size_t n = strlen(name), len = w->len + n + 1;
+	if (at + n + 2 > k->cap) {
+		size_t cap = k->cap ? k->cap : 256;
+		char *p;
 
-	if (len + 1 > k->pathcap) {
-		char *p = realloc(k->path, len + 1);
-
-		if (!p)
-			return 0;
+		while (cap < at + n + 2)
+			cap *= 2;
+		if (!(p = realloc(k->path, cap)))
+			return -1;
 		k->path = p;
-		k->pathcap = len + 1;
+		k->cap = cap;
 	}
-	memcpy(k->path, w->path, w->len);
-	memcpy(k->path + w->len, name, n);
-	memcpy(k->path + w->len + n, "/", 2);
-	return len;
+	memcpy(k->path + at, s, n);
+	k->len = at + n;
+	k->path[k->len] = '\0';
+	return 0;
 }
 
-static int is_dir(int dfd, const struct dirent *d)
+/* k->path = the path of w. */
+static int path_of(struct it_ctx *c, struct walk *k, const struct watch *w)
+{
+	size_t len;
+	const char *p = it_wtab_path(&c->tab, w, &len);
+
+	return path_put(k, 0, p, len);
+}
+
+/* Give the directory at k->path its full mask. */
+static void unquiet(struct it_ctx *c, const struct walk *k)
+{
+	if (k->mask & k->quiet)
+		inotify_add_watch(c->fd, k->path,
+				  k->mask | IN_ONLYDIR | IN_DONT_FOLLOW);
+}
+
+/* Add or find the record of wd, a subdirectory name of w. */
+static struct watch *record_child(struct it_ctx *c, int wd, const char *name,
+				  size_t len, struct watch *w, uint32_t mask)
+{
+	struct watch *cw = it_wtab_by_wd(&c->tab, wd);
+
+	if (cw && (cw->flags & IT_W_DEAD)) {
+		it_release(c, cw);
+		cw = NULL;
+	}
+	if (!cw && !(cw = it_wtab_add_child(&c->tab, wd, name, len, w))) {
+		c->error = ENOMEM;
+		return NULL;
+	}
+	cw->mask = mask;
+	return cw;
+}
+
+static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
+		    size_t depth);
+
+/*
+ * Watch the subdirectory name of w (open as dfd, or -1: by path), k->path
+ * being w's path, and the tree below it; with synth, report it as created.
+ * 0 if done or skipped, -1 on error.
+ */
+static int walk_child(struct it_ctx *c, struct walk *k, struct watch *w,
+		      int dfd, const char *name, size_t depth, int synth)
+{
+	size_t base = k->len, n = strlen(name);
+	struct watch *cw;
+	int wd, fd, rc = 0;
+
+	if (path_put(k, base, name, n) < 0 || path_put(k, k->len, "/", 1) < 0) {
+		c->error = ENOMEM;
+		return -1;
+	}
+	if (excluded(k->path, k->len, k->excl))
+		goto out;
+	wd = inotify_add_watch(c->fd, k->path,
+			       (k->mask & ~k->quiet) | IN_ONLYDIR |
+				       IN_DONT_FOLLOW);
+	if (wd < 0) {
+		if (!vanished(errno))
+			c->error = errno, rc = -1;
+		goto out;
+	}
+	if (synth && queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0) {
+		c->error = ENOMEM;
+		rc = -1;
+		goto out;
+	}
+	if (!(cw = record_child(c, wd, name, n, w, k->mask))) {
+		rc = -1;
+		goto out;
+	}
+	if (depth >= FD_DEPTH) {
+		if (wlist_push(&k->deep, cw) < 0)
+			c->error = ENOMEM, rc = -1;
+		goto out;
+	}
+	fd = dfd >= 0 ? openat(dfd, name,
+			       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+		      : open(k->path,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		rc = walk_dir(c, k, cw, fd, depth + 1);
+		close(fd);
+	} else if (!vanished(errno)) {
+		c->error = errno;
+		rc = -1;
+	}
+	unquiet(c, k);
+out:
+	k->len = base;
+	k->path[base] = '\0';
+	return rc;
+}
+
+static int is_dir(int dfd, const struct dent64 *d)
 {
 	struct stat st;
 
@@ -168,104 +283,115 @@ static int is_dir(int dfd, const struct dirent *d)
 	       S_ISDIR(st.st_mode);
 }
 
-/* Watch one subdirectory found in w; 0 if done or skipped, -1 on error. */
-static int walk_child(struct it_ctx *c, struct walk *k, struct watch *w,
-		      const char *name, uint32_t mask, const char *const *excl,
-		      int synth)
+/* List w, open as fd, watching its subdirectories; k->path is its path. */
+static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
+		    size_t depth)
 {
-	size_t len = child_path(k, w, name);
-	struct watch *cw;
-	int wd;
+	char *buf = k->bufs[depth];
 
-	if (!len) {
+	if (!buf && !(buf = k->bufs[depth] = malloc(DENTS_SIZE))) {
 		c->error = ENOMEM;
 		return -1;
 	}
-	if (excluded(k->path, len, excl))
-		return 0;
-	wd = inotify_add_watch(c->fd, k->path,
-			       (mask & ~k->quiet) | IN_ONLYDIR |
-				       IN_DONT_FOLLOW);
-	if (wd < 0) {
-		if (vanished(errno))
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, buf, DENTS_SIZE);
+
+		if (n <= 0) {
+			if (n < 0 && !(w->parent && vanished(errno))) {
+				c->error = errno;
+				return -1;
+			}
 			return 0;
-		c->error = errno;
-		return -1;
+		}
+		for (long off = 0; off < n;) {
+			const struct dent64 *d = (const void *)(buf + off);
+			const char *name = d->d_name;
+
+			off += d->d_reclen;
+			if (name[0] == '.' &&
+			    (!name[1] || (name[1] == '.' && !name[2])))
+				continue;
+			if (is_dir(fd, d)) {
+				if (walk_child(c, k, w, fd, name, depth,
+					       k->synth) < 0)
+					return -1;
+			} else if (k->synth &&
+				   queue_event(c, w->wd, IN_CREATE, name)) {
+				c->error = ENOMEM;
+				return -1;
+			}
+		}
 	}
-	if (synth && queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0) {
-		c->error = ENOMEM;
-		return -1;
-	}
-	if (!(cw = record(c, wd, k->path, len, IT_W_DIR, w, mask)))
-		return -1;
-	if (wlist_push(&k->todo, cw) < 0 ||
-	    (k->quiet && wlist_push(&k->made, cw) < 0)) {
-		c->error = ENOMEM;
-		return -1;
-	}
-	return 0;
 }
 
-/* List the directory of w, watching its subdirectories. */
-static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w,
-		    uint32_t mask, const char *const *excl, int synth)
+/* Open the directory of w, at k->path. */
+static int open_dir(struct it_ctx *c, const struct walk *k,
+		    const struct watch *w)
 {
-	struct dirent *d;
-	int fd, rc = 0;
-	DIR *dir;
+	int fd = open(k->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 
-	fd = open(w->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ELOOP && !w->parent)
-		fd = open(w->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		if (w->parent && vanished(errno))
-			return 0;
+		fd = open(k->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && !(w->parent && vanished(errno)))
 		c->error = errno;
-		return -1;
-	}
-	while (rc == 0 && (d = readdir(dir))) {
-		if (d->d_name[0] == '.' &&
-		    (!d->d_name[1] || (d->d_name[1] == '.' && !d->d_name[2])))
-			continue;
-		if (is_dir(fd, d))
-			rc = walk_child(c, k, w, d->d_name, mask, excl, synth);
-		else if (synth && queue_event(c, w->wd, IN_CREATE, d->d_name))
-			rc = -1, c->error = ENOMEM;
-	}
-	closedir(dir);
-	return rc;
+	return fd;
 }
 
-/* Give the watches a walk made their full mask. */
-static void unquiet(struct it_ctx *c, const struct walk *k, uint32_t mask)
+/* List the directories left for later, and below them. */
+static int walk_deep(struct it_ctx *c, struct walk *k)
 {
-	if (!(mask & k->quiet))
-		return;
-	for (size_t i = 0; i < k->made.n; i++)
-		inotify_add_watch(c->fd, k->made.v[i]->path,
-				  mask | IN_ONLYDIR | IN_DONT_FOLLOW);
+	int rc = 0;
+
+	while (rc == 0 && k->deep.n > 0) {
+		struct watch *w = k->deep.v[--k->deep.n];
+		int fd;
+
+		if (path_of(c, k, w) < 0) {
+			c->error = ENOMEM;
+			return -1;
+		}
+		if ((fd = open_dir(c, k, w)) >= 0) {
+			rc = walk_dir(c, k, w, fd, 0);
+			close(fd);
+		} else if (c->error) {
+			rc = -1;
+		}
+		if (path_of(c, k, w) == 0)
+			unquiet(c, k);
+	}
+	return rc;
 }
 
 static int walk(struct it_ctx *c, struct watch *top, uint32_t mask,
 		const char *const *excl, int synth)
 {
-	struct walk k = { .quiet = QUIET_EVENTS };
-	int rc = wlist_push(&k.todo, top);
+	struct walk k = { .mask = mask,
+			  .quiet = QUIET_EVENTS,
+			  .excl = excl,
+			  .synth = synth };
+	int rc = -1, fd;
 
+	if (path_of(c, &k, top) < 0) {
+		c->error = ENOMEM;
+		return -1;
+	}
 	/* Opening each child would show on top's watch too: quiet it first. */
-	if ((mask & k.quiet) && wlist_push(&k.made, top) == 0)
-		inotify_add_watch(c->fd, top->path,
+	if (mask & k.quiet)
+		inotify_add_watch(c->fd, k.path,
 				  (mask & ~k.quiet) | IN_ONLYDIR |
 					  IN_DONT_FOLLOW);
 	it_quiet_begin(c, top->seq);
-	while (rc == 0 && k.todo.n > 0) {
-		struct watch *w = k.todo.v[--k.todo.n];
-
-		rc = walk_dir(c, &k, w, mask, excl, synth);
+	c->error = 0;
+	if ((fd = open_dir(c, &k, top)) >= 0) {
+		rc = walk_dir(c, &k, top, fd, 0);
+		close(fd);
+	} else if (!c->error) {
+		rc = 0;
 	}
-	unquiet(c, &k, mask);
+	if (rc == 0)
+		rc = walk_deep(c, &k);
+	if (path_of(c, &k, top) == 0)
+		unquiet(c, &k);
 	it_quiet_end(c);
 	if (rc < 0 && c->error == 0)
 		c->error = ENOMEM;
@@ -293,40 +419,63 @@ int it_watch_tree(struct it_ctx *c, const char *path, uint32_t mask,
 void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
 		      int synth)
 {
-	struct walk k = { .quiet = QUIET_EVENTS };
-	struct watch *cw;
+	struct walk k = { .mask = c->automask,
+			  .quiet = QUIET_EVENTS,
+			  .synth = synth };
+	size_t n = strlen(name);
+	int rc;
 
-	if (!child_path(&k, w, name) ||
-	    it_wtab_by_path(&c->tab, k.path, strlen(k.path))) {
-		free(k.path);
+	if (it_wtab_child(&c->tab, w, name, n) || path_of(c, &k, w) < 0) {
+		walk_free(&k);
 		return;
 	}
-	if (walk_child(c, &k, w, name, c->automask, NULL, 0) < 0) {
-		if (c->warn)
-			c->warn(c->warn_arg, k.path ? k.path : name, c->error);
-	} else if (k.todo.n == 1) {
-		cw = k.todo.v[0];
-		if (walk(c, cw, c->automask, NULL, synth) < 0 && c->warn)
-			c->warn(c->warn_arg, cw->path, c->error);
-		unquiet(c, &k, c->automask);
+	/* our opening of it shows on w: the new watch's seq says so */
+	it_quiet_begin(c, c->tab.next_seq);
+	c->error = 0;
+	rc = walk_child(c, &k, w, -1, name, 0, 0);
+	if (rc == 0)
+		rc = walk_deep(c, &k);
+	it_quiet_end(c);
+	if (rc < 0 && c->warn) {
+		if (path_of(c, &k, w) == 0 &&
+		    path_put(&k, k.len, name, n) == 0 &&
+		    path_put(&k, k.len, "/", 1) == 0)
+			c->warn(c->warn_arg, k.path, c->error);
+		else
+			c->warn(c->warn_arg, name, c->error);
 	}
 	walk_free(&k);
 }
 
 void it_rescan(struct it_ctx *c)
 {
-	struct watch **all = malloc((c->tab.nlive + 1) * sizeof(*all));
-	size_t n = c->tab.nlive;
+	struct watch **roots = NULL, *w, **v;
+	size_t n = 0, cap = 0;
+	uint32_t i = 0;
 
-	if (!all)
-		return;
-	it_wtab_list(&c->tab, all);
+	while ((w = it_wtab_live(&c->tab, &i))) {
+		if (w->parent || !(w->flags & IT_W_DIR))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if (!(v = realloc(roots, cap * sizeof(*v)))) {
+				free(roots);
+				return;
+			}
+			roots = v;
+		}
+		roots[n++] = w;
+	}
 	it_quiet_begin(c, 0);
-	for (size_t i = 0; i < n; i++)
-		if (!all[i]->parent && (all[i]->flags & IT_W_DIR) &&
-		    walk(c, all[i], c->automask, NULL, 0) < 0 && c->warn)
-			c->warn(c->warn_arg, all[i]->path, c->error);
-	free(all);
+	for (size_t k = 0; k < n; k++)
+		if (walk(c, roots[k], c->automask, NULL, 0) < 0 && c->warn) {
+			size_t len;
+
+			c->warn(c->warn_arg,
+				it_wtab_path(&c->tab, roots[k], &len),
+				c->error);
+		}
+	free(roots);
 }
 
 static void unwatch_one(struct watch *w, void *arg)
@@ -339,6 +488,6 @@ static void unwatch_one(struct watch *w, void *arg)
 
 int it_unwatch(struct it_ctx *c, struct watch *w)
 {
-	it_wtab_postorder(w, unwatch_one, c);
+	it_wtab_postorder(&c->tab, w, unwatch_one, c);
 	return 0;
 }
