@@ -58,6 +58,8 @@ struct it_ctx {
 	struct it_move moves[IT_MAX_MOVES];
 	size_t nmoves;
 
+	int walk_chdir; /* walks may change directory (one thread only) */
+
 	/* recursive monitoring: watch directories as they appear */
 	int autowatch;
 	uint32_t automask; /* kernel mask for new watches */

@@ -112,6 +112,12 @@ struct dent64 {
 #define FD_DEPTH 48
 #define QUIET_EVENTS (IN_OPEN | IN_ACCESS | IN_CLOSE_NOWRITE)
 
+/* A subdirectory found by a walk, and the name it was found under. */
+struct kid {
+	struct watch *w;
+	size_t name; /* offset in knames */
+};
+
 /* A list of watches. */
 struct wlist {
 	struct watch **v;
@@ -123,13 +129,23 @@ struct wlist {
  * listed (nothing created meanwhile can be missed), without the quiet
  * events: our own opening, reading and closing of it and of its children
  * must not fill the queue. It gets its full mask once its subtree is done.
+ * With may_chdir (the tools: one thread), the walk works in each
+ * directory it lists so that watches are added by name, not by a long
+ * path, and goes back to where it was when done.
  */
 struct walk {
 	uint32_t mask, quiet;
 	const char *const *excl;
 	int synth;
-	struct wlist deep; /* directories left for later, quiet */
-	char *path;	   /* path of the directory being listed */
+	int may_chdir; /* the walk may work in the directories it lists */
+	int cwd;       /* where it was, or -1 */
+	int moved;     /* the current directory is not cwd */
+	unsigned long nchdir; /* changes of directory so far */
+	struct kid *kids;     /* children of the directories being listed */
+	size_t nkids, kidscap;
+	struct it_buf knames; /* their names */
+	struct wlist deep;    /* directories left for later, quiet */
+	char *path;	      /* path of the directory being listed */
 	size_t len, cap;
 	char *bufs[FD_DEPTH + 1]; /* a getdents64 buffer per depth */
 };
@@ -149,8 +165,49 @@ static int wlist_push(struct wlist *l, struct watch *w)
 	return 0;
 }
 
+/* Back to where the walk started. */
+static void home(struct walk *k)
+{
+	if (k->moved && fchdir(k->cwd) == 0)
+		k->moved = 0;
+}
+
+static void walk_init(struct it_ctx *c, struct walk *k, uint32_t mask,
+		      const char *const *excl, int synth)
+{
+	memset(k, 0, sizeof(*k));
+	k->mask = mask;
+	k->quiet = QUIET_EVENTS;
+	k->excl = excl;
+	k->synth = synth;
+	k->may_chdir = c->walk_chdir;
+	k->cwd = -1;
+}
+
+/* Work in the directory open as fd; 1 if done. */
+static int go(struct walk *k, int fd)
+{
+	if (!k->may_chdir)
+		return 0;
+	if (k->cwd < 0 &&
+	    (k->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		k->may_chdir = 0;
+		return 0;
+	}
+	if (fchdir(fd) < 0)
+		return 0;
+	k->moved = 1;
+	k->nchdir++;
+	return 1;
+}
+
 static void walk_free(struct walk *k)
 {
+	home(k);
+	if (k->cwd >= 0)
+		close(k->cwd);
+	free(k->kids);
+	free(k->knames.data);
 	free(k->deep.v);
 	free(k->path);
 	for (size_t i = 0; i <= FD_DEPTH; i++)
@@ -212,67 +269,6 @@ static struct watch *record_child(struct it_ctx *c, int wd, const char *name,
 	return cw;
 }
 
-static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
-		    size_t depth);
-
-/*
- * Watch the subdirectory name of w (open as dfd, or -1: by path), k->path
- * being w's path, and the tree below it; with synth, report it as created.
- * 0 if done or skipped, -1 on error.
- */
-static int walk_child(struct it_ctx *c, struct walk *k, struct watch *w,
-		      int dfd, const char *name, size_t depth, int synth)
-{
-	size_t base = k->len, n = strlen(name);
-	struct watch *cw;
-	int wd, fd, rc = 0;
-
-	if (path_put(k, base, name, n) < 0 || path_put(k, k->len, "/", 1) < 0) {
-		c->error = ENOMEM;
-		return -1;
-	}
-	if (excluded(k->path, k->len, k->excl))
-		goto out;
-	wd = inotify_add_watch(c->fd, k->path,
-			       (k->mask & ~k->quiet) | IN_ONLYDIR |
-				       IN_DONT_FOLLOW);
-	if (wd < 0) {
-		if (!vanished(errno))
-			c->error = errno, rc = -1;
-		goto out;
-	}
-	if (synth && queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0) {
-		c->error = ENOMEM;
-		rc = -1;
-		goto out;
-	}
-	if (!(cw = record_child(c, wd, name, n, w, k->mask))) {
-		rc = -1;
-		goto out;
-	}
-	if (depth >= FD_DEPTH) {
-		if (wlist_push(&k->deep, cw) < 0)
-			c->error = ENOMEM, rc = -1;
-		goto out;
-	}
-	fd = dfd >= 0 ? openat(dfd, name,
-			       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
-		      : open(k->path,
-			     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd >= 0) {
-		rc = walk_dir(c, k, cw, fd, depth + 1);
-		close(fd);
-	} else if (!vanished(errno)) {
-		c->error = errno;
-		rc = -1;
-	}
-	unquiet(c, k);
-out:
-	k->len = base;
-	k->path[base] = '\0';
-	return rc;
-}
-
 static int is_dir(int dfd, const struct dent64 *d)
 {
 	struct stat st;
@@ -283,27 +279,92 @@ static int is_dir(int dfd, const struct dent64 *d)
 	       S_ISDIR(st.st_mode);
 }
 
-/* List w, open as fd, watching its subdirectories; k->path is its path. */
+static int kid_push(struct walk *k, struct watch *w, const char *name, size_t n)
+{
+	if (k->nkids == k->kidscap) {
+		size_t cap = k->kidscap ? k->kidscap * 2 : 64;
+		struct kid *v = realloc(k->kids, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		k->kids = v;
+		k->kidscap = cap;
+	}
+	k->kids[k->nkids].w = w;
+	k->kids[k->nkids++].name = k->knames.len;
+	return it_buf_put(&k->knames, name, n + 1);
+}
+
+/*
+ * Watch (quiet) the subdirectory name of w, w being open as fd and k->path
+ * its path, and push its record on k->kids; with synth, report it as
+ * created. *here: the current directory is w, since change *here_at.
+ * 0 if done or skipped, -1.
+ */
+static int add_child(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
+		     const char *name, int *here, unsigned long *here_at)
+{
+	size_t base = k->len, n = strlen(name);
+	struct watch *cw;
+	int wd, rc = 0;
+
+	if (path_put(k, base, name, n) < 0 || path_put(k, k->len, "/", 1) < 0) {
+		c->error = ENOMEM;
+		return -1;
+	}
+	if (excluded(k->path, k->len, k->excl))
+		goto out;
+	if (!*here && (*here = go(k, fd)))
+		*here_at = k->nchdir;
+	wd = inotify_add_watch(c->fd, *here ? name : k->path,
+			       (k->mask & ~k->quiet) | IN_ONLYDIR |
+				       IN_DONT_FOLLOW);
+	if (wd < 0) {
+		if (!vanished(errno))
+			c->error = errno, rc = -1;
+		goto out;
+	}
+	if (k->synth && queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0) {
+		c->error = ENOMEM;
+		rc = -1;
+		goto out;
+	}
+	if (!(cw = record_child(c, wd, name, n, w, k->mask)) ||
+	    kid_push(k, cw, name, n) < 0) {
+		c->error = ENOMEM;
+		rc = -1;
+	}
+out:
+	k->len = base;
+	k->path[base] = '\0';
+	return rc;
+}
+
+/*
+ * List w, open as fd, k->path being its path: watch its subdirectories,
+ * then list each of them, then give them their full mask.
+ */
 static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 		    size_t depth)
 {
+	size_t first = k->nkids, base = k->len, names = k->knames.len;
 	char *buf = k->bufs[depth];
+	int rc = 0, here = 0;
+	unsigned long here_at = 0;
 
 	if (!buf && !(buf = k->bufs[depth] = malloc(DENTS_SIZE))) {
 		c->error = ENOMEM;
 		return -1;
 	}
-	for (;;) {
+	while (rc == 0) {
 		long n = syscall(SYS_getdents64, fd, buf, DENTS_SIZE);
 
 		if (n <= 0) {
-			if (n < 0 && !(w->parent && vanished(errno))) {
-				c->error = errno;
-				return -1;
-			}
-			return 0;
+			if (n < 0 && !(w->parent && vanished(errno)))
+				c->error = errno, rc = -1;
+			break;
 		}
-		for (long off = 0; off < n;) {
+		for (long off = 0; rc == 0 && off < n;) {
 			const struct dent64 *d = (const void *)(buf + off);
 			const char *name = d->d_name;
 
@@ -311,17 +372,59 @@ static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 			if (name[0] == '.' &&
 			    (!name[1] || (name[1] == '.' && !name[2])))
 				continue;
-			if (is_dir(fd, d)) {
-				if (walk_child(c, k, w, fd, name, depth,
-					       k->synth) < 0)
-					return -1;
-			} else if (k->synth &&
-				   queue_event(c, w->wd, IN_CREATE, name)) {
-				c->error = ENOMEM;
-				return -1;
-			}
+			if (is_dir(fd, d))
+				rc = add_child(c, k, w, fd, name, &here,
+					       &here_at);
+			else if (k->synth &&
+				 queue_event(c, w->wd, IN_CREATE, name))
+				c->error = ENOMEM, rc = -1;
 		}
 	}
+	/* list the children */
+	for (size_t i = first; rc == 0 && i < k->nkids; i++) {
+		struct watch *cw = k->kids[i].w;
+		const char *name = k->knames.data + k->kids[i].name;
+		int cfd;
+
+		if (path_put(k, base, name, strlen(name)) < 0) {
+			c->error = ENOMEM;
+			rc = -1;
+			break;
+		}
+		if (depth >= FD_DEPTH) {
+			k->kids[i].w = NULL;
+			if (wlist_push(&k->deep, cw) < 0)
+				c->error = ENOMEM, rc = -1;
+			continue;
+		}
+		cfd = openat(fd, k->path + base,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (cfd >= 0) {
+			path_put(k, k->len, "/", 1);
+			rc = walk_dir(c, k, cw, cfd, depth + 1);
+			close(cfd);
+		} else if (!vanished(errno)) {
+			c->error = errno;
+			rc = -1;
+		}
+	}
+	/* their subtrees are done: their full mask, even after an error */
+	here = here && k->nchdir == here_at;
+	for (size_t i = first; (k->mask & k->quiet) && i < k->nkids; i++) {
+		const char *name = k->knames.data + k->kids[i].name;
+
+		if (!k->kids[i].w || path_put(k, base, name, strlen(name)) < 0)
+			continue;
+		if (!here)
+			here = go(k, fd);
+		inotify_add_watch(c->fd, here ? k->path + base : k->path,
+				  k->mask | IN_ONLYDIR | IN_DONT_FOLLOW);
+	}
+	k->nkids = first;
+	k->knames.len = names;
+	k->len = base;
+	k->path[base] = '\0';
+	return rc;
 }
 
 /* Open the directory of w, at k->path. */
@@ -346,6 +449,7 @@ static int walk_deep(struct it_ctx *c, struct walk *k)
 		struct watch *w = k->deep.v[--k->deep.n];
 		int fd;
 
+		home(k);
 		if (path_of(c, k, w) < 0) {
 			c->error = ENOMEM;
 			return -1;
@@ -356,6 +460,7 @@ static int walk_deep(struct it_ctx *c, struct walk *k)
 		} else if (c->error) {
 			rc = -1;
 		}
+		home(k);
 		if (path_of(c, k, w) == 0)
 			unquiet(c, k);
 	}
@@ -365,13 +470,12 @@ static int walk_deep(struct it_ctx *c, struct walk *k)
 static int walk(struct it_ctx *c, struct watch *top, uint32_t mask,
 		const char *const *excl, int synth)
 {
-	struct walk k = { .mask = mask,
-			  .quiet = QUIET_EVENTS,
-			  .excl = excl,
-			  .synth = synth };
+	struct walk k;
 	int rc = -1, fd;
 
+	walk_init(c, &k, mask, excl, synth);
 	if (path_of(c, &k, top) < 0) {
+		walk_free(&k);
 		c->error = ENOMEM;
 		return -1;
 	}
@@ -388,6 +492,7 @@ static int walk(struct it_ctx *c, struct watch *top, uint32_t mask,
 	} else if (!c->error) {
 		rc = 0;
 	}
+	home(&k);
 	if (rc == 0)
 		rc = walk_deep(c, &k);
 	if (path_of(c, &k, top) == 0)
@@ -416,15 +521,53 @@ int it_watch_tree(struct it_ctx *c, const char *path, uint32_t mask,
 	return walk(c, w, mask, excl, 0);
 }
 
+/* Watch the new directory name in w, k->path being w's path, and below. */
+static int new_dir(struct it_ctx *c, struct walk *k, struct watch *w,
+		   const char *name, size_t n)
+{
+	struct watch *cw;
+	int wd, fd, rc = 0;
+
+	if (path_put(k, k->len, name, n) < 0 ||
+	    path_put(k, k->len, "/", 1) < 0) {
+		c->error = ENOMEM;
+		return -1;
+	}
+	wd = inotify_add_watch(c->fd, k->path,
+			       (k->mask & ~k->quiet) | IN_ONLYDIR |
+				       IN_DONT_FOLLOW);
+	if (wd < 0) {
+		if (vanished(errno))
+			return 0;
+		c->error = errno;
+		return -1;
+	}
+	if (!(cw = record_child(c, wd, name, n, w, k->mask)))
+		return -1;
+	fd = open(k->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		rc = walk_dir(c, k, cw, fd, 0);
+		close(fd);
+	} else if (!vanished(errno)) {
+		c->error = errno;
+		rc = -1;
+	}
+	home(k);
+	if (rc == 0)
+		rc = walk_deep(c, k);
+	home(k);
+	if (path_of(c, k, cw) == 0)
+		unquiet(c, k);
+	return rc;
+}
+
 void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
 		      int synth)
 {
-	struct walk k = { .mask = c->automask,
-			  .quiet = QUIET_EVENTS,
-			  .synth = synth };
+	struct walk k;
 	size_t n = strlen(name);
-	int rc;
 
+	walk_init(c, &k, c->automask, NULL, synth);
 	if (it_wtab_child(&c->tab, w, name, n) || path_of(c, &k, w) < 0) {
 		walk_free(&k);
 		return;
@@ -432,11 +575,7 @@ void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
 	/* our opening of it shows on w: the new watch's seq says so */
 	it_quiet_begin(c, c->tab.next_seq);
 	c->error = 0;
-	rc = walk_child(c, &k, w, -1, name, 0, 0);
-	if (rc == 0)
-		rc = walk_deep(c, &k);
-	it_quiet_end(c);
-	if (rc < 0 && c->warn) {
+	if (new_dir(c, &k, w, name, n) < 0 && c->warn) {
 		if (path_of(c, &k, w) == 0 &&
 		    path_put(&k, k.len, name, n) == 0 &&
 		    path_put(&k, k.len, "/", 1) == 0)
@@ -444,6 +583,7 @@ void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
 		else
 			c->warn(c->warn_arg, name, c->error);
 	}
+	it_quiet_end(c);
 	walk_free(&k);
 }
 

@@ -194,8 +194,11 @@ int cli_paths(struct cli_opts *o, int argc, char **argv)
 int cli_open(struct it_ctx *c, const struct cli_opts *o)
 {
 	(void)o;
-	if (it_ctx_open(c) == 0)
+	if (it_ctx_open(c) == 0) {
+		/* single-threaded: walks may work in each directory */
+		c->walk_chdir = 1;
 		return 0;
+	}
 	cli_err(MSG_INIT_FAILED, strerror(c->error));
 	if (c->error == EMFILE)
 		cli_err(MSG_MAX_INSTANCES);
