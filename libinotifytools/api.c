@@ -92,6 +92,18 @@ static int below(const char *path, const char *prefix, size_t n)
 	       (!path[n] || prefix[n - 1] == '/' || path[n] == '/');
 }
 
+/* A malloc'd copy of the path of w, or NULL. */
+static char *path_dup(struct watch *w)
+{
+	size_t len;
+	const char *p = it_wtab_path(&dflt.tab, w, &len);
+	char *d = malloc(len + 1);
+
+	if (d)
+		memcpy(d, p, len + 1);
+	return d;
+}
+
 void inotifytools_replace_filename(const char *oldname, const char *newname)
 {
 	size_t n = oldname ? strlen(oldname) : 0, nlive = dflt.tab.nlive,
@@ -101,21 +113,31 @@ void inotifytools_replace_filename(const char *oldname, const char *newname)
 	if (!n || !newname || !(all = malloc((nlive + 1) * sizeof(*all))))
 		return;
 	it_wtab_list(&dflt.tab, all);
-	for (size_t i = 0; i < nlive; i++)
-		if (below(all[i]->path, oldname, n) &&
-		    !(all[i]->parent &&
-		      below(all[i]->parent->path, oldname, n)))
-			all[top++] = all[i];
-	for (size_t i = 0; i < top; i++) {
-		size_t rest = all[i]->len - n, len = strlen(newname) + rest;
-		char *p = malloc(len + 1);
+	for (size_t i = 0; i < nlive; i++) {
+		struct watch *p = it_wtab_at(&dflt.tab, all[i]->parent);
+		size_t len;
 
-		if (!p)
+		if (below(it_wtab_path(&dflt.tab, all[i], &len), oldname, n) &&
+		    !(p && below(it_wtab_path(&dflt.tab, p, &len), oldname, n)))
+			all[top++] = all[i];
+	}
+	for (size_t i = 0; i < top; i++) {
+		char *old = path_dup(all[i]), *p;
+		size_t rest, len;
+
+		if (!old)
 			break;
+		rest = strlen(old) - n;
+		len = strlen(newname) + rest;
+		if (!(p = malloc(len + 1))) {
+			free(old);
+			break;
+		}
 		memcpy(p, newname, len - rest);
-		memcpy(p + len - rest, all[i]->path + n, rest + 1);
+		memcpy(p + len - rest, old + n, rest + 1);
 		it_wtab_rename(&dflt.tab, all[i], NULL, p, len);
 		free(p);
+		free(old);
 	}
 	free(all);
 }
@@ -123,11 +145,11 @@ void inotifytools_replace_filename(const char *oldname, const char *newname)
 const char *inotifytools_dirname_from_event(struct inotify_event *event,
 					    size_t *dirnamelen)
 {
-	size_t len;
-	const char *dir = it_event_dir(&dflt, event, &len);
+	struct watch *w = it_wtab_by_wd(&dflt.tab, event->wd);
+	const char *dir = w ? it_wtab_stable_path(&dflt.tab, w) : "";
 
 	if (dirnamelen)
-		*dirnamelen = len;
+		*dirnamelen = strlen(dir);
 	return dir;
 }
 
@@ -160,14 +182,14 @@ char *inotifytools_dirpath_from_event(struct inotify_event *event)
 
 const char *inotifytools_filename_from_watch(struct watch *w)
 {
-	return w ? w->path : "";
+	return w ? it_wtab_stable_path(&dflt.tab, w) : "";
 }
 
 const char *inotifytools_filename_from_wd(int wd)
 {
 	struct watch *w = it_wtab_by_wd(&dflt.tab, wd);
 
-	return w ? w->path : "";
+	return w ? it_wtab_stable_path(&dflt.tab, w) : "";
 }
 
 int inotifytools_wd_from_filename(const char *filename)

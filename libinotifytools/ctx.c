@@ -46,14 +46,6 @@ void it_ctx_close(struct it_ctx *c)
 	c->fd = -1;
 	it_fan_close(c);
 	it_wtab_free(&c->tab);
-	while (c->retired) {
-		struct watch *w = c->retired;
-
-		c->retired = w->next_wd;
-		free(w->path);
-		free(w->counts);
-		free(w);
-	}
 	it_filter_clear(c);
 	free(c->rbuf);
 	free(c->syn.data);

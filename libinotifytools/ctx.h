@@ -68,6 +68,8 @@ struct it_ctx {
 	size_t nmoves;
 	int64_t rescan_at; /* after an overflow: rescan by then (0: none) */
 
+	int walk_chdir; /* walks may change directory (one thread only) */
+
 	/* recursive monitoring: watch directories as they appear */
 	int autowatch;
 	uint32_t automask; /* kernel mask for new watches */
@@ -90,8 +92,7 @@ struct it_ctx {
 	/* statistics */
 	int stats;
 	unsigned totals[IT_NSTATS];
-	int keep_counted;      /* retire, not free, counted watches */
-	struct watch *retired; /* list linked by next_wd */
+	int keep_counted; /* retire, not free, counted watches */
 };
 
 /* seen.c */
@@ -185,7 +186,7 @@ int it_filter_hides(struct it_ctx *c, const struct inotify_event *ev);
 /* Count ev on its watch and in the totals. */
 void it_stats_record(struct it_ctx *c, const struct inotify_event *ev);
 /* Counter of event (one bit, or 0 for total) on w; -1 if not counted. */
-int it_stats_get(const struct it_ctx *c, const struct watch *w, uint32_t event);
+int it_stats_get(struct it_ctx *c, struct watch *w, uint32_t event);
 /* Reset all counters and start counting. */
 void it_stats_reset(struct it_ctx *c);
 
@@ -216,7 +217,7 @@ int it_strftime(const struct it_ctx *c, const char *fmt, char *buf, size_t cap);
 /* Append s CSV-escaped to b. */
 int it_csv_escape(struct it_buf *b, const char *s);
 /* The watched name of ev's watch (%w) and its length; "" if unknown. */
-const char *it_event_dir(const struct it_ctx *c, const struct inotify_event *ev,
+const char *it_event_dir(struct it_ctx *c, const struct inotify_event *ev,
 			 size_t *len);
 
 #endif

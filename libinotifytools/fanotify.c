@@ -404,10 +404,9 @@ static uint64_t all_bits(const struct it_fan *f)
 }
 
 /* The path a record prints (%w): the only place that reads it. */
-static const char *wpath(const struct watch *w, size_t *len)
+static const char *wpath(struct it_ctx *c, const struct watch *w, size_t *len)
 {
-	*len = w->len;
-	return w->path;
+	return it_wtab_path(&c->tab, w, len);
 }
 
 int it_fan_add(struct it_ctx *c, const char *path, uint32_t mask)
@@ -490,7 +489,7 @@ int it_fan_rm(struct it_ctx *c, struct watch *w)
 		} else {
 			/* no handle decoding (unprivileged): by path, if the
 			 * path still names the marked object */
-			const char *p = wpath(w, &len);
+			const char *p = wpath(c, w, &len);
 
 			(void)len;
 			if (path_key(f, p, 1, key, &s) == o->klen &&
@@ -639,7 +638,7 @@ static struct watch *child(struct it_ctx *c, const struct watch *w,
 			   const char *name)
 {
 	size_t len;
-	const char *p = wpath(w, &len);
+	const char *p = wpath(c, w, &len);
 
 	c->scratch.len = 0;
 	if (it_buf_put(&c->scratch, p, len) ||

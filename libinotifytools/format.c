@@ -10,13 +10,16 @@
 
 #include "inotifytools/inotifytools.h"
 
-const char *it_event_dir(const struct it_ctx *c, const struct inotify_event *ev,
+const char *it_event_dir(struct it_ctx *c, const struct inotify_event *ev,
 			 size_t *len)
 {
 	const struct watch *w = it_wtab_by_wd(&c->tab, ev->wd);
 
-	*len = w ? w->len : 0;
-	return w ? w->path : "";
+	if (!w) {
+		*len = 0;
+		return "";
+	}
+	return it_wtab_path(&c->tab, w, len);
 }
 
 /* Emit n bytes: appended when growing, else as far as the buffer allows. */

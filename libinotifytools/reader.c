@@ -40,13 +40,10 @@ static int ev_ok(const char *buf, size_t pos, size_t end)
 
 void it_release(struct it_ctx *c, struct watch *w)
 {
-	if (c->keep_counted && w->counts) {
-		it_wtab_detach(&c->tab, w);
-		w->next_wd = c->retired;
-		c->retired = w;
-	} else {
+	if (c->keep_counted && it_wtab_counts(&c->tab, w, 0))
+		it_wtab_retire(&c->tab, w);
+	else
 		it_wtab_free_watch(&c->tab, w);
-	}
 }
 
 static struct watch *child_watch(struct it_ctx *c, const struct watch *w,
@@ -202,14 +199,7 @@ static void drop_move(struct it_ctx *c, struct it_move *m)
 static struct watch *child_watch(struct it_ctx *c, const struct watch *w,
 				 const struct inotify_event *ev)
 {
-	size_t n = strlen(ev->name);
-
-	c->scratch.len = 0;
-	if (it_buf_put(&c->scratch, w->path, w->len) ||
-	    it_buf_put(&c->scratch, ev->name, n) ||
-	    it_buf_put(&c->scratch, "/", 1))
-		return NULL;
-	return it_wtab_by_path(&c->tab, c->scratch.data, c->scratch.len);
+	return it_wtab_child(&c->tab, w, ev->name, strlen(ev->name));
 }
 
 static void moved_from(struct it_ctx *c, struct watch *w,
@@ -232,12 +222,25 @@ static void moved_from(struct it_ctx *c, struct watch *w,
 }
 
 /* Whether w is a or lies below it. */
-static int within(const struct watch *w, const struct watch *a)
+static int within(struct it_ctx *c, const struct watch *w,
+		  const struct watch *a)
 {
-	for (; w; w = w->parent)
+	for (; w; w = w->parent ? it_wtab_at(&c->tab, w->parent) : NULL)
 		if (w == a)
 			return 1;
 	return 0;
+}
+
+/* Whether the renamed directory w now has a name --exclude prunes. */
+static int moved_to_excluded(struct it_ctx *c, const struct watch *w)
+{
+	size_t len;
+	const char *p;
+
+	if (!c->prune)
+		return 0;
+	p = it_wtab_path(&c->tab, w, &len);
+	return it_filter_prunes(c, p, len);
 }
 
 static void moved_to(struct it_ctx *c, struct watch *w,
@@ -252,11 +255,11 @@ static void moved_to(struct it_ctx *c, struct watch *w,
 		drop_move(c, m);
 		c->scratch.len = 0;
 		/* (into its own subtree: the kernel refuses such a rename) */
-		if (within(w, mw) || it_buf_put(&c->scratch, ev->name, n) ||
+		if (within(c, w, mw) || it_buf_put(&c->scratch, ev->name, n) ||
 		    it_buf_put(&c->scratch, "/", 1) ||
 		    it_wtab_rename(&c->tab, mw, w, c->scratch.data,
 				   c->scratch.len) < 0 ||
-		    it_filter_prunes(c, mw->path, mw->len))
+		    moved_to_excluded(c, mw))
 			it_unwatch(c, mw);
 	} else if (c->autowatch) {
 		it_watch_new_dir(c, w, ev->name, 0);

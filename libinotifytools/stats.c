@@ -9,51 +9,42 @@
 void it_stats_record(struct it_ctx *c, const struct inotify_event *ev)
 {
 	struct watch *w = it_wtab_by_wd(&c->tab, ev->wd);
+	unsigned *counts;
 
-	if (!w)
+	if (!w || !(counts = it_wtab_counts(&c->tab, w, 1)))
 		return;
-	if (!w->counts && !(w->counts = calloc(IT_NSTATS, sizeof(unsigned))))
-		return;
-	w->counts[IT_STAT_TOTAL]++;
+	counts[IT_STAT_TOTAL]++;
 	c->totals[IT_STAT_TOTAL]++;
 	for (uint32_t bits = ev->mask; bits; bits &= bits - 1) {
 		int i = it_event_stat_index(bits & -bits);
 
 		if (i >= 0 && i != IT_STAT_TOTAL) {
-			w->counts[i]++;
+			counts[i]++;
 			c->totals[i]++;
 		}
 	}
 }
 
-int it_stats_get(const struct it_ctx *c, const struct watch *w, uint32_t event)
+int it_stats_get(struct it_ctx *c, struct watch *w, uint32_t event)
 {
 	int i = it_event_stat_index(event);
+	const unsigned *counts;
 
 	if (!c->stats || i < 0)
 		return -1;
 	if (!w)
 		return (int)c->totals[i];
-	return w->counts ? (int)w->counts[i] : 0;
-}
-
-static void reset_one(struct watch *w, void *arg)
-{
-	(void)arg;
-	free(w->counts);
-	w->counts = NULL;
+	counts = it_wtab_counts(&c->tab, w, 0);
+	return counts ? (int)counts[i] : 0;
 }
 
 void it_stats_reset(struct it_ctx *c)
 {
-	struct watch **all = malloc((c->tab.nlive + 1) * sizeof(*all));
+	struct watch *w;
+	uint32_t i = 0;
 
-	if (all) {
-		it_wtab_list(&c->tab, all);
-		for (size_t i = 0; i < c->tab.nlive; i++)
-			reset_one(all[i], NULL);
-		free(all);
-	}
+	while ((w = it_wtab_live(&c->tab, &i)))
+		it_wtab_drop_counts(&c->tab, w);
 	memset(c->totals, 0, sizeof(c->totals));
 	c->stats = 1;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Errors that mean "this entry is gone or not ours to watch": skip it. */
@@ -51,7 +52,7 @@ static struct watch *record(struct it_ctx *c, int wd, const char *path,
 struct watch *it_watch_path(struct it_ctx *c, const char *path, uint32_t mask)
 {
 	struct stat st;
-	size_t len = strlen(path);
+	size_t len;
 	unsigned flags = 0;
 	struct watch *w;
 	char *name, *abs = NULL;
@@ -118,6 +119,27 @@ static int queue_event(struct it_ctx *c, int wd, uint32_t mask,
 	       it_seen_add(&c->seen, wd, name);
 }
 
+/* What getdents64 fills in. */
+struct dent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+#define DENTS_SIZE (32 * 1024)
+/* Directories listed through their parent's descriptor, at most this deep
+ * below where a walk starts; deeper ones are listed afterwards by path. */
+#define FD_DEPTH 48
+#define QUIET_EVENTS (IN_OPEN | IN_ACCESS | IN_CLOSE_NOWRITE)
+
+/* A subdirectory found by a walk, and the name it was found under. */
+struct kid {
+	struct watch *w;
+	size_t name; /* offset in knames */
+};
+
 /* A list of watches. */
 struct wlist {
 	struct watch **v;
@@ -125,71 +147,31 @@ struct wlist {
 };
 
 /*
- * A walk in progress. Watches it adds leave out the quiet events until the
- * walk is over, so that its own reads of directories fill no queue.
+ * A walk in progress, depth first. A directory is watched before it is
+ * listed (nothing created meanwhile can be missed), without the quiet
+ * events: our own opening, reading and closing of it and of its children
+ * must not fill the queue. It gets its full mask once its subtree is done.
+ * With may_chdir (the tools: one thread), the walk works in each
+ * directory it lists so that watches are added by name, not by a long
+ * path, and goes back to where it was when done.
  */
 struct walk {
-	struct wlist todo; /* directories still to list */
-	struct wlist made; /* watches added without the quiet events */
-	uint32_t quiet;
-	char *path;
-	size_t pathcap;
-	int lenient; /* a walk while monitoring: see skip() */
+	uint32_t mask, quiet;
+	const char *const *excl;
+	int synth;
+	int may_chdir; /* the walk may work in the directories it lists */
+	int cwd;       /* where it was, or -1 */
+	int moved;     /* the current directory is not cwd */
+	unsigned long nchdir; /* changes of directory so far */
+	struct kid *kids;     /* children of the directories being listed */
+	size_t nkids, kidscap;
+	struct it_buf knames; /* their names */
+	struct wlist deep;    /* directories left for later, quiet */
+	char *path;	      /* path of the directory being listed */
+	size_t len, cap;
+	char *bufs[FD_DEPTH + 1]; /* a getdents64 buffer per depth */
+	int lenient;		  /* a walk while monitoring: see skip() */
 };
-
-#define QUIET_EVENTS (IN_OPEN | IN_ACCESS | IN_CLOSE_NOWRITE)
-
-static int wlist_push(struct wlist *l, struct watch *w)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct watch **v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = w;
-	return 0;
-}
-
-static void walk_free(struct walk *k)
-{
-	free(k->todo.v);
-	free(k->made.v);
-	free(k->path);
-}
-
-/* Put "<w->path><name>/" in k->path; returns its length or 0. */
-static size_t child_path(struct walk *k, const struct watch *w,
-			 const char *name)
-{
-	size_t n = strlen(name), len = w->len + n + 1;
-
-	if (len + 1 > k->pathcap) {
-		char *p = realloc(k->path, len + 1);
-
-		if (!p)
-			return 0;
-		k->path = p;
-		k->pathcap = len + 1;
-	}
-	memcpy(k->path, w->path, w->len);
-	memcpy(k->path + w->len, name, n);
-	memcpy(k->path + w->len + n, "/", 2);
-	return len;
-}
-
-static int is_dir(int dfd, const struct dirent *d)
-{
-	struct stat st;
-
-	if (d->d_type != DT_UNKNOWN)
-		return d->d_type == DT_DIR;
-	return fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       S_ISDIR(st.st_mode);
-}
 
 /*
  * Whether a walk while monitoring goes on after failing on path with err:
@@ -207,110 +189,361 @@ static int skip(struct it_ctx *c, const struct walk *k, const char *path,
 	return 1;
 }
 
-/* Watch one subdirectory found in w; 0 if done or skipped, -1 on error. */
-static int walk_child(struct it_ctx *c, struct walk *k, struct watch *w,
-		      const char *name, uint32_t mask, const char *const *excl,
-		      int synth)
+static int wlist_push(struct wlist *l, struct watch *w)
 {
-	size_t len = child_path(k, w, name);
-	struct watch *cw;
-	int wd;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct watch **v = realloc(l->v, cap * sizeof(*v));
 
-	if (!len) {
-		c->error = ENOMEM;
-		return -1;
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
 	}
-	if (excluded(k->path, len, excl))
-		return 0;
-	if (it_filter_prunes(c, k->path, len)) {
-		if (synth && queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name))
-			return c->error = ENOMEM, -1;
-		return 0;
-	}
-	wd = add_watch(c, k->path,
-		       (mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
-	if (wd < 0) {
-		if (vanished(errno) || skip(c, k, k->path, errno))
-			return 0;
-		c->error = errno;
-		return -1;
-	}
-	if (synth && queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0) {
-		c->error = ENOMEM;
-		return -1;
-	}
-	if (!(cw = record(c, wd, k->path, len, IT_W_DIR, w, mask)))
-		return -1;
-	if (wlist_push(&k->todo, cw) < 0 ||
-	    (k->quiet && wlist_push(&k->made, cw) < 0)) {
-		c->error = ENOMEM;
-		return -1;
-	}
+	l->v[l->n++] = w;
 	return 0;
 }
 
-/* List the directory of w, watching its subdirectories. */
-static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w,
-		    uint32_t mask, const char *const *excl, int synth)
+/* Back to where the walk started. */
+static void home(struct walk *k)
 {
-	struct dirent *d;
-	int fd, rc = 0;
-	DIR *dir;
+	if (k->moved && fchdir(k->cwd) == 0)
+		k->moved = 0;
+}
 
-	fd = open(w->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ELOOP && !w->parent)
-		fd = open(w->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(dir = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		if (w->parent &&
-		    (vanished(errno) || skip(c, k, w->path, errno)))
-			return 0;
-		c->error = errno;
+static void walk_init(struct it_ctx *c, struct walk *k, uint32_t mask,
+		      const char *const *excl, int synth, int lenient)
+{
+	memset(k, 0, sizeof(*k));
+	k->mask = mask;
+	/* fanotify drops our own events by pid: no need to quiet */
+	k->quiet = c->fan ? 0 : QUIET_EVENTS;
+	k->lenient = lenient;
+	k->excl = excl;
+	k->synth = synth;
+	k->may_chdir = c->walk_chdir;
+	k->cwd = -1;
+}
+
+/* Work in the directory open as fd; 1 if done. */
+static int go(struct walk *k, int fd)
+{
+	if (!k->may_chdir)
+		return 0;
+	if (k->cwd < 0 &&
+	    (k->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		k->may_chdir = 0;
+		return 0;
+	}
+	if (fchdir(fd) < 0)
+		return 0;
+	k->moved = 1;
+	k->nchdir++;
+	return 1;
+}
+
+static void walk_free(struct walk *k)
+{
+	home(k);
+	if (k->cwd >= 0)
+		close(k->cwd);
+	free(k->kids);
+	free(k->knames.data);
+	free(k->deep.v);
+	free(k->path);
+	for (size_t i = 0; i <= FD_DEPTH; i++)
+		free(k->bufs[i]);
+}
+
+/* Make k->path s (n bytes) from offset at on; -1 without memory. */
+static int path_put(struct walk *k, size_t at, const char *s, size_t n)
+{
+	if (at + n + 2 > k->cap) {
+		size_t cap = k->cap ? k->cap : 256;
+		char *p;
+
+		while (cap < at + n + 2)
+			cap *= 2;
+		if (!(p = realloc(k->path, cap)))
+			return -1;
+		k->path = p;
+		k->cap = cap;
+	}
+	memcpy(k->path + at, s, n);
+	k->len = at + n;
+	k->path[k->len] = '\0';
+	return 0;
+}
+
+/* k->path = the path of w. */
+static int path_of(struct it_ctx *c, struct walk *k, const struct watch *w)
+{
+	size_t len;
+	const char *p = it_wtab_path(&c->tab, w, &len);
+
+	return path_put(k, 0, p, len);
+}
+
+/* Give the directory at k->path its full mask. */
+static void unquiet(struct it_ctx *c, const struct walk *k)
+{
+	if (k->mask & k->quiet)
+		add_watch(c, k->path, k->mask | IN_ONLYDIR | IN_DONT_FOLLOW);
+}
+
+/* Add or find the record of wd, a subdirectory name of w. */
+static struct watch *record_child(struct it_ctx *c, int wd, const char *name,
+				  size_t len, struct watch *w, uint32_t mask)
+{
+	struct watch *cw = it_wtab_by_wd(&c->tab, wd);
+
+	if (cw && (cw->flags & IT_W_DEAD)) {
+		it_release(c, cw);
+		cw = NULL;
+	}
+	if (!cw && !(cw = it_wtab_add_child(&c->tab, wd, name, len, w))) {
+		c->error = ENOMEM;
+		return NULL;
+	}
+	cw->mask = mask;
+	return cw;
+}
+
+static int is_dir(int dfd, const struct dent64 *d)
+{
+	struct stat st;
+
+	if (d->d_type != DT_UNKNOWN)
+		return d->d_type == DT_DIR;
+	return fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(st.st_mode);
+}
+
+static int kid_push(struct walk *k, struct watch *w, const char *name, size_t n)
+{
+	if (k->nkids == k->kidscap) {
+		size_t cap = k->kidscap ? k->kidscap * 2 : 64;
+		struct kid *v = realloc(k->kids, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		k->kids = v;
+		k->kidscap = cap;
+	}
+	k->kids[k->nkids].w = w;
+	k->kids[k->nkids++].name = k->knames.len;
+	return it_buf_put(&k->knames, name, n + 1);
+}
+
+/*
+ * Watch (quiet) the subdirectory name of w, w being open as fd and k->path
+ * its path, and push its record on k->kids; with synth, report it as
+ * created. *here: the current directory is w, since change *here_at.
+ * 0 if done or skipped, -1.
+ */
+static int add_child(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
+		     const char *name, int *here, unsigned long *here_at)
+{
+	size_t base = k->len, n = strlen(name);
+	struct watch *cw;
+	int wd, rc = 0;
+
+	if (path_put(k, base, name, n) < 0 || path_put(k, k->len, "/", 1) < 0) {
+		c->error = ENOMEM;
 		return -1;
 	}
-	while (rc == 0 && (d = readdir(dir))) {
-		if (d->d_name[0] == '.' &&
-		    (!d->d_name[1] || (d->d_name[1] == '.' && !d->d_name[2])))
-			continue;
-		if (is_dir(fd, d))
-			rc = walk_child(c, k, w, d->d_name, mask, excl, synth);
-		else if (synth && queue_event(c, w->wd, IN_CREATE, d->d_name))
-			rc = -1, c->error = ENOMEM;
+	if (excluded(k->path, k->len, k->excl))
+		goto out;
+	if (it_filter_prunes(c, k->path, k->len)) {
+		if (k->synth &&
+		    queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0)
+			c->error = ENOMEM, rc = -1;
+		goto out;
 	}
-	closedir(dir);
+	if (!*here && (*here = go(k, fd)))
+		*here_at = k->nchdir;
+	wd = add_watch(c, *here ? name : k->path,
+		       (k->mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
+	if (wd < 0) {
+		if (!vanished(errno) && !skip(c, k, k->path, errno))
+			c->error = errno, rc = -1;
+		goto out;
+	}
+	if (k->synth && queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0) {
+		c->error = ENOMEM;
+		rc = -1;
+		goto out;
+	}
+	if (!(cw = record_child(c, wd, name, n, w, k->mask)) ||
+	    kid_push(k, cw, name, n) < 0) {
+		c->error = ENOMEM;
+		rc = -1;
+	}
+out:
+	k->len = base;
+	k->path[base] = '\0';
 	return rc;
 }
 
-/* Give the watches a walk made their full mask. */
-static void unquiet(struct it_ctx *c, const struct walk *k, uint32_t mask)
+/*
+ * List w, open as fd, k->path being its path: watch its subdirectories,
+ * then list each of them, then give them their full mask.
+ */
+static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
+		    size_t depth)
 {
-	if (!(mask & k->quiet))
-		return;
-	for (size_t i = 0; i < k->made.n; i++)
-		add_watch(c, k->made.v[i]->path,
-			  mask | IN_ONLYDIR | IN_DONT_FOLLOW);
+	size_t first = k->nkids, base = k->len, names = k->knames.len;
+	char *buf = k->bufs[depth];
+	int rc = 0, here = 0;
+	unsigned long here_at = 0;
+
+	if (!buf && !(buf = k->bufs[depth] = malloc(DENTS_SIZE))) {
+		c->error = ENOMEM;
+		return -1;
+	}
+	while (rc == 0) {
+		long n = syscall(SYS_getdents64, fd, buf, DENTS_SIZE);
+
+		if (n <= 0) {
+			if (n < 0 &&
+			    !(w->parent &&
+			      (vanished(errno) || skip(c, k, k->path, errno))))
+				c->error = errno, rc = -1;
+			break;
+		}
+		for (long off = 0; rc == 0 && off < n;) {
+			const struct dent64 *d = (const void *)(buf + off);
+			const char *name = d->d_name;
+
+			off += d->d_reclen;
+			if (name[0] == '.' &&
+			    (!name[1] || (name[1] == '.' && !name[2])))
+				continue;
+			if (is_dir(fd, d))
+				rc = add_child(c, k, w, fd, name, &here,
+					       &here_at);
+			else if (k->synth &&
+				 queue_event(c, w->wd, IN_CREATE, name))
+				c->error = ENOMEM, rc = -1;
+		}
+	}
+	/* list the children */
+	for (size_t i = first; rc == 0 && i < k->nkids; i++) {
+		struct watch *cw = k->kids[i].w;
+		const char *name = k->knames.data + k->kids[i].name;
+		int cfd;
+
+		if (path_put(k, base, name, strlen(name)) < 0) {
+			c->error = ENOMEM;
+			rc = -1;
+			break;
+		}
+		if (depth >= FD_DEPTH) {
+			k->kids[i].w = NULL;
+			if (wlist_push(&k->deep, cw) < 0)
+				c->error = ENOMEM, rc = -1;
+			continue;
+		}
+		cfd = openat(fd, k->path + base,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (cfd >= 0) {
+			path_put(k, k->len, "/", 1);
+			rc = walk_dir(c, k, cw, cfd, depth + 1);
+			close(cfd);
+		} else if (!vanished(errno) && !skip(c, k, k->path, errno)) {
+			c->error = errno;
+			rc = -1;
+		}
+	}
+	/* their subtrees are done: their full mask, even after an error */
+	here = here && k->nchdir == here_at;
+	for (size_t i = first; (k->mask & k->quiet) && i < k->nkids; i++) {
+		const char *name = k->knames.data + k->kids[i].name;
+
+		if (!k->kids[i].w || path_put(k, base, name, strlen(name)) < 0)
+			continue;
+		if (!here)
+			here = go(k, fd);
+		add_watch(c, here ? k->path + base : k->path,
+			  k->mask | IN_ONLYDIR | IN_DONT_FOLLOW);
+	}
+	k->nkids = first;
+	k->knames.len = names;
+	k->len = base;
+	k->path[base] = '\0';
+	return rc;
+}
+
+/* Open the directory of w, at k->path. */
+static int open_dir(struct it_ctx *c, const struct walk *k,
+		    const struct watch *w)
+{
+	int fd = open(k->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0 && errno == ELOOP && !w->parent)
+		fd = open(k->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 &&
+	    !(w->parent && (vanished(errno) || skip(c, k, k->path, errno))))
+		c->error = errno;
+	return fd;
+}
+
+/* List the directories left for later, and below them. */
+static int walk_deep(struct it_ctx *c, struct walk *k)
+{
+	int rc = 0;
+
+	while (rc == 0 && k->deep.n > 0) {
+		struct watch *w = k->deep.v[--k->deep.n];
+		int fd;
+
+		home(k);
+		if (path_of(c, k, w) < 0) {
+			c->error = ENOMEM;
+			return -1;
+		}
+		if ((fd = open_dir(c, k, w)) >= 0) {
+			rc = walk_dir(c, k, w, fd, 0);
+			close(fd);
+		} else if (c->error) {
+			rc = -1;
+		}
+		home(k);
+		if (path_of(c, k, w) == 0)
+			unquiet(c, k);
+	}
+	return rc;
 }
 
 static int walk(struct it_ctx *c, struct watch *top, uint32_t mask,
 		const char *const *excl, int synth, int lenient)
 {
-	/* fanotify drops our own events by pid: no need to quiet */
-	struct walk k = { .quiet = c->fan ? 0 : QUIET_EVENTS,
-			  .lenient = lenient };
-	int rc = wlist_push(&k.todo, top);
+	struct walk k;
+	int rc = -1, fd;
 
+	walk_init(c, &k, mask, excl, synth, lenient);
+	if (path_of(c, &k, top) < 0) {
+		walk_free(&k);
+		c->error = ENOMEM;
+		return -1;
+	}
 	/* Opening each child would show on top's watch too: quiet it first. */
-	if ((mask & k.quiet) && wlist_push(&k.made, top) == 0)
-		add_watch(c, top->path,
+	if (mask & k.quiet)
+		add_watch(c, k.path,
 			  (mask & ~k.quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
 	it_quiet_begin(c, top->seq);
-	while (rc == 0 && k.todo.n > 0) {
-		struct watch *w = k.todo.v[--k.todo.n];
-
-		rc = walk_dir(c, &k, w, mask, excl, synth);
+	c->error = 0;
+	if ((fd = open_dir(c, &k, top)) >= 0) {
+		rc = walk_dir(c, &k, top, fd, 0);
+		close(fd);
+	} else if (!c->error) {
+		rc = 0;
 	}
-	unquiet(c, &k, mask);
+	home(&k);
+	if (rc == 0)
+		rc = walk_deep(c, &k);
+	if (path_of(c, &k, top) == 0)
+		unquiet(c, &k);
 	it_quiet_end(c);
 	if (rc < 0 && c->error == 0)
 		c->error = ENOMEM;
@@ -335,43 +568,102 @@ int it_watch_tree(struct it_ctx *c, const char *path, uint32_t mask,
 	return walk(c, w, mask, excl, 0, 0);
 }
 
+/* Watch the new directory name in w, k->path being w's path, and below. */
+static int new_dir(struct it_ctx *c, struct walk *k, struct watch *w,
+		   const char *name, size_t n)
+{
+	struct watch *cw;
+	int wd, fd, rc = 0;
+
+	if (path_put(k, k->len, name, n) < 0 ||
+	    path_put(k, k->len, "/", 1) < 0) {
+		c->error = ENOMEM;
+		return -1;
+	}
+	if (it_filter_prunes(c, k->path, k->len))
+		return 0;
+	wd = add_watch(c, k->path,
+		       (k->mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
+	if (wd < 0) {
+		if (vanished(errno))
+			return 0;
+		c->error = errno;
+		return -1;
+	}
+	if (!(cw = record_child(c, wd, name, n, w, k->mask)))
+		return -1;
+	fd = open(k->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		rc = walk_dir(c, k, cw, fd, 0);
+		close(fd);
+	} else if (!vanished(errno) && !skip(c, k, k->path, errno)) {
+		c->error = errno;
+		rc = -1;
+	}
+	home(k);
+	if (rc == 0)
+		rc = walk_deep(c, k);
+	home(k);
+	if (path_of(c, k, cw) == 0)
+		unquiet(c, k);
+	return rc;
+}
+
 void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
 		      int synth)
 {
-	struct walk k = { .quiet = c->fan ? 0 : QUIET_EVENTS };
-	struct watch *cw;
+	struct walk k;
+	size_t n = strlen(name);
 
-	if (!child_path(&k, w, name) ||
-	    it_wtab_by_path(&c->tab, k.path, strlen(k.path))) {
-		free(k.path);
+	walk_init(c, &k, c->automask, NULL, synth, 1);
+	if (it_wtab_child(&c->tab, w, name, n) || path_of(c, &k, w) < 0) {
+		walk_free(&k);
 		return;
 	}
-	if (walk_child(c, &k, w, name, c->automask, NULL, 0) < 0) {
-		if (c->warn)
-			c->warn(c->warn_arg, k.path ? k.path : name, c->error);
-	} else if (k.todo.n == 1) {
-		cw = k.todo.v[0];
-		if (walk(c, cw, c->automask, NULL, synth, 1) < 0 && c->warn)
-			c->warn(c->warn_arg, cw->path, c->error);
-		unquiet(c, &k, c->automask);
+	/* our opening of it shows on w: the new watch's seq says so */
+	it_quiet_begin(c, c->tab.next_seq);
+	c->error = 0;
+	if (new_dir(c, &k, w, name, n) < 0 && c->warn) {
+		if (path_of(c, &k, w) == 0 &&
+		    path_put(&k, k.len, name, n) == 0 &&
+		    path_put(&k, k.len, "/", 1) == 0)
+			c->warn(c->warn_arg, k.path, c->error);
+		else
+			c->warn(c->warn_arg, name, c->error);
 	}
+	it_quiet_end(c);
 	walk_free(&k);
 }
 
 void it_rescan(struct it_ctx *c)
 {
-	struct watch **all = malloc((c->tab.nlive + 1) * sizeof(*all));
-	size_t n = c->tab.nlive;
+	struct watch **roots = NULL, *w, **v;
+	size_t n = 0, cap = 0;
+	uint32_t i = 0;
 
-	if (!all)
-		return;
-	it_wtab_list(&c->tab, all);
+	while ((w = it_wtab_live(&c->tab, &i))) {
+		if (w->parent || !(w->flags & IT_W_DIR))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if (!(v = realloc(roots, cap * sizeof(*v)))) {
+				free(roots);
+				return;
+			}
+			roots = v;
+		}
+		roots[n++] = w;
+	}
 	it_quiet_begin(c, 0);
-	for (size_t i = 0; i < n; i++)
-		if (!all[i]->parent && (all[i]->flags & IT_W_DIR) &&
-		    walk(c, all[i], c->automask, NULL, 0, 1) < 0 && c->warn)
-			c->warn(c->warn_arg, all[i]->path, c->error);
-	free(all);
+	for (size_t k = 0; k < n; k++)
+		if (walk(c, roots[k], c->automask, NULL, 0, 1) < 0 && c->warn) {
+			size_t len;
+
+			c->warn(c->warn_arg,
+				it_wtab_path(&c->tab, roots[k], &len),
+				c->error);
+		}
+	free(roots);
 }
 
 static void unwatch_one(struct watch *w, void *arg)
@@ -387,6 +679,6 @@ static void unwatch_one(struct watch *w, void *arg)
 
 int it_unwatch(struct it_ctx *c, struct watch *w)
 {
-	it_wtab_postorder(w, unwatch_one, c);
+	it_wtab_postorder(&c->tab, w, unwatch_one, c);
 	return 0;
 }

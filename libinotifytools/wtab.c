@@ -1,4 +1,4 @@
-/* wtab.c: watch records with O(1) lookups by wd and by path. */
+/* wtab.c: compact watch records with O(1) lookups by wd and by name. */
 #include "config.h"
 
 #include "wtab.h"
@@ -9,19 +9,39 @@
 #include <string.h>
 
 #define MIN_BUCKETS 64
+#define SLAB (1u << IT_WTAB_SHIFT)
+#define IN_WD 0x200u   /* in the wd index */
+#define IN_PATH 0x400u /* in the path index */
+#define NAME_GC_MIN (64 * 1024)
 
-static uint32_t hash_path(const char *s, size_t n)
+static uint32_t fnv(uint32_t h, const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-
 	while (n--)
 		h = (h ^ (unsigned char)*s++) * 16777619u;
 	return h;
 }
 
+#define FNV_INIT 2166136261u
+
+static uint32_t key_hash(uint32_t h, uint32_t parent)
+{
+	h ^= parent * 2654435761u;
+	return h ^ (h >> 15);
+}
+
 static size_t wd_slot(const struct wtab *t, int wd)
 {
 	return ((uint32_t)wd * 2654435761u) & (t->nbuckets - 1);
+}
+
+static const char *name_of(const struct wtab *t, const struct watch *w)
+{
+	return t->names + w->name;
+}
+
+static uint32_t rec_hash(const struct wtab *t, const struct watch *w)
+{
+	return key_hash(fnv(FNV_INIT, name_of(t, w), w->namelen), w->parent);
 }
 
 void it_wtab_init(struct wtab *t)
@@ -32,52 +52,123 @@ void it_wtab_init(struct wtab *t)
 
 void it_wtab_free(struct wtab *t)
 {
-	for (size_t i = 0; i < t->nbuckets; i++) {
-		struct watch *w, *next;
-
-		for (w = t->by_wd[i]; w; w = next) {
-			next = w->next_wd;
-			free(w->path);
-			free(w->counts);
-			free(w);
-		}
+	for (uint32_t i = 1; i < t->next_ext; i++) {
+		free(t->ext[i].counts);
+		free(t->ext[i].path);
 	}
+	for (size_t i = 0; i < t->nslabs; i++)
+		free(t->slabs[i]);
+	free(t->slabs);
 	free(t->by_wd);
 	free(t->by_path);
+	free(t->names);
+	free(t->ext);
+	free(t->scratch);
 	it_wtab_init(t);
 }
+
+/* --- names ---------------------------------------------------------------*/
+
+/* Copy the names still in use into a new arena of at least need bytes. */
+static int names_compact(struct wtab *t, size_t need)
+{
+	size_t used = t->nameslen - t->namesgarbage, cap = 256, len = 0;
+	char *p;
+
+	while (cap < used + need)
+		cap *= 2;
+	if (!(p = malloc(cap)))
+		return -1;
+	for (uint32_t i = 1; i <= t->nrec; i++) {
+		struct watch *w = it_wtab_rec(t, i);
+
+		if (!(w->flags & IT_W_USED))
+			continue;
+		memcpy(p + len, t->names + w->name, w->namelen + 1);
+		w->name = (uint32_t)len;
+		len += w->namelen + 1;
+	}
+	free(t->names);
+	t->names = p;
+	t->namescap = cap;
+	t->nameslen = len;
+	t->namesgarbage = 0;
+	return 0;
+}
+
+/* Store s (n bytes) in the arena; its offset, or -1. */
+static int64_t name_put(struct wtab *t, const char *s, size_t n)
+{
+	size_t off;
+
+	if (n >= UINT32_MAX / 2) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (t->nameslen + n + 1 > t->namescap) {
+		if (t->namesgarbage > NAME_GC_MIN &&
+		    t->namesgarbage * 2 > t->nameslen) {
+			if (names_compact(t, n + 1) < 0)
+				return -1;
+		} else {
+			size_t cap = t->namescap ? t->namescap : 1024;
+			char *p;
+
+			while (cap < t->nameslen + n + 1)
+				cap *= 2;
+			if (cap > UINT32_MAX || !(p = realloc(t->names, cap))) {
+				errno = ENOMEM;
+				return -1;
+			}
+			t->names = p;
+			t->namescap = cap;
+		}
+	}
+	off = t->nameslen;
+	memcpy(t->names + off, s, n);
+	t->names[off + n] = '\0';
+	t->nameslen += n + 1;
+	return (int64_t)off;
+}
+
+static void name_drop(struct wtab *t, const struct watch *w)
+{
+	t->namesgarbage += w->namelen + 1;
+}
+
+/* --- indexes -------------------------------------------------------------*/
 
 static int grow(struct wtab *t)
 {
 	size_t n = t->nbuckets ? t->nbuckets * 2 : MIN_BUCKETS;
-	struct watch **wd = calloc(n, sizeof(*wd));
-	struct watch **path = calloc(n, sizeof(*path));
+	uint32_t *wd = calloc(n, sizeof(*wd));
+	uint32_t *path = calloc(n, sizeof(*path));
 
 	if (!wd || !path) {
 		free(wd);
 		free(path);
 		return -1;
 	}
-	for (size_t i = 0; i < t->nbuckets; i++) {
-		struct watch *w, *next;
-
-		for (w = t->by_wd[i]; w; w = next) {
-			next = w->next_wd;
-			w->next_wd =
-				wd[((uint32_t)w->wd * 2654435761u) & (n - 1)];
-			wd[((uint32_t)w->wd * 2654435761u) & (n - 1)] = w;
-		}
-		for (w = t->by_path[i]; w; w = next) {
-			next = w->next_path;
-			w->next_path = path[w->hash & (n - 1)];
-			path[w->hash & (n - 1)] = w;
-		}
-	}
 	free(t->by_wd);
 	free(t->by_path);
 	t->by_wd = wd;
 	t->by_path = path;
 	t->nbuckets = n;
+	for (uint32_t i = 1; i <= t->nrec; i++) {
+		struct watch *w = it_wtab_rec(t, i);
+		size_t s;
+
+		if (w->flags & IN_WD) {
+			s = wd_slot(t, w->wd);
+			w->next_wd = wd[s];
+			wd[s] = i;
+		}
+		if (w->flags & IN_PATH) {
+			s = rec_hash(t, w) & (n - 1);
+			w->next_path = path[s];
+			path[s] = i;
+		}
+	}
 	return 0;
 }
 
@@ -85,82 +176,356 @@ struct watch *it_wtab_by_wd(const struct wtab *t, int wd)
 {
 	if (!t->nbuckets)
 		return NULL;
-	for (struct watch *w = t->by_wd[wd_slot(t, wd)]; w; w = w->next_wd)
+	for (uint32_t i = t->by_wd[wd_slot(t, wd)]; i;) {
+		struct watch *w = it_wtab_rec(t, i);
+
 		if (w->wd == wd)
 			return w;
+		i = w->next_wd;
+	}
 	return NULL;
+}
+
+/* Live record of key (parent, s[0..n) followed by slash if set). */
+static struct watch *find_key(const struct wtab *t, uint32_t parent,
+			      const char *s, size_t n, int slash)
+{
+	uint32_t h = fnv(FNV_INIT, s, n);
+	size_t len = n + (slash ? 1 : 0);
+
+	if (!t->nbuckets)
+		return NULL;
+	if (slash)
+		h = fnv(h, "/", 1);
+	h = key_hash(h, parent);
+	for (uint32_t i = t->by_path[h & (t->nbuckets - 1)]; i;) {
+		struct watch *w = it_wtab_rec(t, i);
+
+		if (w->parent == parent && w->namelen == len &&
+		    !memcmp(name_of(t, w), s, n) &&
+		    (!slash || name_of(t, w)[n] == '/'))
+			return w;
+		i = w->next_path;
+	}
+	return NULL;
+}
+
+struct watch *it_wtab_child(const struct wtab *t, const struct watch *w,
+			    const char *name, size_t len)
+{
+	return find_key(t, w->self, name, len, 1);
 }
 
 struct watch *it_wtab_by_path(const struct wtab *t, const char *path,
 			      size_t len)
 {
-	uint32_t h;
+	struct watch *w = find_key(t, 0, path, len, 0);
+	size_t i;
 
-	if (!t->nbuckets)
+	if (w || len < 2 || path[len - 1] != '/' || path[len - 2] == '/')
+		return w;
+	/* "<parent's path><name>/" */
+	for (i = len - 1; i > 0 && path[i - 1] != '/'; i--)
+		;
+	if (i == 0 || !(w = it_wtab_by_path(t, path, i)))
 		return NULL;
-	h = hash_path(path, len);
-	for (struct watch *w = t->by_path[h & (t->nbuckets - 1)]; w;
-	     w = w->next_path)
-		if (w->hash == h && w->len == len &&
-		    !memcmp(w->path, path, len))
-			return w;
-	return NULL;
+	return find_key(t, w->self, path + i, len - i, 0);
 }
 
 static void path_index_add(struct wtab *t, struct watch *w)
 {
-	size_t slot;
+	size_t slot = rec_hash(t, w) & (t->nbuckets - 1);
 
-	w->hash = hash_path(w->path, w->len);
-	slot = w->hash & (t->nbuckets - 1);
 	w->next_path = t->by_path[slot];
-	t->by_path[slot] = w;
+	t->by_path[slot] = w->self;
+	w->flags |= IN_PATH;
 }
 
 static void path_index_del(struct wtab *t, struct watch *w)
 {
-	struct watch **pp = &t->by_path[w->hash & (t->nbuckets - 1)];
+	uint32_t *pp;
 
-	while (*pp && *pp != w)
-		pp = &(*pp)->next_path;
+	if (!(w->flags & IN_PATH))
+		return;
+	pp = &t->by_path[rec_hash(t, w) & (t->nbuckets - 1)];
+	while (*pp && *pp != w->self)
+		pp = &it_wtab_rec(t, *pp)->next_path;
 	if (*pp)
 		*pp = w->next_path;
+	w->next_path = 0;
+	w->flags &= ~IN_PATH;
 }
 
-static void tree_unlink(struct watch *w)
-{
-	struct watch *p = w->parent;
+/* --- tree ----------------------------------------------------------------*/
 
-	if (p && p->last_child == w)
-		p->last_child =
-			w->pprev == &p->child
-				? NULL
-				: (struct watch *)((char *)w->pprev -
-						   offsetof(struct watch,
-							    sibling));
-	if (w->pprev) {
-		*w->pprev = w->sibling;
-		if (w->sibling)
-			w->sibling->pprev = w->pprev;
+static void tree_unlink(struct wtab *t, struct watch *w)
+{
+	struct watch *p = it_wtab_at(t, w->parent), *first;
+
+	if (!p)
+		return;
+	first = it_wtab_rec(t, p->child);
+	if (first == w) {
+		p->child = w->next;
+		if (w->next)
+			it_wtab_rec(t, w->next)->prev = w->prev;
+	} else {
+		it_wtab_rec(t, w->prev)->next = w->next;
+		if (w->next)
+			it_wtab_rec(t, w->next)->prev = w->prev;
+		else
+			first->prev = w->prev;
 	}
-	w->pprev = NULL;
-	w->sibling = NULL;
-	w->parent = NULL;
+	w->parent = w->next = w->prev = 0;
 }
 
 /* Append w to parent's children, keeping the order in which they came. */
-static void tree_link(struct watch *w, struct watch *parent)
+static void tree_link(struct wtab *t, struct watch *w, struct watch *parent)
 {
-	struct watch **pp = parent->last_child ? &parent->last_child->sibling
-					       : &parent->child;
+	struct watch *first = it_wtab_at(t, parent->child);
 
-	*pp = w;
-	parent->last_child = w;
-	w->pprev = pp;
-	w->sibling = NULL;
-	w->parent = parent;
+	w->parent = parent->self;
+	w->next = 0;
+	if (!first) {
+		parent->child = w->self;
+		w->prev = w->self;
+	} else {
+		it_wtab_rec(t, first->prev)->next = w->self;
+		w->prev = first->prev;
+		first->prev = w->self;
+	}
 }
 
+/* --- paths ---------------------------------------------------------------*/
+
+const char *it_wtab_path(struct wtab *t, const struct watch *w, size_t *len)
+{
+	size_t n = 0;
+
+	if (w == t->scratch_w && t->gen == t->scratch_gen) {
+		*len = t->scratchlen;
+		return t->scratch;
+	}
+	for (const struct watch *x = w; x; x = it_wtab_at(t, x->parent))
+		n += x->namelen;
+	if (n + 1 > t->scratchcap) {
+		size_t cap = t->scratchcap ? t->scratchcap : 256;
+		char *p;
+
+		while (cap < n + 1)
+			cap *= 2;
+		if (!(p = realloc(t->scratch, cap))) {
+			*len = 0;
+			return "";
+		}
+		t->scratch = p;
+		t->scratchcap = cap;
+	}
+	t->scratch[n] = '\0';
+	t->scratchlen = n;
+	for (const struct watch *x = w; x; x = it_wtab_at(t, x->parent)) {
+		n -= x->namelen;
+		memcpy(t->scratch + n, name_of(t, x), x->namelen);
+	}
+	t->scratch_w = w;
+	t->scratch_gen = t->gen;
+	*len = t->scratchlen;
+	return t->scratch;
+}
+
+/* Make w's name its full path, before it leaves the tree. */
+static void freeze(struct wtab *t, struct watch *w)
+{
+	size_t len;
+	const char *p;
+	int64_t off;
+
+	if (!w->parent)
+		return;
+	p = it_wtab_path(t, w, &len);
+	if ((off = name_put(t, p, len)) < 0)
+		return;
+	name_drop(t, w);
+	w->name = (uint32_t)off;
+	w->namelen = (uint32_t)len;
+}
+
+/* --- extensions ----------------------------------------------------------*/
+
+static struct watch_ext *ext_of(struct wtab *t, struct watch *w, int create)
+{
+	uint32_t i = w->ext;
+
+	if (i || !create)
+		return i ? &t->ext[i] : NULL;
+	if (t->extfree) {
+		i = t->extfree;
+		t->extfree = t->ext[i].next_free;
+	} else {
+		if (!t->next_ext)
+			t->next_ext = 1;
+		if (t->next_ext >= t->extcap) {
+			uint32_t cap = t->extcap ? t->extcap * 2 : 64;
+			struct watch_ext *e = realloc(t->ext, cap * sizeof(*e));
+
+			if (!e)
+				return NULL;
+			t->ext = e;
+			t->extcap = cap;
+		}
+		i = t->next_ext++;
+	}
+	t->ext[i].counts = NULL;
+	t->ext[i].path = NULL;
+	w->ext = i;
+	return &t->ext[i];
+}
+
+static void ext_release(struct wtab *t, struct watch *w)
+{
+	struct watch_ext *e = ext_of(t, w, 0);
+
+	if (!e || e->counts || e->path)
+		return;
+	e->next_free = t->extfree;
+	t->extfree = w->ext;
+	w->ext = 0;
+}
+
+static void uncache(struct watch *w, void *arg)
+{
+	struct wtab *t = arg;
+	struct watch_ext *e = ext_of(t, w, 0);
+
+	if (e && e->path) {
+		free(e->path);
+		e->path = NULL;
+		t->ncached--;
+		ext_release(t, w);
+	}
+}
+
+const char *it_wtab_stable_path(struct wtab *t, struct watch *w)
+{
+	struct watch_ext *e = ext_of(t, w, 1);
+	const char *p;
+	size_t len;
+
+	if (!e)
+		return "";
+	if (!e->path) {
+		p = it_wtab_path(t, w, &len);
+		if (!(e->path = malloc(len + 1))) {
+			ext_release(t, w);
+			return "";
+		}
+		memcpy(e->path, p, len + 1);
+		t->ncached++;
+	}
+	return e->path;
+}
+
+unsigned *it_wtab_counts(struct wtab *t, struct watch *w, int create)
+{
+	struct watch_ext *e = ext_of(t, w, create);
+
+	if (!e)
+		return NULL;
+	if (!e->counts && create &&
+	    !(e->counts = calloc(IT_NSTATS, sizeof(*e->counts))))
+		ext_release(t, w);
+	return e->counts;
+}
+
+void it_wtab_drop_counts(struct wtab *t, struct watch *w)
+{
+	struct watch_ext *e = ext_of(t, w, 0);
+
+	if (e && e->counts) {
+		free(e->counts);
+		e->counts = NULL;
+		ext_release(t, w);
+	}
+}
+
+/* --- records -------------------------------------------------------------*/
+
+static struct watch *new_record(struct wtab *t)
+{
+	uint32_t i;
+	struct watch *w;
+
+	if (t->free) {
+		i = t->free;
+		t->free = it_wtab_rec(t, i)->next_wd;
+	} else {
+		if (t->nrec == UINT32_MAX - 1)
+			return NULL;
+		i = t->nrec + 1;
+		if ((i >> IT_WTAB_SHIFT) >= t->nslabs) {
+			struct watch **s =
+				realloc(t->slabs, (t->nslabs + 1) * sizeof(*s));
+
+			if (!s)
+				return NULL;
+			t->slabs = s;
+			if (!(s[t->nslabs] = malloc(SLAB * sizeof(**s))))
+				return NULL;
+			t->nslabs++;
+		}
+		t->nrec = i;
+	}
+	w = it_wtab_rec(t, i);
+	memset(w, 0, sizeof(*w));
+	w->self = i;
+	w->flags = IT_W_USED;
+	return w;
+}
+
+static void free_record(struct wtab *t, struct watch *w)
+{
+	t->gen++;
+	w->flags = 0;
+	w->next_wd = t->free;
+	t->free = w->self;
+}
+
+static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
+			 int slash, unsigned flags, struct watch *parent)
+{
+	struct watch *w;
+	int64_t off;
+	size_t slot;
+
+	if ((t->nall >= 2 * t->nbuckets && grow(t) < 0) ||
+	    !(w = new_record(t))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if ((off = name_put(t, name, n + (slash ? 1 : 0))) < 0) {
+		free_record(t, w);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (slash)
+		t->names[off + (int64_t)n] = '/';
+	w->name = (uint32_t)off;
+	w->namelen = (uint32_t)(n + (slash ? 1 : 0));
+	w->wd = wd;
+	w->flags |= (flags & ~(IT_W_USED | IN_WD | IN_PATH)) | IN_WD;
+	w->seq = (uint32_t)t->next_seq++;
+	slot = wd_slot(t, wd);
+	w->next_wd = t->by_wd[slot];
+	t->by_wd[slot] = w->self;
+	if (parent)
+		tree_link(t, w, parent);
+	path_index_add(t, w);
+	t->nall++;
+	t->nlive++;
+	return w;
+}
+
+/* Where the last component of path starts (trailing '/' belong to it). */
 static size_t last_component(const char *path, size_t len)
 {
 	size_t end = len;
@@ -175,148 +540,117 @@ static size_t last_component(const char *path, size_t len)
 struct watch *it_wtab_add(struct wtab *t, int wd, const char *path, size_t len,
 			  unsigned flags, struct watch *parent)
 {
-	struct watch *w;
-	size_t slot;
+	size_t off = parent ? last_component(path, len) : 0;
 
-	if (t->nall >= t->nbuckets && grow(t) < 0)
-		return NULL;
-	if (!(w = calloc(1, sizeof(*w))) || !(w->path = malloc(len + 1))) {
-		free(w);
-		errno = ENOMEM;
-		return NULL;
-	}
-	memcpy(w->path, path, len);
-	w->path[len] = '\0';
-	w->len = len;
-	w->name_off = parent ? parent->len : last_component(path, len);
-	w->wd = wd;
-	w->flags = flags;
-	w->seq = t->next_seq++;
-	slot = wd_slot(t, wd);
-	w->next_wd = t->by_wd[slot];
-	t->by_wd[slot] = w;
-	path_index_add(t, w);
-	if (parent)
-		tree_link(w, parent);
-	t->nall++;
-	t->nlive++;
-	return w;
+	return add(t, wd, path + off, len - off, 0, flags, parent);
+}
+
+struct watch *it_wtab_add_child(struct wtab *t, int wd, const char *name,
+				size_t len, struct watch *parent)
+{
+	return add(t, wd, name, len, 1, IT_W_DIR, parent);
 }
 
 void it_wtab_kill(struct wtab *t, struct watch *w)
 {
 	if (w->flags & IT_W_DEAD)
 		return;
+	t->gen++;
 	path_index_del(t, w);
-	while (w->child)
-		tree_unlink(w->child);
-	tree_unlink(w);
+	/* the children become roots under their full paths */
+	while (w->child) {
+		struct watch *c = it_wtab_rec(t, w->child);
+
+		path_index_del(t, c);
+		freeze(t, c);
+		tree_unlink(t, c);
+		path_index_add(t, c);
+	}
+	freeze(t, w);
+	tree_unlink(t, w);
 	w->flags |= IT_W_DEAD;
 	t->nlive--;
 }
 
 void it_wtab_detach(struct wtab *t, struct watch *w)
 {
-	struct watch **pp = &t->by_wd[wd_slot(t, w->wd)];
+	uint32_t *pp;
 
 	it_wtab_kill(t, w);
-	while (*pp && *pp != w)
-		pp = &(*pp)->next_wd;
+	if (!(w->flags & IN_WD))
+		return;
+	pp = &t->by_wd[wd_slot(t, w->wd)];
+	while (*pp && *pp != w->self)
+		pp = &it_wtab_rec(t, *pp)->next_wd;
 	if (*pp)
 		*pp = w->next_wd;
-	w->next_wd = NULL;
+	w->next_wd = 0;
+	w->flags &= ~IN_WD;
 	t->nall--;
+}
+
+void it_wtab_retire(struct wtab *t, struct watch *w)
+{
+	it_wtab_detach(t, w);
+	w->flags |= IT_W_RETIRED;
+	w->next_wd = t->retired;
+	t->retired = w->self;
+	t->nretired++;
 }
 
 void it_wtab_free_watch(struct wtab *t, struct watch *w)
 {
+	struct watch_ext *e;
+
 	it_wtab_detach(t, w);
-	free(w->path);
-	free(w->counts);
-	free(w);
-}
-
-/* Rebuild w->path from its parent's path and its own last component. */
-static int repath(struct wtab *t, struct watch *w, const char *name,
-		  size_t namelen)
-{
-	size_t plen = w->parent->len;
-	char *p = malloc(plen + namelen + 1);
-
-	if (!p)
-		return -1;
-	memcpy(p, w->parent->path, plen);
-	memcpy(p + plen, name, namelen);
-	p[plen + namelen] = '\0';
-	path_index_del(t, w);
-	free(w->path);
-	w->path = p;
-	w->len = plen + namelen;
-	w->name_off = plen;
-	path_index_add(t, w);
-	return 0;
-}
-
-/* Rewrite the paths below w, whose own path is already right. */
-static int repath_children(struct wtab *t, struct watch *w)
-{
-	for (struct watch *c = w->child; c; c = c->sibling) {
-		char *old = c->path;
-		size_t off = c->name_off;
-
-		c->path = NULL;
-		if (repath(t, c, old + off, strlen(old + off)) < 0) {
-			c->path = old;
-			return -1;
-		}
-		free(old);
-		if (repath_children(t, c) < 0)
-			return -1;
+	if ((e = ext_of(t, w, 0))) {
+		if (e->path)
+			t->ncached--;
+		free(e->path);
+		free(e->counts);
+		e->path = NULL;
+		e->counts = NULL;
+		ext_release(t, w);
 	}
-	return 0;
+	name_drop(t, w);
+	free_record(t, w);
 }
 
 int it_wtab_rename(struct wtab *t, struct watch *w, struct watch *newparent,
 		   const char *newname, size_t newlen)
 {
+	int64_t off;
+
 	if (w->flags & IT_W_DEAD)
 		return 0;
-	if (newparent && newparent != w->parent) {
-		tree_unlink(w);
-		tree_link(w, newparent);
-	} else if (!newparent) {
-		tree_unlink(w);
+	if ((off = name_put(t, newname, newlen)) < 0)
+		return -1;
+	t->gen++;
+	if (t->ncached)
+		it_wtab_postorder(t, w, uncache, t);
+	path_index_del(t, w);
+	if (newparent != it_wtab_at(t, w->parent)) {
+		tree_unlink(t, w);
+		if (newparent)
+			tree_link(t, w, newparent);
 	}
-	if (newparent) {
-		if (repath(t, w, newname, newlen) < 0)
-			return -1;
-	} else {
-		char *p = malloc(newlen + 1);
-
-		if (!p)
-			return -1;
-		memcpy(p, newname, newlen);
-		p[newlen] = '\0';
-		path_index_del(t, w);
-		free(w->path);
-		w->path = p;
-		w->len = newlen;
-		w->name_off = last_component(p, newlen);
-		path_index_add(t, w);
-	}
-	return repath_children(t, w);
+	name_drop(t, w);
+	w->name = (uint32_t)off;
+	w->namelen = (uint32_t)newlen;
+	path_index_add(t, w);
+	return 0;
 }
 
-void it_wtab_postorder(struct watch *w, void (*fn)(struct watch *, void *),
-		       void *arg)
+void it_wtab_postorder(struct wtab *t, struct watch *w,
+		       void (*fn)(struct watch *, void *), void *arg)
 {
-	struct watch *c = w->child;
+	uint32_t c = w->child;
 
 	while (c) {
-		struct watch *next = c->sibling;
+		struct watch *cw = it_wtab_rec(t, c);
 
-		it_wtab_postorder(c, fn, arg);
-		c = next;
+		c = cw->next;
+		it_wtab_postorder(t, cw, fn, arg);
 	}
 	fn(w, arg);
 }
@@ -325,7 +659,29 @@ void it_wtab_list(const struct wtab *t, struct watch **out)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < t->nbuckets; i++)
-		for (struct watch *w = t->by_path[i]; w; w = w->next_path)
+	for (uint32_t i = 1; i <= t->nrec; i++) {
+		struct watch *w = it_wtab_rec(t, i);
+
+		if (w->flags & IN_PATH)
 			out[n++] = w;
+	}
+}
+
+struct watch *it_wtab_live(const struct wtab *t, uint32_t *i)
+{
+	while (*i < t->nrec) {
+		struct watch *w = it_wtab_rec(t, ++*i);
+
+		if (w->flags & IN_PATH)
+			return w;
+	}
+	return NULL;
+}
+
+void it_wtab_list_retired(const struct wtab *t, struct watch **out)
+{
+	size_t n = 0;
+
+	for (uint32_t i = t->retired; i; i = it_wtab_rec(t, i)->next_wd)
+		out[n++] = it_wtab_rec(t, i);
 }

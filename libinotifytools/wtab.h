@@ -15,67 +15,141 @@
 #define IT_W_MOVED_OUT                                                         \
 	0x4u /* dead because it was moved out of the tree: its MOVE_SELF is    \
 	      * still reported */
+#define IT_W_RETIRED 0x8u /* out of both indexes, kept for its counters */
+#define IT_W_USED 0x100u  /* internal: the slot holds a record */
 
 /*
- * A watch. Directories found by a recursive walk are linked to their parent
- * so that a rename or removal touches exactly the subtree it concerns.
+ * A watch: a compact record in the table's slabs, at a stable address.
+ * Records refer to each other by index (0: none). A record stores only its
+ * own name: for a root the whole path it was watched under, for a directory
+ * found below a parent "<name>/"; the path is the parent's path followed by
+ * the name, built on demand by it_wtab_path(). A record that leaves the
+ * tree (removed, or its parent removed) keeps its full path as its name.
+ * Renaming a directory changes one record, whatever its subtree.
  */
 struct watch {
 	int wd;
 	uint32_t mask;
-	unsigned flags;
-	unsigned long seq;		   /* order for ties in statistics */
-	char *path;			   /* stored name: what %w prints */
-	size_t len;			   /* strlen(path) */
-	size_t name_off;		   /* where the last component starts */
-	uint32_t hash;			   /* hash of path */
-	struct watch *parent;		   /* NULL for a root watch */
-	struct watch *child;		   /* first child directory */
-	struct watch *last_child;	   /* last one, for appending */
-	struct watch *sibling;		   /* next child of the same parent */
-	struct watch **pprev;		   /* link that points at this record */
-	struct watch *next_wd, *next_path; /* hash chains */
-	unsigned *counts;		   /* IT_NSTATS counters, or NULL */
+	uint32_t flags;
+	uint32_t seq;	    /* order for ties in statistics */
+	uint32_t self;	    /* this record's index */
+	uint32_t name;	    /* offset of the name in the name arena */
+	uint32_t namelen;   /* its length */
+	uint32_t parent;    /* 0 for a root */
+	uint32_t child;	    /* first child directory */
+	uint32_t next;	    /* next child of the same parent */
+	uint32_t prev;	    /* previous child; the first child's: the last */
+	uint32_t next_wd;   /* hash chain by wd; the free or retired list */
+	uint32_t next_path; /* hash chain by (parent, name) */
+	uint32_t ext;	    /* counters and public path, 0 if none */
+};
+
+#define IT_WTAB_SHIFT 12 /* records per slab: 1 << IT_WTAB_SHIFT */
+
+/* What few records need: statistics, a path handed out by the public API. */
+struct watch_ext {
+	unsigned *counts; /* IT_NSTATS counters, or NULL */
+	char *path;	  /* materialised path, or NULL */
+	uint32_t next_free;
 };
 
 struct wtab {
-	struct watch **by_wd, **by_path;
+	struct watch **slabs;
+	size_t nslabs;
+	uint32_t nrec; /* slots used so far, index 0 excluded */
+	uint32_t free; /* free slots, linked by next_wd */
+	uint32_t *by_wd, *by_path;
 	size_t nbuckets; /* power of two, for both indexes */
-	size_t nall;	 /* records, dead ones included */
+	size_t nall;	 /* records in the wd index, dead ones included */
 	size_t nlive;	 /* records in the path index */
 	unsigned long next_seq;
+	/* name arena */
+	char *names;
+	size_t nameslen, namescap, namesgarbage;
+	/* extensions */
+	struct watch_ext *ext;
+	uint32_t next_ext, extcap,
+		extfree; /* slots used, allocated, free list */
+	size_t ncached;	 /* public paths materialised */
+	/* retired records, linked by next_wd */
+	uint32_t retired;
+	size_t nretired;
+	/* it_wtab_path() result */
+	char *scratch;
+	size_t scratchcap, scratchlen;
+	const struct watch *scratch_w;
+	unsigned long gen, scratch_gen;
 };
+
+/* The record at index i, which is not 0. */
+static inline struct watch *it_wtab_rec(const struct wtab *t, uint32_t i)
+{
+	return &t->slabs[i >> IT_WTAB_SHIFT][i & ((1u << IT_WTAB_SHIFT) - 1)];
+}
+
+/* The record at index i (0: NULL). */
+static inline struct watch *it_wtab_at(const struct wtab *t, uint32_t i)
+{
+	return i ? &t->slabs[i >> IT_WTAB_SHIFT]
+			    [i & ((1u << IT_WTAB_SHIFT) - 1)]
+		 : NULL;
+}
 
 void it_wtab_init(struct wtab *t);
 /* Free every record. */
 void it_wtab_free(struct wtab *t);
 /* Record found by wd (dead ones included), or NULL. */
 struct watch *it_wtab_by_wd(const struct wtab *t, int wd);
-/* Live record stored under exactly path, or NULL. */
+/* Live record whose path is exactly path, or NULL. */
 struct watch *it_wtab_by_path(const struct wtab *t, const char *path,
 			      size_t len);
+/* Live child directory of w named name (without the '/'), or NULL. */
+struct watch *it_wtab_child(const struct wtab *t, const struct watch *w,
+			    const char *name, size_t len);
 /*
- * Insert a live record for wd named path (copied) below parent (may be
- * NULL); returns NULL with errno set on allocation failure.
+ * Insert a live record for wd named path below parent (may be NULL). With a
+ * parent, path is the parent's path followed by "<name>/" and only the name
+ * is stored. Returns NULL with errno set on allocation failure.
  */
 struct watch *it_wtab_add(struct wtab *t, int wd, const char *path, size_t len,
 			  unsigned flags, struct watch *parent);
+/* The same with only the name (no '/') of a child directory of parent. */
+struct watch *it_wtab_add_child(struct wtab *t, int wd, const char *name,
+				size_t len, struct watch *parent);
 /* Drop w from the path index and the tree; it stays findable by wd. */
 void it_wtab_kill(struct wtab *t, struct watch *w);
 /* Remove w from both indexes without freeing it. */
 void it_wtab_detach(struct wtab *t, struct watch *w);
+/* Detach w and keep it on the retired list (for its counters). */
+void it_wtab_retire(struct wtab *t, struct watch *w);
 /* Remove w from both indexes and free it; its children become roots. */
 void it_wtab_free_watch(struct wtab *t, struct watch *w);
 /*
- * Give w the name newname below newparent (NULL: keep it a root with the
- * full path newname) and rewrite the paths of its whole subtree.
+ * Give w the name newname below newparent (NULL: make it a root with the
+ * full path newname); its subtree follows.
  */
 int it_wtab_rename(struct wtab *t, struct watch *w, struct watch *newparent,
 		   const char *newname, size_t newlen);
 /* Call fn on every record of w's subtree, children before their parent. */
-void it_wtab_postorder(struct watch *w, void (*fn)(struct watch *, void *),
-		       void *arg);
+void it_wtab_postorder(struct wtab *t, struct watch *w,
+		       void (*fn)(struct watch *, void *), void *arg);
 /* Fill out[] with every live record (t->nlive entries). */
 void it_wtab_list(const struct wtab *t, struct watch **out);
+/* The next live record after index *i (start with 0), or NULL at the end. */
+struct watch *it_wtab_live(const struct wtab *t, uint32_t *i);
+/* Fill out[] with every retired record (t->nretired entries). */
+void it_wtab_list_retired(const struct wtab *t, struct watch **out);
+
+/*
+ * The path of w and its length, in a buffer of the table valid until the
+ * next call or change of the table; "" (length 0) without memory.
+ */
+const char *it_wtab_path(struct wtab *t, const struct watch *w, size_t *len);
+/* The path of w in a buffer that stays valid until w is renamed or freed. */
+const char *it_wtab_stable_path(struct wtab *t, struct watch *w);
+/* The counters of w (created with create), or NULL. */
+unsigned *it_wtab_counts(struct wtab *t, struct watch *w, int create);
+/* Drop the counters of w. */
+void it_wtab_drop_counts(struct wtab *t, struct watch *w);
 
 #endif

@@ -243,8 +243,11 @@ int cli_paths(struct cli_opts *o, int argc, char **argv)
 
 int cli_open(struct it_ctx *c, const struct cli_opts *o)
 {
-	if (it_ctx_open_backend(c, o->fanotify, o->filesystem) == 0)
+	if (it_ctx_open_backend(c, o->fanotify, o->filesystem) == 0) {
+		/* single-threaded: inotify walks may work in each directory */
+		c->walk_chdir = !o->fanotify;
 		return 0;
+	}
 	if (!o->fanotify) {
 		cli_err(MSG_INIT_FAILED, strerror(c->error));
 		if (c->error == EMFILE)

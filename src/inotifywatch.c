@@ -201,17 +201,21 @@ static void catch_signals(sigset_t *waitmask, int collecting)
 	sigprocmask(SIG_BLOCK, &block, collecting ? NULL : waitmask);
 }
 
-static unsigned count_of(const struct watch *w, int stat)
+static struct it_ctx *sort_ctx;
+
+static unsigned count_of(struct watch *w, int stat)
 {
-	return w->counts ? w->counts[stat] : 0;
+	const unsigned *counts = it_wtab_counts(&sort_ctx->tab, w, 0);
+
+	return counts ? counts[stat] : 0;
 }
 
 static const struct opts *sort_opts;
 
 static int by_key(const void *a, const void *b)
 {
-	const struct watch *x = *(struct watch *const *)a;
-	const struct watch *y = *(struct watch *const *)b;
+	struct watch *x = *(struct watch *const *)a;
+	struct watch *y = *(struct watch *const *)b;
 	unsigned cx = count_of(x, sort_opts->sort_stat);
 	unsigned cy = count_of(y, sort_opts->sort_stat);
 
@@ -221,20 +225,17 @@ static int by_key(const void *a, const void *b)
 }
 
 /* Live and retired watches that have a row in the table. */
-static struct watch **rows(const struct it_ctx *c, const struct opts *o,
-			   size_t *n)
+static struct watch **rows(struct it_ctx *c, const struct opts *o, size_t *n)
 {
-	size_t cap = c->tab.nlive + 1, k = 0;
+	size_t cap = c->tab.nlive + c->tab.nretired + 1, k = 0;
 	struct watch **all;
 
-	for (const struct watch *w = c->retired; w; w = w->next_wd)
-		cap++;
+	sort_ctx = c;
 	if (!(all = malloc(cap * sizeof(*all))))
 		return NULL;
 	it_wtab_list(&c->tab, all);
-	*n = c->tab.nlive;
-	for (struct watch *w = c->retired; w; w = w->next_wd)
-		all[(*n)++] = w;
+	it_wtab_list_retired(&c->tab, all + c->tab.nlive);
+	*n = c->tab.nlive + c->tab.nretired;
 	for (size_t i = 0; i < *n; i++)
 		if (o->zero || count_of(all[i], IT_STAT_TOTAL))
 			all[k++] = all[i];
@@ -268,7 +269,7 @@ static void put_cell(struct it_buf *b, const struct opts *o, const char *name,
 
 /* The table as CSV (a heading line, then a line per row) or as a JSON
  * array of objects, one per line; the same rows and columns as the text. */
-static void print_data(const struct opts *o, const int *shown,
+static void print_data(struct it_ctx *c, const struct opts *o, const int *shown,
 		       struct watch **row, size_t n)
 {
 	struct it_buf b = { 0 };
@@ -285,11 +286,14 @@ static void print_data(const struct opts *o, const int *shown,
 		it_buf_put(&b, "[", 1);
 	}
 	for (size_t r = 0; r < n; r++) {
+		size_t len;
+		const char *path = it_wtab_path(&c->tab, row[r], &len);
+
 		if (o->json) {
 			it_buf_put(&b,
 				   r ? ",\n{\"filename\":" : "\n{\"filename\":",
 				   r ? 14 : 13);
-			it_json_escape(&b, row[r]->path, row[r]->len);
+			it_json_escape(&b, path, len);
 		}
 		put_cell(&b, o, "total", count_of(row[r], IT_STAT_TOTAL), 1);
 		for (int i = 0; (e = it_event_column(i)); i++)
@@ -300,7 +304,7 @@ static void print_data(const struct opts *o, const int *shown,
 			it_buf_put(&b, "}", 1);
 		} else {
 			it_buf_put(&b, ",", 1);
-			it_csv_escape(&b, row[r]->path);
+			it_csv_escape(&b, path);
 			it_buf_put(&b, "\n", 1);
 		}
 	}
@@ -311,7 +315,7 @@ static void print_data(const struct opts *o, const int *shown,
 	free(b.data);
 }
 
-static void print_table(const struct it_ctx *c, const struct opts *o)
+static void print_table(struct it_ctx *c, const struct opts *o)
 {
 	int shown[IT_NSTATS] = { 0 };
 	const struct it_event *e;
@@ -324,7 +328,7 @@ static void print_table(const struct it_ctx *c, const struct opts *o)
 		shown[i] = (o->c.events & e->mask) &&
 			   (o->zero || c->totals[e->stat]);
 	if (o->csv || o->json) {
-		print_data(o, shown, row, n);
+		print_data(c, o, shown, row, n);
 		free(row);
 		return;
 	}
@@ -334,12 +338,14 @@ static void print_table(const struct it_ctx *c, const struct opts *o)
 			printf("%s  ", e->name);
 	fputs("filename\n", stdout);
 	for (size_t r = 0; r < n; r++) {
+		size_t len;
+
 		printf("%-5u  ", count_of(row[r], IT_STAT_TOTAL));
 		for (int i = 0; (e = it_event_column(i)); i++)
 			if (shown[i])
 				printf("%-*u  ", (int)strlen(e->name),
 				       count_of(row[r], e->stat));
-		printf("%s\n", row[r]->path);
+		printf("%s\n", it_wtab_path(&c->tab, row[r], &len));
 	}
 	flush_out();
 	free(row);
@@ -354,7 +360,7 @@ static int by_seq(const void *a, const void *b)
 }
 
 /* The table, or why there is none. */
-static void report(const struct it_ctx *c, const struct opts *o)
+static void report(struct it_ctx *c, const struct opts *o)
 {
 	if (c->totals[IT_STAT_TOTAL] == 0) {
 		fputs("No events occurred.\n", stderr);
@@ -372,24 +378,32 @@ static void report(const struct it_ctx *c, const struct opts *o)
 /* Number watches in upstream's order: each tree children first. */
 static void renumber_one(struct watch *w, void *arg)
 {
-	w->seq = ++*(unsigned long *)arg;
+	w->seq = (uint32_t)++ * (unsigned long *)arg;
 }
 
 static void renumber(struct it_ctx *c)
 {
-	struct watch **all = malloc((c->tab.nlive + 1) * sizeof(*all));
+	struct watch **all = NULL, *w, **v;
 	unsigned long seq = 0;
-	size_t n = c->tab.nlive, roots = 0;
+	size_t roots = 0, cap = 0;
+	uint32_t i = 0;
 
-	if (!all)
-		return;
-	it_wtab_list(&c->tab, all);
-	for (size_t i = 0; i < n; i++)
-		if (!all[i]->parent)
-			all[roots++] = all[i];
+	while ((w = it_wtab_live(&c->tab, &i))) {
+		if (w->parent)
+			continue;
+		if (roots == cap) {
+			cap = cap ? cap * 2 : 16;
+			if (!(v = realloc(all, cap * sizeof(*v)))) {
+				free(all);
+				return;
+			}
+			all = v;
+		}
+		all[roots++] = w;
+	}
 	qsort(all, roots, sizeof(*all), by_seq);
-	for (size_t i = 0; i < roots; i++)
-		it_wtab_postorder(all[i], renumber_one, &seq);
+	for (size_t k = 0; k < roots; k++)
+		it_wtab_postorder(&c->tab, all[k], renumber_one, &seq);
 	c->tab.next_seq = seq + 1;
 	free(all);
 }

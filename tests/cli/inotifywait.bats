@@ -630,6 +630,20 @@ daemon_pid() {
 	assert_file "$OUT" "r/ CREATE,ISDIR new" "r/ CREATE,ISDIR end"
 }
 
+@test "-r with two relative roots, each deeper than the walk keeps open" {
+	d1=r1 d2=r2
+	for _ in $(seq 60); do
+		d1=$d1/d d2=$d2/e
+	done
+	mkdir -p "$d1" "$d2" r1/x r2/y
+	start_bg inotifywait -m -r -e create --format '%w%f' r1 r2
+	[ "$(_it_count_watches "$BG_PID")" -eq 124 ]
+	touch "$d1/f" "$d2/g" r1/x/h r2/y/i
+	wait_for_exact_line "$OUT" "r2/y/i"
+	stop_bg
+	assert_file "$OUT" "$d1/f" "$d2/g" "r1/x/h" "r2/y/i"
+}
+
 # ------------------------------------------------------------ @ exclusions
 
 @test "@dir excludes a subdirectory from the recursive setup" {
