@@ -291,6 +291,15 @@ static void unquiet(struct it_ctx *c, const struct walk *k)
 		add_watch(c, k->path, k->mask | IN_ONLYDIR | IN_DONT_FOLLOW);
 }
 
+/* Whether w is a or lies below it in the table. */
+static int below(struct it_ctx *c, const struct watch *w, const struct watch *a)
+{
+	for (; w; w = w->parent ? it_wtab_at(&c->tab, w->parent) : NULL)
+		if (w == a)
+			return 1;
+	return 0;
+}
+
 /* Add or find the record of wd, a subdirectory name of w. */
 static struct watch *record_child(struct it_ctx *c, int wd, const char *name,
 				  size_t len, struct watch *w, uint32_t mask)
@@ -300,6 +309,19 @@ static struct watch *record_child(struct it_ctx *c, int wd, const char *name,
 	if (cw && (cw->flags & IT_W_DEAD)) {
 		it_release(c, cw);
 		cw = NULL;
+	}
+	if (cw && it_wtab_child(&c->tab, w, name, len) != cw &&
+	    !below(c, w, cw)) {
+		/* known under another name (a move we did not see, during
+		 * an overflow): it is here now */
+		char *nb = malloc(len + 2);
+
+		if (nb) {
+			memcpy(nb, name, len);
+			memcpy(nb + len, "/", 2);
+			it_wtab_rename(&c->tab, cw, w, nb, len + 1);
+			free(nb);
+		}
 	}
 	if (!cw && !(cw = it_wtab_add_child(&c->tab, wd, name, len, w))) {
 		c->error = ENOMEM;
