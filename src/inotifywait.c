@@ -427,10 +427,11 @@ int main(int argc, char **argv)
 		"inotifywait", shortopts, longopts, usage, parse_opt,
 	};
 
-	if ((rc = cli_parse(&o.c, argc, argv, &tool, &o)) != 0)
+	if ((rc = cli_parse(&o.c, argc, argv, &tool, &o)) != 0 ||
+	    validate(&o) < 0) {
+		cli_free(&o.c);
 		return rc == 2 ? EXIT_SUCCESS : EXIT_FAILURE;
-	if (validate(&o) < 0)
-		return EXIT_FAILURE;
+	}
 	if (cli_syslog)
 		openlog(cli_name, LOG_CONS | LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	if (setup(&c, &o, &mask) < 0) {

@@ -488,6 +488,25 @@ static int collect(struct it_ctx *c, const struct opts *o, sigset_t *waitmask)
 	return 0;
 }
 
+/* The checks made once every option is known; -1 after printing why. */
+static int validate(struct opts *o)
+{
+	if (!o->c.events)
+		o->c.events = IT_ALL_EVENTS;
+	if (o->sort_event && !(o->c.events & o->sort_event)) {
+		fputs("Can't sort by an event which isn't being watched for!\n",
+		      stderr);
+		return -1;
+	}
+	if (cli_check_regex(&o->c) < 0)
+		return -1;
+	if (o->csv && o->json) {
+		fputs("--csv and --json cannot both be specified.\n", stderr);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { .sort_stat = IT_STAT_TOTAL,
@@ -501,20 +520,10 @@ int main(int argc, char **argv)
 		"inotifywatch", shortopts, longopts, usage, parse_opt,
 	};
 
-	if ((rc = cli_parse(&o.c, argc, argv, &tool, &o)) != 0)
+	if ((rc = cli_parse(&o.c, argc, argv, &tool, &o)) != 0 ||
+	    validate(&o) < 0) {
+		cli_free(&o.c);
 		return rc == 2 ? EXIT_SUCCESS : EXIT_FAILURE;
-	if (!o.c.events)
-		o.c.events = IT_ALL_EVENTS;
-	if (o.sort_event && !(o.c.events & o.sort_event)) {
-		fputs("Can't sort by an event which isn't being watched for!\n",
-		      stderr);
-		return EXIT_FAILURE;
-	}
-	if (cli_check_regex(&o.c) < 0)
-		return EXIT_FAILURE;
-	if (o.csv && o.json) {
-		fputs("--csv and --json cannot both be specified.\n", stderr);
-		return EXIT_FAILURE;
 	}
 	catch_signals(&waitmask, 0);
 	rc = setup(&c, &o, &waitmask) < 0 || collect(&c, &o, &waitmask) < 0;
