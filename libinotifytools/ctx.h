@@ -117,6 +117,9 @@ void it_ctx_close(struct it_ctx *c);
 int it_buf_put(struct it_buf *b, const void *p, size_t n);
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t it_now_ms(void);
+/* Milliseconds from now to deadline (it_now_ms() scale; -1: none, gives -1),
+ * 0 once it has passed, at most INT_MAX: a poll timeout. */
+int it_ms_left(int64_t deadline);
 
 /* walk.c */
 /* Watch one path; directories (after following links unless IN_DONT_FOLLOW)

@@ -860,16 +860,6 @@ static struct inotify_event *translate(struct it_ctx *c,
 	return make_event(f, w->wd, out, name);
 }
 
-static int wait_left(int64_t deadline)
-{
-	int64_t left;
-
-	if (deadline < 0)
-		return -1;
-	left = deadline - it_now_ms();
-	return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
-}
-
 /* Read events into the empty buffer: 1, 0 at the deadline, -1 on error. */
 static int fill(struct it_ctx *c, int64_t deadline)
 {
@@ -877,7 +867,7 @@ static int fill(struct it_ctx *c, int64_t deadline)
 	ssize_t n;
 
 	for (;;) {
-		int ms = wait_left(deadline), r;
+		int ms = it_ms_left(deadline), r;
 		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 		r = ppoll(&pfd, 1, ms < 0 ? NULL : &ts, c->sigmask);

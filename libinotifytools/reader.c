@@ -129,16 +129,6 @@ static int fill(struct it_ctx *c, size_t keep, int wait_ms,
 	return 1;
 }
 
-static int wait_ms(int64_t deadline)
-{
-	int64_t left;
-
-	if (deadline < 0)
-		return -1;
-	left = deadline - it_now_ms();
-	return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
-}
-
 static int has_moved_to(const struct it_ctx *c, size_t from, uint32_t cookie)
 {
 	while (from < c->rend && ev_ok(c->rbuf, from, c->rend)) {
@@ -351,7 +341,8 @@ static struct inotify_event *next_kernel(struct it_ctx *c, int64_t deadline)
 				it_rescan(c);
 			}
 			if (r == 0)
-				r = fill(c, 0, wait_ms(deadline), c->sigmask);
+				r = fill(c, 0, it_ms_left(deadline),
+					 c->sigmask);
 			if (r <= 0)
 				return NULL;
 		}
