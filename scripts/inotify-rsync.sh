@@ -322,28 +322,26 @@ pattern_to_watch_re() {
 # watcher's --exclude regex.
 build_filters() {
 	local r pat re
-	local -a full=("${BUILTIN_RULES[@]}" "${RULES[@]}") inc=() res=()
+	local -a inc=() res=()
 	ere_escape "$SRC_ABS"
 	SRC_RE=$REPLY
-	for r in "${BUILTIN_RULES[@]}" "${RULES[@]}"; do
+	for r in "${RULES[@]}"; do
 		inc+=("$r")
 		if [[ $r == '- '* ]] && descendants_pattern "${r#- }"; then
 			inc+=("- $REPLY")
 		fi
 	done
-	printf '%s\0' "${full[@]}" >"$F_FULL"
-	printf '%s\0' "${inc[@]}" >"$F_INC"
+	: >"$F_FULL"
+	: >"$F_INC"
+	if ((${#RULES[@]})); then
+		printf '%s\0' "${RULES[@]}" >"$F_FULL"
+		printf '%s\0' "${inc[@]}" >"$F_INC"
+	fi
 	# The watcher may drop an event only if rsync would exclude it anyway;
 	# with include rules or "!" that depends on the order of the rules, so
-	# only the built-in excludes (which come first) are translated then.
-	local -a watch_rules=("${BUILTIN_RULES[@]}")
-	if ((COMPLEX_RULES)); then
-		for r in "${RULES[@]}"; do
-			[[ $r == '!' ]] && watch_rules=()
-		done
-	else
-		watch_rules+=("${RULES[@]}")
-	fi
+	# nothing is translated then.
+	local -a watch_rules=()
+	((COMPLEX_RULES)) || watch_rules=("${RULES[@]}")
 	for r in "${watch_rules[@]}"; do
 		[[ $r == '- '* ]] || continue
 		pat=${r#- }
@@ -1272,10 +1270,6 @@ COMPLEX_RULES=0
 RULES=()
 RSYNC_OPTS=()
 ARGS=()
-
-# rsync's own temporary files ('.NAME.XXXXXX' beside the final file, and
-# the --delay-updates directory): never watched, never pushed.
-BUILTIN_RULES=('- .*.[A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9]' '- .~tmp~/')
 
 # need_value OPTION COUNT: the option needs a value.
 need_value() {
