@@ -6,14 +6,20 @@
 #
 # Design in one paragraph: inotifywait (-m -r) runs as a child and writes
 # NUL-separated records "EVENTS\0PATH\0" into a FIFO.  The main loop collects
-# the paths into a batch until the stream has been quiet for --delay (or
-# --max-delay after the first change), then appends the batch to one
-# append-only journal per target (a NUL list under --state-dir).  Every target
-# has its own rsync job, started asynchronously from its journal, so a slow or
-# dead target never holds up the others; a failed push stays in the journal
-# and is retried with exponential backoff.  Anything that may have lost
-# events (queue overflow, watcher death, a huge batch, an unclean previous
-# stop) turns into a full sync.  Requires bash >= 5, coreutils and rsync.
+# the paths into a batch and, --delay after the first change of the batch
+# (longer only when --max-delay allows it and changes keep coming), appends
+# the batch to one queue per target, kept in memory and mirrored in a
+# journal file under --state-dir.  Every target has its own rsync job,
+# started asynchronously from its queue, so a slow or dead target never
+# holds up the others; a failed push stays queued and is retried with
+# exponential backoff, and the few paths rsync could not read are retried
+# on their own.  Anything that may have lost events (queue overflow,
+# watcher death, a huge batch, an unclean previous stop) turns into a full
+# sync, and no sync that deletes runs while SOURCE looks gone, empty or
+# unmounted.  Requires bash >= 5, coreutils and rsync.
+#
+# Per-target state lives in arrays reached through namerefs (local -n t=T1):
+# shellcheck disable=SC2178
 
 set -euo pipefail
 
@@ -25,7 +31,7 @@ PROG=${0##*/}
 export LC_ALL=C
 
 usage() {
-	cat <<EOF
+	cat <<EOT
 Usage: $PROG [OPTIONS] SOURCE DEST [DEST...]
        $PROG --once [OPTIONS] SOURCE DEST [DEST...]
        $PROG -h | --help | --version
@@ -38,14 +44,21 @@ Options:
   --exclude PATTERN     rsync pattern, repeatable; applies to the watcher
                         and to every rsync, the initial sync included
   --exclude-from FILE   read patterns from FILE, one per line (rsync syntax)
-  --delay SECONDS       settle window: push once quiet this long (default 1)
-  --max-delay SECONDS   push at the latest this long after the first change
-                        of a batch (default 10)
+  --delay SECONDS       push a batch this long after its first change
+                        (default 1)
+  --max-delay SECONDS   let a batch grow while changes keep coming, until
+                        quiet for --delay, up to this long after its first
+                        change (default: the --delay)
   --retry SECONDS       first retry of a failed push; doubles (default 5)
   --max-retry SECONDS   ceiling of the retry backoff (default 300)
+  --timeout SECONDS     rsync I/O and connect timeout, 0 = none (default 60)
   --full-every SECONDS  periodic full sync, 0 = never (default 0)
   --max-batch N         a batch of more than N paths becomes a full sync
                         (default 10000)
+  --max-delete N        let no rsync delete more than N files (rsync's
+                        --max-delete)
+  --allow-new-source    accept SOURCE as it is now, even if it is empty or
+                        on another filesystem than at the last run
   --state-dir DIR       journals, lock and status file (default
                         \$XDG_STATE_HOME/inotify-rsync/<hash of SOURCE>,
                         else ~/.local/state/inotify-rsync/<hash of SOURCE>)
@@ -53,6 +66,7 @@ Options:
   --once                one full sync of every target, then exit
   --no-initial-sync     do not start with a full sync
   --log FILE            append log lines to FILE instead of stderr
+                        (SIGHUP reopens it)
   --inotifywait PATH    inotifywait to run (default: beside this script,
                         else from \$PATH)
   --rsync PATH          rsync to run (default: from \$PATH)
@@ -61,10 +75,13 @@ Options:
   -h, --help            show this help and exit
   --version             show the version and exit
 
+Signals: SIGINT/SIGTERM stop cleanly, SIGHUP reopens the log, SIGUSR1 asks
+for a full sync of every target.
+
 Exit status: 0 clean stop (SIGINT/SIGTERM) or successful --once; 1 bad usage
 or configuration; 2 a required program is missing or too old; 3 --once ran
 but some target failed.
-EOF
+EOT
 }
 
 # ---------------------------------------------------------------- helpers
@@ -79,13 +96,17 @@ die_prog() { # MESSAGE: missing or unusable program
 	exit 2
 }
 
-# now: NOW = current time in microseconds since the epoch.
+# now: NOW = the monotonic clock (CLOCK_BOOTTIME, read from /proc/uptime)
+# in microseconds.  Every delay, deadline and backoff is measured on it, so
+# a step of the wall clock never moves them; only log and status lines
+# carry wall-clock times.
 now() {
-	local t=${EPOCHREALTIME//[!0-9]/}
-	NOW=$((10#$t))
+	local up rest
+	read -r up rest </proc/uptime
+	NOW=$((10#${up%.*} * 1000000 + 10#${up#*.} * 10000))
 }
 
-# iso_time: REPLY = current time, ISO 8601 with milliseconds.
+# iso_time: REPLY = current wall-clock time, ISO 8601 with milliseconds.
 iso_time() {
 	local t=$EPOCHREALTIME
 	local s=${t%[.,]*} f=${t#*[.,]}
@@ -102,7 +123,9 @@ short_secs() {
 	printf -v REPLY '%d.%02d' $(($1 / 1000000)) $(($1 % 1000000 / 10000))
 }
 
-# log LEVEL MESSAGE...: one line "ISO-time level message" on the log.
+# log LEVEL MESSAGE...: one line "ISO-time level message" on the log.  A
+# log file is opened by name for every line, so a rotated log is followed
+# at once; a line that cannot be written is dropped.
 log() {
 	local level=$1
 	shift
@@ -111,7 +134,11 @@ log() {
 	info) ((VERBOSITY >= 1)) || return 0 ;;
 	esac
 	iso_time
-	printf '%s %s %s\n' "$REPLY" "$level" "$*" >&"$LOG_FD" || true
+	if [[ -n $LOG_FILE ]]; then
+		printf '%s %s %s\n' "$REPLY" "$level" "$*" 2>/dev/null >>"$LOG_FILE" || true
+	else
+		printf '%s %s %s\n' "$REPLY" "$level" "$*" >&2 || true
+	fi
 }
 
 # quote STRING: REPLY = STRING, shell-quoted if it holds anything unusual,
@@ -138,6 +165,14 @@ parse_seconds() {
 	die "$1: '$2' is not a valid number of seconds"
 }
 
+# parse_count OPTION VALUE: REPLY = VALUE, a count of at least 1.
+parse_count() {
+	if ! [[ $2 =~ ^[0-9]{1,9}$ ]] || ((10#$2 == 0)); then
+		die "$1: '$2' is not a valid count"
+	fi
+	REPLY=$((10#$2))
+}
+
 # sha16 STRING: REPLY = the first 16 hex digits of the SHA-256 of STRING.
 sha16() {
 	local sum rest
@@ -146,11 +181,11 @@ sha16() {
 	REPLY=${sum:0:16}
 }
 
-# resolve PATH: REPLY = absolute PATH with symlinks resolved (components
-# need not exist); fails if realpath does.
+# resolve PATH [-s]: REPLY = absolute PATH with symlinks resolved (or, with
+# -s, left as they are); components need not exist.
 resolve() {
 	REPLY=
-	IFS= read -r -d '' REPLY < <(realpath -m -z -- "$1") || true
+	IFS= read -r -d '' REPLY < <(realpath -m -z ${2:+"$2"} -- "$1") || true
 	[[ -n $REPLY ]]
 }
 
@@ -161,6 +196,11 @@ is_local_dest() {
 	/* | ./* | ../*) return 0 ;;
 	esac
 	[[ ${1%%/*} != *:* ]]
+}
+
+# is_daemon_dest DEST: true if DEST names an rsync daemon.
+is_daemon_dest() {
+	[[ $1 == rsync://* || ${1%%/*} == *::* ]]
 }
 
 # inside CHILD PARENT: true if CHILD is PARENT or below it (absolute paths).
@@ -180,6 +220,21 @@ proc_start() {
 	[[ -n $REPLY ]]
 }
 
+# same_process PID START: PID is alive and is the process that started at
+# START (not a later process that reused the number).
+same_process() {
+	[[ $1 =~ ^[0-9]+$ ]] && kill -0 "$1" 2>/dev/null && proc_start "$1" && [[ $REPLY == "$2" ]]
+}
+
+# try_write FILE TEXT: replace FILE by TEXT (through FILE.tmp and a
+# rename); false if the state dir refused it (full, read-only).
+try_write() {
+	if { printf '%s' "$2" >"$1.tmp" && mv -f -- "$1.tmp" "$1"; } 2>/dev/null; then
+		return 0
+	fi
+	rm -f -- "$1.tmp" 2>/dev/null || true
+	return 1
+}
 # ------------------------------------------------------- rsync filter rules
 
 # add_rule TEXT: one --exclude value or --exclude-from line, interpreted as
@@ -374,46 +429,236 @@ rsync_escape() {
 	REPLY=$s
 }
 
-# ---------------------------------------------------------------- journals
 
-# target_files I: set the per-target file names for target I.
-target_files() {
-	local base=$STATE_DIR/t-${T_ID[$1]}
-	T_JOURNAL[$1]=$base.journal
-	T_MARK[$1]=$base.full
-	T_LIST[$1]=$base.list
-	T_OUT[$1]=$base.rsync-output
-	T_OKFILE[$1]=$base.last-success
+# ---------------------------------------------------------------- SOURCE
+
+# SOURCE is checked before every sync and every second: a sync that deletes
+# must never run against a SOURCE that is gone, that is now another
+# filesystem than the one recorded in the state dir (an unmounted or lazily
+# unmounted mount point shows the directory below it), that is a mount
+# point listed in /etc/fstab with nothing mounted, or that is empty while
+# the target is not.  While one of these holds, nothing is pushed: the
+# script logs an error once, says so in the status file and waits for
+# SOURCE to come back (or for --allow-new-source at the next start).
+# A SOURCE replaced on the same filesystem, or a symbolic link switched to
+# another directory, is followed: new watcher, then a full sync.
+
+# src_probe: SRC_NOW = the directory SOURCE names now (symbolic links
+# resolved), SRC_NOW_ID = "DEV INO", SRC_NOW_MNT = its mount point and
+# SRC_NOW_FS its filesystem type; fails if SOURCE names no directory.
+src_probe() {
+	local dev ino mode mnt
+	SRC_NOW='' SRC_NOW_ID='' SRC_NOW_MNT='' SRC_NOW_FS=''
+	IFS= read -r -d '' SRC_NOW < <(realpath -e -z -- "$SOURCE_PATH" 2>/dev/null) || true
+	[[ -n $SRC_NOW ]] || return 1
+	read -r dev ino mode mnt < <(stat -L -c '%d %i %f %m' -- "$SRC_NOW" 2>/dev/null) || return 1
+	(((16#$mode & 8#170000) == 8#040000)) || return 1
+	SRC_NOW_ID="$dev $ino"
+	SRC_NOW_MNT=$mnt
+	mount_fstype "$mnt"
+	SRC_NOW_FS=$REPLY
 }
 
-# load_journal I: count the records of target I's journal; a torn last
-# record (crash during an append) or an invalid one is dropped and a full
-# sync requested instead.
-load_journal() {
-	local i=$1 j=${T_JOURNAL[$1]} p n=0 bytes=0 bad=0
-	local -a keep=()
-	T_JBYTES[i]=0
-	T_JCOUNT[i]=0
-	[[ -s $j ]] || return 0
-	while IFS= read -r -d '' p; do
-		if valid_rel "$p"; then
-			n=$((n + 1))
-			bytes=$((bytes + ${#p} + 1))
-			keep+=("$p")
-		else
-			bad=1
-		fi
-	done <"$j"
-	[[ -n $p ]] && bad=1
-	if ((bad)); then
-		log warn "target ${T_NUM[i]}: damaged journal repaired; a full sync follows"
-		: >"$j.tmp"
-		((n == 0)) || printf '%s\0' "${keep[@]}" >"$j.tmp"
-		mv -f -- "$j.tmp" "$j"
-		request_full "$i"
+# mount_fstype MOUNTPOINT: REPLY = the type of the filesystem mounted last
+# at MOUNTPOINT (from /proc/self/mountinfo), or "?".
+mount_fstype() {
+	local line fs='?'
+	local -a f
+	while IFS= read -r line; do
+		read -r -a f <<<"${line%% - *}"
+		unescape_octal "\\" "${f[4]:-}"
+		[[ $REPLY == "$1" ]] || continue
+		read -r fs _ <<<"${line#* - }"
+	done </proc/self/mountinfo
+	REPLY=$fs
+}
+
+# fstab_unmounted: REPLY = a mount point of /etc/fstab at or above SOURCE
+# below which SOURCE lies but that holds nothing now (SOURCE's filesystem is
+# mounted higher up); fails if there is none.
+fstab_unmounted() {
+	local spec mp fs rest best=
+	[[ -r /etc/fstab ]] || return 1
+	while read -r spec mp fs rest; do
+		[[ $spec == '#'* || -z $mp || $mp != /* || $fs == swap ]] && continue
+		unescape_octal "\\" "$mp"
+		mp=${REPLY%/}
+		mp=${mp:-/}
+		inside "$SRC_NOW" "$mp" || continue
+		# mounted there (or below, nearer to SOURCE): fine
+		inside "$SRC_NOW_MNT" "$mp" && continue
+		((${#mp} > ${#best})) && best=$mp
+	done </etc/fstab
+	REPLY=$best
+	[[ -n $best ]]
+}
+
+# src_empty: SOURCE holds no entry at all.
+src_empty() {
+	local -a e
+	e=("$SRC_ABS"/* "$SRC_ABS"/.[!.]* "$SRC_ABS"/..?*)
+	((${#e[@]} == 0))
+}
+
+# src_record: remember what SOURCE is now in the state dir.
+src_record() {
+	REC_MNT=$SRC_NOW_MNT
+	REC_FS=$SRC_NOW_FS
+	REC_ID=$SRC_NOW_ID
+	if ! try_write "$SRC_FILE" "$REC_ID $REC_FS $REC_MNT"$'\n'; then
+		state_unsaved "the identity of SOURCE"
 	fi
-	T_JBYTES[i]=$bytes
-	T_JCOUNT[i]=$n
+}
+
+# src_load: REC_* = what the state dir recorded about SOURCE, if anything.
+src_load() {
+	local dev ino fs mnt
+	REC_ID='' REC_FS='' REC_MNT=''
+	[[ -s $SRC_FILE ]] || return 0
+	IFS=' ' read -r dev ino fs mnt <"$SRC_FILE" || true
+	[[ $dev =~ ^[0-9]+$ && $ino =~ ^[0-9]+$ && -n $fs && $mnt == /* ]] || return 0
+	REC_ID="$dev $ino"
+	REC_FS=$fs
+	REC_MNT=$mnt
+}
+
+# src_trouble: SRC_WHY = why SOURCE must not be synced now, or fails if it
+# may be (SRC_NOW* describe it then).
+src_trouble() {
+	SRC_WHY=
+	if ! src_probe; then
+		quote "$SOURCE_PATH"
+		SRC_WHY="SOURCE $REPLY is gone (no such directory)"
+	elif [[ -n $REC_MNT && ($SRC_NOW_MNT != "$REC_MNT" || $SRC_NOW_FS != "$REC_FS") ]]; then
+		quote "$SRC_NOW"
+		SRC_WHY="SOURCE $REPLY is now on the $SRC_NOW_FS filesystem mounted at $SRC_NOW_MNT, not on the $REC_FS filesystem at $REC_MNT as before (unmounted?)"
+	elif fstab_unmounted; then
+		quote "$REPLY"
+		SRC_WHY="nothing is mounted on $REPLY (listed in /etc/fstab), which holds SOURCE"
+	fi
+	[[ -n $SRC_WHY ]]
+}
+
+# src_check: SRC_OK = whether SOURCE may be synced now, logging changes of
+# that verdict; a SOURCE that names another directory than the one being
+# watched (replaced, or a switched symbolic link) is followed.
+src_check() {
+	((NOW >= SRC_NEXT_CHECK)) || return 0
+	SRC_NEXT_CHECK=$((NOW + 1000000))
+	if src_trouble; then
+		if ((SRC_OK)) || [[ $SRC_WHY != "$SRC_ERR" ]]; then
+			log error "$SRC_WHY: nothing is pushed until it is back"
+			SRC_ERR=$SRC_WHY
+			STATUS_DIRTY=1
+		fi
+		SRC_OK=0
+		[[ -z $W_PID ]] || kill -TERM "$W_PID" 2>/dev/null || true
+		return 0
+	fi
+	if ((SRC_OK == 0)); then
+		log info "SOURCE is back: watcher, then full sync"
+		SRC_OK=1
+		SRC_ERR=
+		STATUS_DIRTY=1
+		src_follow
+	elif [[ $SRC_NOW_ID != "$SRC_ID" || $SRC_NOW != "$SRC_ABS" ]]; then
+		quote "$SRC_NOW"
+		log warn "SOURCE itself was moved, replaced or deleted; it names $REPLY now"
+		src_follow
+	fi
+	return 0
+}
+
+# src_follow: watch what SOURCE names now (SRC_NOW*), then a full sync.
+src_follow() {
+	SRC_ABS=$SRC_NOW
+	SRC_ID=$SRC_NOW_ID
+	[[ $SRC_NOW_MNT == "$REC_MNT" && $SRC_NOW_ID == "$REC_ID" ]] || src_record
+	build_filters
+	[[ -z $W_PID ]] || kill -TERM "$W_PID" 2>/dev/null || true
+	W_NEXT=0
+	BATCH_FULL=1
+	mark_batch
+}
+
+# empty_guard I: fails (target I must not get a full sync now) if SOURCE
+# is empty while the target is not, unless --allow-new-source was given.
+# A local target is looked at; of a remote one, the state dir knows whether
+# it was ever pushed anything.
+empty_guard() {
+	local -n t=T$1
+	local -a e
+	((ALLOW_NEW)) && return 0
+	src_empty || return 0
+	if is_local_dest "${t["dest"]}"; then
+		e=("${t["dest"]}"/* "${t["dest"]}"/.[!.]* "${t["dest"]}"/..?*)
+		((${#e[@]})) || return 0
+	else
+		((t["hasdata"])) || return 0
+	fi
+	if [[ ${t["guard"]} != empty ]]; then
+		quote "$SRC_ABS"
+		log error "target ${t["num"]}: SOURCE $REPLY is empty but the target is not: no full sync (give --allow-new-source once if this is meant)"
+		t["guard"]=empty
+		STATUS_DIRTY=1
+	fi
+	return 1
+}
+
+# note_data I: after a push to target I, remember whether it holds data.
+note_data() {
+	local -n t=T$1
+	if [[ ${t["job"]} == full ]] && src_empty; then
+		((t["hasdata"] == 0)) && return 0
+		t["hasdata"]=0
+		rm -f -- "${t["hasdatafile"]}" 2>/dev/null || true
+	elif ((t["hasdata"] == 0)) && ! src_empty; then
+		t["hasdata"]=1
+		try_write "${t["hasdatafile"]}" '' || true
+	fi
+	return 0
+}
+
+# ---------------------------------------------------------------- state dir
+
+# The state dir may fill up or turn read-only: syncing then goes on from
+# memory, the first failure is logged, and the writes are retried every
+# second until they succeed.  Until then the lock is left behind at exit,
+# so that the next start counts this run as unclean and makes a full sync.
+
+# state_unsaved WHAT: writing WHAT to the state dir failed.
+state_unsaved() {
+	if ((STATE_WARNED == 0)); then
+		STATE_WARNED=1
+		log error "cannot write $1 to the state dir $STATE_DIR (full or read-only?): going on from memory, retrying every second"
+	fi
+	STATE_UNSAVED=1
+}
+
+# state_retry: write again what could not be written.
+state_retry() {
+	local i
+	((STATE_UNSAVED && NOW >= NEXT_SAVE)) || return 0
+	NEXT_SAVE=$((NOW + 1000000))
+	STATE_UNSAVED=0
+	for i in "${TARGETS[@]}"; do
+		target_save "$i"
+	done
+	[[ -z $REC_MNT ]] || try_write "$SRC_FILE" "$REC_ID $REC_FS $REC_MNT"$'\n' || STATE_UNSAVED=1
+	write_status
+	if ((STATE_UNSAVED == 0 && STATE_WARNED)); then
+		STATE_WARNED=0
+		log info "the state dir takes writes again: journals written"
+	fi
+	return 0
+}
+
+# target_save I: write what target I could not write before.
+target_save() {
+	local -n t=T$1
+	((t["saved"])) || journal_write "$1"
+	((t["marked"])) || full_mark "$1"
+	return 0
 }
 
 # valid_rel PATH: a relative path without empty, "." or ".." components.
@@ -424,86 +669,173 @@ valid_rel() {
 	[[ $1 != /* ]]
 }
 
+# journal_load I: Q$I = the records of target I's journal; a torn last
+# record (crash during an append) or an invalid one is dropped and a full
+# sync requested instead.
+journal_load() {
+	local -n t=T$1 q=Q$1
+	local p='' bad=0
+	q=()
+	[[ -s ${t[journal]} ]] || return 0
+	while IFS= read -r -d '' p; do
+		if valid_rel "$p"; then
+			q+=("$p")
+		else
+			bad=1
+		fi
+	done <"${t[journal]}"
+	[[ -n $p ]] && bad=1
+	if ((bad)); then
+		log warn "target ${t[num]}: damaged journal repaired; a full sync follows"
+		journal_write "$1"
+		request_full "$1"
+	fi
+	return 0
+}
+
+# journal_write I: replace target I's journal by what memory holds (the
+# paths retried on their own, then the queue).
+journal_write() {
+	local -n t=T$1 q=Q$1 r=R$1
+	local j=${t[journal]}
+	if { : >"$j.tmp" &&
+		{ ((${#r[@]} == 0)) || printf '%s\0' "${r[@]}" >>"$j.tmp"; } &&
+		{ ((${#q[@]} == 0)) || printf '%s\0' "${q[@]}" >>"$j.tmp"; } &&
+		mv -f -- "$j.tmp" "$j"; } 2>/dev/null; then
+		t["saved"]=1
+	else
+		rm -f -- "$j.tmp" 2>/dev/null || true
+		t["saved"]=0
+		state_unsaved "the journal of target ${t[num]}"
+	fi
+}
+
+# journal_append I PATH...: queue PATHs for target I.
+journal_append() {
+	local -n t=T$1 q=Q$1
+	shift
+	q+=("$@")
+	((t["saved"])) || return 0
+	if ! { printf '%s\0' "$@" >>"${t[journal]}"; } 2>/dev/null; then
+		t["saved"]=0
+		state_unsaved "the journal of target ${t[num]}"
+	fi
+}
+
 # request_full I: target I needs a full sync (remembered in a marker file).
 request_full() {
+	local -n t=T$1
 	FULL_SEQ=$((FULL_SEQ + 1))
-	T_FULL[$1]=$FULL_SEQ
-	: >"${T_MARK[$1]}"
+	t["full"]=$FULL_SEQ
+	full_mark "$1"
 	STATUS_DIRTY=1
 }
 
-# ack_journal I BYTES COUNT: the first BYTES bytes (COUNT records) of target
-# I's journal have reached the target; drop them.
-ack_journal() {
-	local i=$1 b=$2 c=$3 j=${T_JOURNAL[$1]}
-	((b > 0)) || return 0
-	if ((T_JBYTES[i] <= b)); then
-		: >"$j"
-		T_JBYTES[i]=0
-		T_JCOUNT[i]=0
-	else
-		tail -c "+$((b + 1))" -- "$j" >"$j.tmp"
-		mv -f -- "$j.tmp" "$j"
-		T_JBYTES[i]=$((T_JBYTES[i] - b))
-		T_JCOUNT[i]=$((T_JCOUNT[i] - c))
+# full_mark I: the marker file of target I says whether a full sync is due.
+full_mark() {
+	local -n t=T$1
+	t["marked"]=1
+	if ((t["full"] == 0)); then
+		rm -f -- "${t[mark]}" 2>/dev/null || true
+	elif ! { : >"${t[mark]}"; } 2>/dev/null; then
+		t["marked"]=0
+		state_unsaved "the full-sync marker of target ${t[num]}"
 	fi
 }
 
 # ------------------------------------------------------------- status file
 
+# target_state I: REPLY = what target I is doing, for the status file.
+target_state() {
+	local -n t=T$1 q=Q$1
+	if [[ $RUN_STATE == stopped ]]; then
+		REPLY=stopped
+	elif [[ -n ${t[pid]} ]]; then
+		short_secs $((NOW - t["jobstart"]))
+		REPLY="running for ${REPLY}s"
+	elif ((SRC_OK == 0)); then
+		REPLY="waiting for SOURCE"
+	elif [[ ${t[guard]} == empty ]]; then
+		REPLY="waiting: SOURCE is empty, the target is not"
+	elif ((t["next"] > NOW)); then
+		short_secs $((t["next"] - NOW))
+		REPLY="retry in ${REPLY}s"
+	elif ((t["full"] || ${#q[@]})); then
+		REPLY=queued
+	else
+		REPLY=idle
+	fi
+}
+
+# status_target I: append target I's lines to TEXT.
+status_target() {
+	local -n t=T$1 q=Q$1 r=R$1
+	local n=${t[num]} full=no p k=0
+	((t["full"])) && full=yes
+	target_state "$1"
+	local state=$REPLY
+	quote "${t[dest]}"
+	TEXT+="target $n dest $REPLY"$'\n'
+	TEXT+="target $n last_success ${t[lastok]:-never}"$'\n'
+	TEXT+="target $n pending $((${#q[@]} + ${#r[@]}))"$'\n'
+	TEXT+="target $n full_sync_pending $full"$'\n'
+	TEXT+="target $n state $state"$'\n'
+	TEXT+="target $n last_error ${t[lasterr]:-none}"$'\n'
+	TEXT+="target $n rsync_runs ${t[runs]}"$'\n'
+	TEXT+="target $n failing ${#r[@]}"$'\n'
+	for p in "${r[@]}"; do
+		((k++ < 10)) || break
+		quote "$p"
+		TEXT+="target $n failing_path $REPLY"$'\n'
+	done
+}
+
 write_status() {
-	local i tmp=$STATUS.tmp state full watcher=down
+	local i watcher=down
 	STATUS_DIRTY=0
 	[[ -n $W_PID ]] && watcher=running
+	now
 	iso_time
-	{
-		printf '# %s %s status\n' "$PROG" "$VERSION"
-		printf 'updated %s\n' "$REPLY"
-		quote "$SRC_ABS"
-		printf 'source %s\n' "$REPLY"
-		printf 'pid %s\n' "$$"
-		printf 'state %s\n' "$RUN_STATE"
-		printf 'watcher %s\n' "$watcher"
-		for i in "${!T_DEST[@]}"; do
-			quote "${T_DEST[i]}"
-			printf 'target %d dest %s\n' "${T_NUM[i]}" "$REPLY"
-			printf 'target %d last_success %s\n' "${T_NUM[i]}" "${T_LASTOK[i]:-never}"
-			printf 'target %d pending %d\n' "${T_NUM[i]}" "${T_JCOUNT[i]}"
-			full=no
-			((T_FULL[i])) && full=yes
-			printf 'target %d full_sync_pending %s\n' "${T_NUM[i]}" "$full"
-			if [[ -n ${T_PID[i]} ]]; then
-				state=running
-			elif ((T_NEXT[i] > NOW)); then
-				short_secs $((T_NEXT[i] - NOW))
-				state="retry in ${REPLY}s"
-			elif ((T_FULL[i] || T_JBYTES[i])); then
-				state=queued
-			else
-				state=idle
-			fi
-			printf 'target %d state %s\n' "${T_NUM[i]}" "$state"
-			printf 'target %d last_error %s\n' "${T_NUM[i]}" "${T_LASTERR[i]:-none}"
-			printf 'target %d rsync_runs %d\n' "${T_NUM[i]}" "${T_RUNS[i]}"
-		done
-	} >"$tmp"
-	mv -f -- "$tmp" "$STATUS"
+	TEXT="# $PROG $VERSION status"$'\n'"updated $REPLY"$'\n'
+	quote "$SOURCE_PATH"
+	TEXT+="source $REPLY"$'\n'"pid $$"$'\n'"state $RUN_STATE"$'\n'"watcher $watcher"$'\n'
+	TEXT+="source_error ${SRC_ERR:-none}"$'\n'
+	for i in "${TARGETS[@]}"; do
+		status_target "$i"
+	done
+	if ! try_write "$STATUS" "$TEXT"; then
+		state_unsaved "the status file"
+	fi
 }
 
 # ------------------------------------------------------------- rsync jobs
 
-# build_list I BYTES: LIST = the paths to push to target I from the first
-# BYTES bytes of its journal: deduplicated, a path whose parent is no longer
-# a directory (vanished, or now a file or a symlink) replaced by its topmost
-# such parent, and paths below another listed path dropped (a listed
-# directory is synced recursively, a vanished one deleted whole).
+# Each target I has an associative array T$I, its queue Q$I (paths to push,
+# in order, duplicates allowed), R$I (paths rsync could not push, retried on
+# their own with their own backoff, so that they never hold back new
+# changes), W$I (those already warned about) and JL$I (the list of the
+# job in progress).  Keys of T$I:
+#   dest num id journal mark out okfile pidfile    names
+#   full       sequence number of the pending full sync (0: none)
+#   marked saved  the marker file / the journal file match memory
+#   pid job jobn jobfull jobpaths jobstart jobretry   the job in progress
+#   next backoff failing   the target's own retry schedule after a failure
+#   rnext rbackoff rfull   the schedule of R$I; rfull: retry a full sync
+#   lastok lasterr runs initial guard guardnext conn
+
+# build_list ARRAY N: LIST = the paths to push from the first N entries of
+# ARRAY: deduplicated, a path whose parent is no longer a directory
+# (vanished, or now a file or a symlink) replaced by its topmost such
+# parent, and paths below another listed path dropped (a listed directory
+# is synced recursively, a vanished one deleted whole).
 build_list() {
-	local i=$1 b=$2 j=${T_JOURNAL[$1]} p q rest c keep
+	local -n from=$1
+	local n=$2 k p q rest c keep
 	local -A seen=() isdir=()
 	local -a paths=()
 	LIST=()
-	while IFS= read -r -d '' p; do
-		valid_rel "$p" || continue
+	for ((k = 0; k < n; k++)); do
+		p=${from[k]}
 		rest=$p
 		q=
 		while [[ $rest == */* ]]; do
@@ -523,7 +855,7 @@ build_list() {
 			seen[$p]=1
 			paths+=("$p")
 		fi
-	done < <(if ((b >= T_JBYTES[i])); then cat -- "$j"; else head -c "$b" -- "$j"; fi)
+	done
 	for p in "${paths[@]}"; do
 		q=$p
 		keep=1
@@ -539,10 +871,10 @@ build_list() {
 	return 0
 }
 
-# write_chain FILE: the include chain for LIST (rsync without
+# print_chain: the include chain for LIST on stdout (rsync without
 # --delete-missing-args, or rules with includes): every parent directory,
 # each path and everything below it.
-write_chain() {
+print_chain() {
 	local p rest acc c
 	local -A done_dirs=()
 	local -a rules=()
@@ -568,151 +900,380 @@ write_chain() {
 		rules+=("+ $REPLY/***")
 	done
 	rules+=('- *')
-	printf '%s\0' "${rules[@]}" >"$1"
+	printf '%s\0' "${rules[@]}"
 }
 
-# start_job I: start an rsync for target I (full or incremental).
+# feed_list KIND: what rsync reads on stdin for a job of KIND.
+feed_list() {
+	case $1 in
+	full) ;;
+	*)
+		if ((USE_FILES_FROM)); then
+			# "./" keeps names starting with '#' or ';' from being comments
+			printf './%s\0' "${LIST[@]}"
+		else
+			print_chain
+		fi
+		;;
+	esac
+}
+
+# start_job I KIND: start an rsync for target I: a full sync, a push of its
+# queue (inc) or of its failing paths (retry).  The paths travel on rsync's
+# stdin, so that nothing of the push depends on the state dir being
+# writable.
 start_job() {
-	local i=$1 kind=inc b=${T_JBYTES[$1]} c=${T_JCOUNT[$1]} n=0
+	local -n t=T$1 q=Q$1 r=R$1 jl=JL$1
+	local i=$1 kind=$2
 	local -a args=("${RSYNC_BASE[@]}")
-	if ((T_FULL[i] == 0)); then
-		build_list "$i" "$b"
-		n=${#LIST[@]}
-		if ((n == 0)); then
-			ack_journal "$i" "$b" "$c"
-			STATUS_DIRTY=1
+	if [[ $kind == retry ]] && ((t["rfull"])); then
+		t["rfull"]=0
+		log info "target ${t[num]}: retrying the full sync that rsync could not complete"
+		request_full "$i"
+		kind=full
+	fi
+	t["jobn"]=${#q[@]}
+	if [[ $kind == inc ]]; then
+		build_list "Q$i" "${t[jobn]}"
+		if ((${#LIST[@]} > MAX_BATCH)); then
+			log info "target ${t[num]}: ${#LIST[@]} paths queued (more than $MAX_BATCH): full sync"
+			request_full "$i"
+			kind=full
+		fi
+	elif [[ $kind == retry ]]; then
+		t["jobn"]=${#r[@]}
+		build_list "R$i" "${t[jobn]}"
+	fi
+	if [[ $kind == full ]]; then
+		if ! empty_guard "$i"; then
+			t["guardnext"]=$((NOW + 1000000))
 			return 0
 		fi
-		if ((n > MAX_BATCH)); then
-			log info "target ${T_NUM[i]}: $n paths queued (more than $MAX_BATCH): full sync"
-			request_full "$i"
-		fi
-	fi
-	if ((T_FULL[i])); then
-		kind=full
+		t["guard"]=
+		LIST=()
 		args+=(--exclude-from="$F_FULL")
 	elif ((USE_FILES_FROM)); then
-		# "./" keeps names starting with '#' or ';' from being comments
-		printf './%s\0' "${LIST[@]}" >"${T_LIST[i]}"
-		args+=(-r --delete-missing-args --files-from="${T_LIST[i]}" --exclude-from="$F_INC")
+		args+=(-r --delete-missing-args --files-from=- --exclude-from="$F_INC")
 	else
-		write_chain "${T_LIST[i]}"
-		args+=(--exclude-from="$F_FULL" --include-from="${T_LIST[i]}")
+		args+=(--exclude-from="$F_FULL" --include-from=-)
 	fi
-	args+=("${RSYNC_OPTS[@]}" -- "$SRC_ABS/" "${T_DEST[i]}")
+	jl=("${LIST[@]}")
+	args+=(${t[conn]:+"${t[conn]}"} "${RSYNC_OPTS[@]}" -- "$SRC_ABS/" "${t[dest]}")
 	(
 		[[ -n $EV_FD ]] && exec {EV_FD}<&-
-		[[ $LOG_FD == 2 ]] || exec {LOG_FD}>&-
-		[[ -z $SRC_FD ]] || exec {SRC_FD}<&-
 		exec {IDLE_FD}<&-
 		umask "$ORIG_UMASK"
-		exec "$RSYNC" "${args[@]}"
-	) </dev/null >"${T_OUT[i]}" 2>&1 &
-	T_PID[i]=$!
-	T_JOBKIND[i]=$kind
-	T_JOBBYTES[i]=$b
-	T_JOBCOUNT[i]=$c
-	T_JOBFULL[i]=${T_FULL[i]}
-	T_JOBPATHS[i]=$n
-	now
-	T_JOBSTART[i]=$NOW
-	T_RUNS[i]=$((T_RUNS[i] + 1))
-	if [[ $kind == full ]]; then
-		log info "target ${T_NUM[i]}: rsync #${T_RUNS[i]}: full sync"
-	else
-		log info "target ${T_NUM[i]}: rsync #${T_RUNS[i]}: $n path(s)"
+		exec "${PDEATH[@]}" "$RSYNC" "${args[@]}"
+	) < <(feed_list "$kind") >"${t[out]}" 2>&1 &
+	t["pid"]=$!
+	if proc_start "${t[pid]}"; then
+		try_write "${t[pidfile]}" "${t[pid]} $REPLY" || true
 	fi
+	t["job"]=$kind
+	t["jobfull"]=${t[full]}
+	t["jobpaths"]=${#LIST[@]}
+	t["jobstart"]=$NOW
+	t["runs"]=$((t["runs"] + 1))
+	case $kind in
+	full) log info "target ${t[num]}: rsync #${t[runs]}: full sync" ;;
+	retry) log info "target ${t[num]}: rsync #${t[runs]}: retry of ${#LIST[@]} failing path(s)" ;;
+	*) log info "target ${t[num]}: rsync #${t[runs]}: ${#LIST[@]} path(s)" ;;
+	esac
 	STATUS_DIRTY=1
+}
+
+# unescape_octal PREFIX TEXT: REPLY = TEXT with every PREFIX followed by
+# three octal digits replaced by that byte (rsync writes "\#ooo" in names,
+# mountinfo and fstab "\ooo").
+unescape_octal() {
+	local p=$1 s=$2 out='' pre c
+	while [[ $s == *"$p"[0-7][0-7][0-7]* ]]; do
+		pre=${s%%"$p"[0-7][0-7][0-7]*}
+		printf -v c '%b' "\\0${s:${#pre}+${#p}:3}"
+		out+=$pre$c
+		s=${s:${#pre}+${#p}+3}
+	done
+	REPLY=$out$s
+}
+
+# failed_paths I: FAILED = the paths below SOURCE that target I's last rsync
+# named in its complaints (rsync quotes every name it fails on), and
+# FAILMSG[path] = the rest of that complaint.
+failed_paths() {
+	local -n t=T$1
+	local line name msg
+	FAILED=()
+	FAILMSG=()
+	while IFS= read -r line; do
+		[[ $line == 'rsync: '*\"*\"* ]] || continue
+		name=${line#*\"}
+		msg=${name##*\"}
+		name=${name%\"*}
+		unescape_octal '\#' "$name"
+		name=$REPLY
+		[[ $name == "$SRC_ABS/"* ]] || continue
+		name=${name#"$SRC_ABS/"}
+		while [[ $name == ./* ]]; do
+			name=${name#./}
+		done
+		valid_rel "$name" || continue
+		[[ -z ${FAILMSG[$name]+x} ]] || continue
+		FAILED+=("$name")
+		msg=${msg#:}
+		FAILMSG[$name]=${msg# }
+	done < <(head -n 5000 -- "${t[out]}" 2>/dev/null)
+	return 0
+}
+
+# first_complaint I: REPLY = the first specific complaint ("rsync: ...") of
+# target I's last rsync, else its summary line.
+first_complaint() {
+	local -n t=T$1
+	local line last=''
+	while IFS= read -r line; do
+		case $line in
+		'rsync: '*)
+			last=$line
+			break
+			;;
+		'') ;;
+		*) [[ $last == 'rsync error: '* ]] || last=$line ;;
+		esac
+	done < <(head -n 50 -- "${t[out]}" 2>/dev/null)
+	REPLY=${last:-no message}
+}
+
+# retry_set I PATH...: R$I = PATHs (deduplicated); the ones that left it
+# reached the target at last.
+retry_set() {
+	local -n t=T$1 r=R$1 w=W$1
+	local p
+	local -A keep=()
+	shift
+	for p; do
+		keep[$p]=1
+	done
+	for p in "${r[@]}"; do
+		[[ -z ${keep[$p]+x} && -n ${w[$p]+x} ]] || continue
+		quote "$p"
+		log info "target ${t[num]}: $REPLY reached the target at last"
+		unset 'w[$p]'
+	done
+	r=()
+	for p; do
+		[[ ${keep[$p]} == 1 ]] || continue
+		keep[$p]=2
+		r+=("$p")
+	done
+}
+
+# push_reached I: what every push that reached target I settles: the
+# queued paths it covered, the full sync it was, the target's backoff.
+push_reached() {
+	local -n t=T$1 q=Q$1
+	((t["jobn"] > 0)) && q=("${q[@]:${t[jobn]}}")
+	if [[ ${t[job]} == full ]] && ((t["full"] == t["jobfull"])); then
+		t["full"]=0
+		full_mark "$1"
+	fi
+	note_data "$1"
+	t["backoff"]=$RETRY_US
+	t["next"]=0
+	iso_time
+	t["lastok"]=$REPLY
+	try_write "${t[okfile]}" "$REPLY"$'\n' || true
+	if ((t["failing"])); then
+		log info "target ${t[num]}: reachable again"
+		t["failing"]=0
+	fi
+}
+
+# job_ok I: rsync exit status 0 or 24 (files vanished meanwhile).
+job_ok() {
+	local -n t=T$1 r=R$1
+	case ${t[job]} in
+	full)
+		t["rfull"]=0
+		retry_set "$1"
+		;;
+	retry)
+		retry_set "$1" "${r[@]:${t[jobn]}}"
+		t["rbackoff"]=$RETRY_US
+		t["jobn"]=0
+		;;
+	esac
+	push_reached "$1"
+	journal_write "$1"
+}
+
+# job_partial I: rsync exit status 23 (some paths could not be pushed):
+# everything else reached target I; the paths rsync named are retried on
+# their own with their own backoff, so new changes keep being pushed on
+# time.  A directory rsync could not list also kept it from deleting in
+# the other directories of that run: those are queued again at once (for
+# a full sync, the full sync is retried with the failing paths).
+job_partial() {
+	local -n t=T$1 r=R$1 w=W$1 jl=JL$1
+	local i=$1 p d kind=${t[job]} dirs=0 was=${#r[@]}
+	local -a fail again=() rest=("${r[@]}")
+	failed_paths "$i"
+	fail=("${FAILED[@]}")
+	if ((${#fail[@]} == 0)); then
+		log warn "target ${t[num]}: rsync status 23 without naming a path: the whole push is retried on its own"
+		case $kind in
+		full) t["rfull"]=1 ;;
+		inc) fail=("${jl[@]}") ;;
+		retry) fail=("${r[@]:0:${t[jobn]}}") ;;
+		esac
+	fi
+	for p in "${fail[@]}"; do
+		[[ -d $SRC_ABS/$p && ! -L $SRC_ABS/$p ]] && dirs=1
+		[[ -z ${w[$p]+x} ]] || continue
+		w["$p"]=1
+		quote "$p"
+		log warn "target ${t[num]}: rsync could not push $REPLY (${FAILMSG[$p]:-status 23}); it is retried on its own"
+	done
+	if ((dirs)) && [[ $kind == full ]]; then
+		t["rfull"]=1
+	elif ((dirs)); then
+		for p in "${jl[@]}"; do
+			for d in "${fail[@]}"; do
+				[[ $d == "$p" || $d == "$p/"* ]] && continue 2
+			done
+			again+=("$p")
+		done
+	fi
+	if [[ $kind == retry ]]; then
+		rest=("${r[@]:${t[jobn]}}")
+		t["jobn"]=0
+		t["rbackoff"]=$((t["rbackoff"] * 2))
+		((t["rbackoff"] > MAXRETRY_US)) && t["rbackoff"]=$MAXRETRY_US
+		t["rnext"]=$((NOW + t["rbackoff"]))
+	elif ((was == 0)); then
+		t["rbackoff"]=$RETRY_US
+		t["rnext"]=$((NOW + RETRY_US))
+	fi
+	retry_set "$i" "${rest[@]}" "${fail[@]}"
+	push_reached "$i"
+	((${#again[@]} == 0)) || journal_append "$i" "${again[@]}"
+	journal_write "$i"
+	iso_time
+	t["lasterr"]="$REPLY rsync status 23: ${#r[@]} path(s) not pushed, retried on their own"
+}
+
+# job_failed I RC WHAT TOOK: the push did not reach target I: everything
+# stays queued and the target is retried with backoff.
+job_failed() {
+	local -n t=T$1
+	first_complaint "$1"
+	local last=$REPLY
+	iso_time
+	t["lasterr"]="$REPLY rsync status $2: $last"
+	t["next"]=$((NOW + t["backoff"]))
+	short_secs "${t[backoff]}"
+	local backoff=$REPLY
+	quote "${t[dest]}"
+	log warn "target ${t[num]} ($REPLY): $3 failed after $4s (rsync status $2: $last); retry in ${backoff}s"
+	t["backoff"]=$((t["backoff"] * 2))
+	((t["backoff"] > MAXRETRY_US)) && t["backoff"]=$MAXRETRY_US
+	t["failing"]=1
 }
 
 # job_done I STATUS: bookkeeping after target I's rsync exited with STATUS.
 job_done() {
-	local i=$1 rc=$2 line last='' what
+	local -n t=T$1
+	local i=$1 rc=$2 what
 	now
-	short_secs $((NOW - T_JOBSTART[i]))
+	short_secs $((NOW - t["jobstart"]))
 	local took=$REPLY
-	if [[ ${T_JOBKIND[i]} == full ]]; then what='full sync'; else what="push of ${T_JOBPATHS[i]} path(s)"; fi
-	if ((rc == 0 || rc == 24)); then
-		ack_journal "$i" "${T_JOBBYTES[i]}" "${T_JOBCOUNT[i]}"
-		if [[ ${T_JOBKIND[i]} == full ]] && ((T_FULL[i] == T_JOBFULL[i])); then
-			T_FULL[i]=0
-			rm -f -- "${T_MARK[i]}"
-		fi
-		T_BACKOFF[i]=$RETRY_US
-		T_NEXT[i]=0
-		iso_time
-		T_LASTOK[i]=$REPLY
-		printf '%s\n' "$REPLY" >"${T_OKFILE[i]}"
-		if ((T_FAILING[i])); then
-			log info "target ${T_NUM[i]}: reachable again"
-			T_FAILING[i]=0
-		fi
-		log info "target ${T_NUM[i]}: $what done in ${took}s (rsync status $rc)"
-	else
-		# the first specific complaint ("rsync: ..."), else the summary
-		while IFS= read -r line; do
-			case $line in
-			'rsync: '*)
-				last=$line
-				break
-				;;
-			'') ;;
-			*) [[ $last == 'rsync error: '* ]] || last=$line ;;
-			esac
-		done < <(head -n 50 -- "${T_OUT[i]}" 2>/dev/null)
-		iso_time
-		T_LASTERR[i]="$REPLY rsync status $rc: ${last:-no message}"
-		T_NEXT[i]=$((NOW + T_BACKOFF[i]))
-		short_secs "${T_BACKOFF[i]}"
-		local backoff=$REPLY
-		quote "${T_DEST[i]}"
-		log warn "target ${T_NUM[i]} ($REPLY): $what failed after ${took}s (rsync status $rc: ${last:-no message}); retry in ${backoff}s"
-		T_BACKOFF[i]=$((T_BACKOFF[i] * 2))
-		((T_BACKOFF[i] > MAXRETRY_US)) && T_BACKOFF[i]=$MAXRETRY_US
-		T_FAILING[i]=1
-	fi
-	if ((T_INITIAL[i])); then
-		T_INITIAL[i]=0
+	rm -f -- "${t[pidfile]}" 2>/dev/null || true
+	case ${t[job]} in
+	full) what='full sync' ;;
+	retry) what="retry of ${t[jobpaths]} failing path(s)" ;;
+	*) what="push of ${t[jobpaths]} path(s)" ;;
+	esac
+	case $rc in
+	0 | 24)
+		job_ok "$i"
+		log info "target ${t[num]}: $what done in ${took}s (rsync status $rc)"
+		;;
+	23)
+		job_partial "$i"
+		log info "target ${t[num]}: $what done in ${took}s, but for ${#FAILED[@]} path(s) (rsync status 23)"
+		;;
+	*) job_failed "$i" "$rc" "$what" "$took" ;;
+	esac
+	if ((t["initial"])); then
+		t["initial"]=0
 		INITIAL_LEFT=$((INITIAL_LEFT - 1))
-		((rc == 0 || rc == 24)) && INITIAL_OK=$((INITIAL_OK + 1))
+		((rc == 0 || rc == 23 || rc == 24)) && INITIAL_OK=$((INITIAL_OK + 1))
 		if ((INITIAL_LEFT == 0)); then
-			log info "initial sync done ($INITIAL_OK of ${#T_DEST[@]} target(s) ok)"
+			log info "initial sync done ($INITIAL_OK of ${#TARGETS[@]} target(s) ok)"
 		fi
 	fi
 	STATUS_DIRTY=1
 }
 
-# reap_jobs: collect the rsync jobs that have exited.
+# reap_job I: collect target I's rsync if it has exited.
+reap_job() {
+	local -n t=T$1
+	local rc=0 pid=${t[pid]}
+	[[ -n $pid ]] || return 0
+	kill -0 "$pid" 2>/dev/null && return 0
+	wait "$pid" || rc=$?
+	t["pid"]=
+	job_done "$1" "$rc"
+}
+
 reap_jobs() {
-	local i pid rc
-	for i in "${!T_DEST[@]}"; do
-		pid=${T_PID[i]}
-		[[ -n $pid ]] || continue
-		kill -0 "$pid" 2>/dev/null && continue
-		rc=0
-		wait "$pid" || rc=$?
-		T_PID[i]=
-		job_done "$i" "$rc"
+	local i
+	for i in "${TARGETS[@]}"; do
+		reap_job "$i"
 	done
 }
 
 # jobs_running: true if some rsync job is still running.
 jobs_running() {
 	local i
-	for i in "${!T_DEST[@]}"; do
-		[[ -n ${T_PID[i]} ]] && return 0
+	for i in "${TARGETS[@]}"; do
+		local -n t=T$i
+		[[ -n ${t[pid]} ]] && return 0
+		unset -n t
 	done
 	return 1
 }
 
-# schedule: start a job for every idle target with work due.
+# job_due I: REPLY = the kind of job target I should start now, if any.
+job_due() {
+	local -n t=T$1 q=Q$1 r=R$1
+	[[ -z ${t[pid]} ]] || return 1
+	((NOW >= t["next"])) || return 1
+	if ((t["full"])); then
+		((NOW >= t["guardnext"])) || return 1
+		REPLY=full
+	elif ((${#q[@]})); then
+		REPLY=inc
+	elif ((t["rfull"] || ${#r[@]})) && ((NOW >= t["rnext"])); then
+		REPLY=retry
+	else
+		return 1
+	fi
+}
+
+# schedule: start a job for every idle target with work due, if SOURCE
+# still is what it was (checked right before).
 schedule() {
-	local i
-	for i in "${!T_DEST[@]}"; do
-		[[ -z ${T_PID[i]} ]] || continue
-		((T_FULL[i] || T_JBYTES[i])) || continue
-		((NOW >= T_NEXT[i])) || continue
-		start_job "$i"
+	local i due=0
+	for i in "${TARGETS[@]}"; do
+		job_due "$i" && due=1
+	done
+	((due)) || return 0
+	SRC_NEXT_CHECK=0
+	src_check
+	((SRC_OK)) || return 0
+	for i in "${TARGETS[@]}"; do
+		job_due "$i" || continue
+		start_job "$i" "$REPLY"
 	done
 }
 
@@ -742,7 +1303,7 @@ handle_event() {
 	while [[ $rel == */ ]]; do
 		rel=${rel%/}
 	done
-	# SOURCE itself (its replacement is noticed by check_source)
+	# SOURCE itself (what it names is checked by src_check)
 	[[ -n $rel ]] || return 0
 	if ((VERBOSITY >= 2)); then
 		quote "$rel"
@@ -753,49 +1314,49 @@ handle_event() {
 	if [[ -z ${BATCH_SEEN[$rel]+x} ]]; then
 		BATCH_SEEN[$rel]=1
 		BATCH+=("$rel")
-		BATCH_BYTES=$((BATCH_BYTES + ${#rel} + 1))
 		if ((${#BATCH[@]} > MAX_BATCH)); then
 			log info "batch holds more than $MAX_BATCH paths: full sync"
 			BATCH_FULL=1
 			BATCH=()
 			BATCH_SEEN=()
-			BATCH_BYTES=0
 		fi
 	fi
 }
 
-# flush_batch: hand the batch in hand to every target's journal.
+# flush_batch: hand the batch in hand to every target's queue.
 flush_batch() {
 	local i
 	((BATCH_ACTIVE)) || return 0
 	if ((BATCH_FULL)); then
 		log info "batch: full sync of every target"
-		for i in "${!T_DEST[@]}"; do
+		for i in "${TARGETS[@]}"; do
 			request_full "$i"
 		done
 	elif ((${#BATCH[@]})); then
 		log info "batch: ${#BATCH[@]} path(s)"
-		for i in "${!T_DEST[@]}"; do
-			# The next job of a target due for a full sync covers this
-			# batch, unless that full sync is already running.
-			if ((T_FULL[i])) && [[ -z ${T_PID[i]} || ${T_JOBKIND[i]} != full ]]; then
-				continue
-			fi
-			printf '%s\0' "${BATCH[@]}" >>"${T_JOURNAL[i]}"
-			T_JBYTES[i]=$((T_JBYTES[i] + BATCH_BYTES))
-			T_JCOUNT[i]=$((T_JCOUNT[i] + ${#BATCH[@]}))
-			if ((T_JCOUNT[i] > 4 * MAX_BATCH && T_FULL[i] == 0)); then
-				log info "target ${T_NUM[i]}: more than $((4 * MAX_BATCH)) paths queued: full sync"
-				request_full "$i"
-			fi
+		for i in "${TARGETS[@]}"; do
+			queue_batch "$i"
 		done
 	fi
 	BATCH_ACTIVE=0
 	BATCH_FULL=0
 	BATCH=()
 	BATCH_SEEN=()
-	BATCH_BYTES=0
 	STATUS_DIRTY=1
+}
+
+# queue_batch I: the batch in hand joins target I's queue, unless the next
+# job of the target is a full sync that will cover it anyway.
+queue_batch() {
+	local -n t=T$1 q=Q$1
+	if ((t["full"])) && [[ -z ${t[pid]} || ${t[job]} != full ]]; then
+		return 0
+	fi
+	journal_append "$1" "${BATCH[@]}"
+	if ((${#q[@]} > 4 * MAX_BATCH && t["full"] == 0)); then
+		log info "target ${t[num]}: more than $((4 * MAX_BATCH)) paths queued: full sync"
+		request_full "$1"
+	fi
 }
 
 # batch_due: the batch in hand is quiet or old enough to be pushed.
@@ -806,10 +1367,12 @@ batch_due() {
 
 # ---------------------------------------------------------------- watcher
 
+# ---------------------------------------------------------------- watcher
+
 # start_watcher: run inotifywait on SOURCE and wait until it is ready.
 start_watcher() {
 	local line ready=0 rc=0
-	local -a errs=() cmd=("$IW" -m -r --format '%e%0%w%f%0' --no-newline -e "$EVENTS")
+	local -a errs=() cmd=("${IW_CMD[@]}" -m -r --format '%e%0%w%f%0' --no-newline -e "$EVENTS")
 	[[ -n $WATCH_RE ]] && cmd+=(--exclude "$WATCH_RE")
 	# An absolute path, and not watching "." from inside: a process whose
 	# working directory is SOURCE would keep it alive after its deletion.
@@ -818,11 +1381,12 @@ start_watcher() {
 	mkfifo -m 600 -- "$W_OUT" "$W_ERR"
 	(
 		exec {IDLE_FD}<&-
-		[[ $LOG_FD == 2 ]] || exec {LOG_FD}>&-
-		[[ -z $SRC_FD ]] || exec {SRC_FD}<&-
 		exec "${cmd[@]}"
 	) </dev/null >"$W_OUT" 2>"$W_ERR" &
 	W_PID=$!
+	if proc_start "$W_PID"; then
+		try_write "$W_PIDFILE" "$W_PID $REPLY" || true
+	fi
 	exec {EV_FD}<"$W_OUT"
 	exec {ER_FD}<"$W_ERR"
 	while ((STOP == 0)); do
@@ -848,14 +1412,13 @@ start_watcher() {
 		rc=0
 		wait "$W_PID" || rc=$?
 		W_PID=
-		rm -f -- "$W_OUT" "$W_ERR"
+		rm -f -- "$W_OUT" "$W_ERR" "$W_PIDFILE"
 		WATCH_ERROR="${errs[*]:-inotifywait exited with status $rc}"
 		return 1
 	fi
 	# From now on stderr only carries warnings: log them from a helper.
 	(
 		exec {EV_FD}<&- {IDLE_FD}<&-
-		[[ -z $SRC_FD ]] || exec {SRC_FD}<&-
 		while IFS= read -r line; do
 			case $line in
 			'Warning: the kernel event queue overflowed'*) log info "inotifywait: $line" ;;
@@ -863,7 +1426,7 @@ start_watcher() {
 				# a directory is not watched: what happens there is
 				# only seen by full syncs; ask for one now
 				log error "inotifywait: $line"
-				kill -USR1 "$MAIN_PID" 2>/dev/null || true
+				kill -USR2 "$MAIN_PID" 2>/dev/null || true
 				;;
 			*) log warn "inotifywait: $line" ;;
 			esac
@@ -871,10 +1434,6 @@ start_watcher() {
 	) <&"$ER_FD" &
 	PUMP_PID=$!
 	exec {ER_FD}<&-
-	# What is watched is this directory, whatever SOURCE names later.
-	[[ -z $SRC_FD ]] || exec {SRC_FD}<&-
-	SRC_FD=
-	exec {SRC_FD}<"$SRC_ABS" || SRC_FD=
 	HAVE_EV=0
 	now
 	W_STARTED=$NOW
@@ -911,21 +1470,7 @@ stop_watcher() {
 	wait "$W_PID" 2>/dev/null || true
 	W_PID=
 	reap_pump
-	rm -f -- "$W_OUT" "$W_ERR"
-}
-
-# check_source: if SOURCE no longer names the directory being watched
-# (moved away, replaced, deleted), stop the watcher: it is restarted on
-# what SOURCE names now, followed by a full sync.
-check_source() {
-	((NOW >= NEXT_SRC_CHECK)) || return 0
-	NEXT_SRC_CHECK=$((NOW + 1000000))
-	[[ -n $W_PID && -n $SRC_FD ]] || return 0
-	[[ /dev/fd/$SRC_FD -ef $SRC_ABS ]] && return 0
-	log warn "SOURCE itself was moved, replaced or deleted"
-	exec {SRC_FD}<&-
-	SRC_FD=
-	kill -TERM "$W_PID" 2>/dev/null || true
+	rm -f -- "$W_OUT" "$W_ERR" "$W_PIDFILE"
 }
 
 # reap_pump: collect the stderr logger once the watcher is gone; it ends at
@@ -950,6 +1495,7 @@ watcher_gone() {
 	EV_FD=
 	wait "$W_PID" || rc=$?
 	W_PID=
+	rm -f -- "$W_PIDFILE"
 	reap_pump
 	((STOP)) && return 0
 	now
@@ -1013,6 +1559,28 @@ read_events() {
 
 # ---------------------------------------------------------------- main loop
 
+# ---------------------------------------------------------------- main loop
+
+# deadline_min US: DEADLINE = US if that is sooner.
+deadline_min() {
+	(($1 < DEADLINE)) && DEADLINE=$1
+	return 0
+}
+
+# target_deadline I: bring DEADLINE forward to target I's next work.
+target_deadline() {
+	local -n t=T$1 q=Q$1 r=R$1
+	if [[ -n ${t[pid]} ]]; then
+		deadline_min $((NOW + 50000))
+	elif ((t["full"])); then
+		deadline_min $((t["next"] > t["guardnext"] ? t["next"] : t["guardnext"]))
+	elif ((${#q[@]})); then
+		deadline_min "${t[next]}"
+	elif ((t["rfull"] || ${#r[@]})); then
+		deadline_min $((t["next"] > t["rnext"] ? t["next"] : t["rnext"]))
+	fi
+}
+
 # compute_deadline: DEADLINE = when the main loop next has work to do.
 compute_deadline() {
 	local i d
@@ -1020,57 +1588,66 @@ compute_deadline() {
 	if ((BATCH_ACTIVE)) && [[ -n $W_PID ]]; then
 		d=$((BATCH_LAST + DELAY_US))
 		((BATCH_FIRST + MAXDELAY_US < d)) && d=$((BATCH_FIRST + MAXDELAY_US))
-		((d < DEADLINE)) && DEADLINE=$d
+		deadline_min "$d"
 	fi
-	for i in "${!T_DEST[@]}"; do
-		if [[ -n ${T_PID[i]} ]]; then
-			d=$((NOW + 50000))
-		elif ((T_FULL[i] || T_JBYTES[i])); then
-			d=${T_NEXT[i]}
-		else
-			continue
-		fi
-		((d < DEADLINE)) && DEADLINE=$d
+	for i in "${TARGETS[@]}"; do
+		target_deadline "$i"
 	done
-	if ((FULL_EVERY_US)) && ((NEXT_FULL < DEADLINE)); then
-		DEADLINE=$NEXT_FULL
-	fi
-	if [[ -z $W_PID ]] && ((W_NEXT < DEADLINE)); then
-		DEADLINE=$W_NEXT
-	fi
+	((FULL_EVERY_US == 0)) || deadline_min "$NEXT_FULL"
+	[[ -n $W_PID ]] || deadline_min "$W_NEXT"
 	return 0
+}
+
+# restart_watcher: start the watcher again (then a full sync), or plan the
+# next attempt.
+restart_watcher() {
+	if start_watcher; then
+		log info "inotifywait restarted"
+		now
+		BATCH_FULL=1
+		mark_batch
+		BATCH_FIRST=0
+	else
+		W_NEXT=$((NOW + W_BACKOFF))
+		short_secs "$W_BACKOFF"
+		log error "cannot restart inotifywait: $WATCH_ERROR; next try in ${REPLY}s"
+		W_BACKOFF=$((W_BACKOFF * 2))
+		((W_BACKOFF > MAXRETRY_US)) && W_BACKOFF=$MAXRETRY_US
+	fi
+}
+
+# full_all WHY: a full sync of every target.
+full_all() {
+	local i
+	log info "$1: full sync of every target"
+	for i in "${TARGETS[@]}"; do
+		request_full "$i"
+	done
 }
 
 # service: everything but reading events.
 service() {
-	local i
 	now
 	reap_jobs
-	check_source
-	if [[ -z $W_PID ]] && ((ONCE == 0 && STOP == 0 && NOW >= W_NEXT)); then
-		if start_watcher; then
-			log info "inotifywait restarted"
-			now
-			BATCH_FULL=1
-			mark_batch
-			BATCH_FIRST=0
-		else
-			W_NEXT=$((NOW + W_BACKOFF))
-			short_secs "$W_BACKOFF"
-			log error "cannot restart inotifywait: $WATCH_ERROR; next try in ${REPLY}s"
-			W_BACKOFF=$((W_BACKOFF * 2))
-			((W_BACKOFF > MAXRETRY_US)) && W_BACKOFF=$MAXRETRY_US
-		fi
+	src_check
+	state_retry
+	if ((HUP_SEEN)); then
+		HUP_SEEN=0
+		log info "SIGHUP: log file reopened"
+	fi
+	if [[ -z $W_PID ]] && ((STOP == 0 && SRC_OK && NOW >= W_NEXT)); then
+		restart_watcher
 	fi
 	if ((FULL_EVERY_US)) && ((NOW >= NEXT_FULL)); then
-		log info "periodic full sync"
-		for i in "${!T_DEST[@]}"; do
-			request_full "$i"
-		done
+		full_all "periodic full sync"
 		NEXT_FULL=$((NOW + FULL_EVERY_US))
 	fi
 	if ((WANT_FULL)); then
 		WANT_FULL=0
+		full_all "SIGUSR1"
+	fi
+	if ((WATCH_LOST)); then
+		WATCH_LOST=0
 		log warn "the watcher could not watch some directory: full sync"
 		BATCH_FULL=1
 		mark_batch
@@ -1106,31 +1683,53 @@ main_loop() {
 	done
 }
 
-# wait_jobs [push]: wait until no rsync job runs; a second signal kills
-# them (the journals keep what they were pushing).  With "push", every
-# target with queued paths, no pending full sync and no retry due later
-# gets one more push once it is idle (the batch in hand at a stop).
+# kill_jobs SIGNAL: send SIGNAL to every rsync job in progress.
+kill_jobs() {
+	local i
+	for i in "${TARGETS[@]}"; do
+		local -n t=T$i
+		[[ -z ${t[pid]} ]] || kill "-$1" "${t[pid]}" 2>/dev/null || true
+		unset -n t
+	done
+}
+
+# push_in_hand I: at a stop, push target I's queue once more if it is idle,
+# not waiting for a retry and not due for a full sync.
+push_in_hand() {
+	local -n t=T$1 q=Q$1
+	[[ -z ${t[pid]} && ${t[stoppush]:-} != 1 ]] || return 0
+	((t["full"] == 0 && ${#q[@]} > 0 && NOW >= t["next"] && SRC_OK)) || return 0
+	t["stoppush"]=1
+	start_job "$1" inc
+}
+
+# wait_jobs [push]: wait until no rsync job runs, at most until STOP_BY:
+# then they are stopped (their queues keep what they were pushing), as
+# after a second signal.  With "push", every idle target gets one more
+# push of its queue (the batch in hand at a stop).
 wait_jobs() {
 	local i killed=0
-	local -A pushed=()
 	while :; do
+		now
 		reap_jobs
 		if [[ ${1:-} == push ]] && ((killed == 0)); then
-			now
-			for i in "${!T_DEST[@]}"; do
-				[[ -z ${T_PID[i]} && -z ${pushed[$i]:-} ]] || continue
-				((T_FULL[i] == 0 && T_JBYTES[i] > 0 && NOW >= T_NEXT[i])) || continue
-				pushed[$i]=1
-				start_job "$i"
+			for i in "${TARGETS[@]}"; do
+				push_in_hand "$i"
 			done
 		fi
 		jobs_running || break
-		if ((STOP >= 2 && killed == 0)); then
-			log warn "second signal: stopping the rsync jobs in progress"
-			for i in "${!T_DEST[@]}"; do
-				[[ -n ${T_PID[i]} ]] && kill -TERM "${T_PID[i]}" 2>/dev/null
-			done
+		if ((killed == 0 && (STOP >= 2 || NOW >= STOP_BY))); then
+			if ((STOP >= 2)); then
+				log warn "second signal: stopping the rsync runs in progress"
+			else
+				log warn "rsync runs still in progress after $((STOP_GRACE_US / 1000000))s: stopping them"
+			fi
+			kill_jobs TERM
 			killed=1
+			STOP_BY=$((NOW + 2000000))
+		elif ((killed == 1 && NOW >= STOP_BY)); then
+			kill_jobs KILL
+			killed=2
 		fi
 		idle_wait 50000
 	done
@@ -1138,10 +1737,13 @@ wait_jobs() {
 	return 0
 }
 
-# shutdown: the clean stop after SIGINT/SIGTERM/SIGHUP.
+# shutdown: the clean stop after SIGINT/SIGTERM.
 shutdown() {
+	local i
 	log info "stopping"
 	RUN_STATE=stopping
+	now
+	STOP_BY=$((NOW + STOP_GRACE_US))
 	stop_watcher
 	now
 	reap_jobs
@@ -1149,17 +1751,33 @@ shutdown() {
 	# Push the batch in hand to every target that is not known to be down;
 	# pending full syncs wait for the next start (their markers stay).
 	wait_jobs push
+	for i in "${TARGETS[@]}"; do
+		local -n t=T$i
+		((t["rfull"])) && request_full "$i"
+		unset -n t
+	done
 	RUN_STATE=stopped
 	write_status
-	CLEAN_EXIT=1
-	release_lock
+	NOW=0
+	state_retry
+	if ((STATE_UNSAVED)); then
+		log error "the state dir could not be written: the lock stays, so that the next start makes a full sync"
+	else
+		CLEAN_EXIT=1
+		release_lock
+	fi
 	log info "stopped"
 }
 
-# The two trap handlers are only ever called by the shell.
+# The trap handlers are only ever called by the shell.
 # shellcheck disable=SC2317
 on_signal() {
 	STOP=$((STOP + 1))
+}
+
+# shellcheck disable=SC2317
+on_hup() {
+	HUP_SEEN=1
 }
 
 # shellcheck disable=SC2317
@@ -1167,54 +1785,79 @@ on_usr1() {
 	WANT_FULL=1
 }
 
+# shellcheck disable=SC2317
+on_usr2() {
+	WATCH_LOST=1
+}
+
 # on_exit: last resort for an unexpected exit; the clean paths have already
 # stopped everything.  After an unexpected exit the batch in hand is lost:
-# every target is marked for a full sync at the next start.
+# every target is marked for a full sync at the next start (and the lock,
+# left behind, says so too).
 # shellcheck disable=SC2317
 on_exit() {
 	local i
 	if ((LOCKED && CLEAN_EXIT == 0)); then
-		for i in "${!T_MARK[@]}"; do
-			: >"${T_MARK[i]}" 2>/dev/null || true
+		for i in "${TARGETS[@]}"; do
+			local -n t=T$i
+			: >"${t[mark]}" 2>/dev/null || true
+			unset -n t
 		done
 	fi
 	if [[ -n ${W_PID:-} ]]; then
 		kill -TERM "$W_PID" 2>/dev/null || true
 	fi
-	for i in "${!T_PID[@]}"; do
-		[[ -n ${T_PID[i]} ]] && kill -TERM "${T_PID[i]}" 2>/dev/null
-	done
-	release_lock
+	kill_jobs TERM
+	release_pairs
+	((STATE_UNSAVED)) || release_lock
 	return 0
 }
 
 # ---------------------------------------------------------------- locking
 
-acquire_lock() {
-	local lock=$STATE_DIR/lock tmp=$STATE_DIR/lock.$$ pid start attempt
-	proc_start $$ || REPLY=0
-	local mine=$REPLY
+# lock_dir DIR TEXT: create DIR holding "pid" = "PID START" and "info" =
+# TEXT, atomically; REPLY = "" when taken, else the pid and info of the
+# live instance holding it.  A lock of a dead process is taken over (the
+# caller is told by STALE=1).
+lock_dir() {
+	local lock=$1 tmp=$1.$$ pid start attempt info
+	STALE=0
+	REPLY=
 	rm -rf -- "$tmp"
-	mkdir -- "$tmp"
-	printf '%s %s\n' "$$" "$mine" >"$tmp/pid"
+	mkdir -- "$tmp" 2>/dev/null || return 1
+	printf '%s %s\n' "$$" "$MY_START" >"$tmp/pid" 2>/dev/null || true
+	printf '%s\n' "$2" >"$tmp/info" 2>/dev/null || true
 	for attempt in 1 2 3; do
 		if mv -T -- "$tmp" "$lock" 2>/dev/null; then
-			LOCKED=1
 			return 0
 		fi
-		pid='' start=''
+		pid='' start='' info=''
 		read -r pid start <"$lock/pid" 2>/dev/null || true
-		if [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null &&
-			proc_start "$pid" && [[ $REPLY == "$start" ]]; then
+		IFS= read -r info <"$lock/info" 2>/dev/null || true
+		if same_process "$pid" "$start"; then
 			rm -rf -- "$tmp"
-			die "state dir $STATE_DIR is locked by another instance (pid $pid); stop it first or use another --state-dir"
+			REPLY="$pid $info"
+			return 0
 		fi
-		log warn "previous instance${pid:+ (pid $pid)} did not stop cleanly: removing its lock, full sync follows (attempt $attempt)"
-		UNCLEAN=1
+		STALE=1
+		STALE_PID=$pid
 		rm -rf -- "$lock"
+		: "$attempt"
 	done
 	rm -rf -- "$tmp"
-	die "cannot lock state dir $STATE_DIR"
+	return 1
+}
+
+acquire_lock() {
+	lock_dir "$STATE_DIR/lock" "$STATE_DIR" || die "cannot lock state dir $STATE_DIR"
+	if [[ -n $REPLY ]]; then
+		die "state dir $STATE_DIR is locked by another instance (pid ${REPLY%% *}); stop it first or use another --state-dir"
+	fi
+	LOCKED=1
+	if ((STALE)); then
+		log warn "previous instance${STALE_PID:+ (pid $STALE_PID)} did not stop cleanly: removing its lock, full sync follows"
+		UNCLEAN=1
+	fi
 }
 
 # release_lock: remove the FIFOs and the lock (only if it is ours).
@@ -1225,12 +1868,74 @@ release_lock() {
 	read -r pid rest <"$STATE_DIR/lock/pid" 2>/dev/null || true
 	: "$rest"
 	if [[ $pid == "$$" ]]; then
-		rm -f -- "$STATE_DIR/lock/pid"
-		rmdir -- "$STATE_DIR/lock" 2>/dev/null || true
+		rm -rf -- "$STATE_DIR/lock"
 	fi
 	LOCKED=0
 }
 
+# run_dir: REPLY = where this user's instances record which SOURCE they
+# sync to which DEST (whatever their state dirs), or fails.
+run_dir() {
+	if ((EUID == 0)); then
+		REPLY=/run/inotify-rsync
+	else
+		REPLY=${TMPDIR:-/tmp}/inotify-rsync-$EUID
+	fi
+	[[ -d $REPLY ]] || mkdir -m 700 -- "$REPLY" 2>/dev/null || true
+	[[ -d $REPLY && ! -L $REPLY && -O $REPLY && -w $REPLY ]]
+}
+
+# lock_pairs: claim every (SOURCE, DEST) pair, so that a second instance
+# with another state dir cannot push the same tree to the same target.
+lock_pairs() {
+	local i dir key dest
+	run_dir || {
+		log debug "no directory for instance records: a second instance on other state dirs is not detected"
+		return 0
+	}
+	dir=$REPLY
+	for i in "${TARGETS[@]}"; do
+		local -n t=T$i
+		dest=${t[dest]}
+		while [[ $dest == */ && $dest != / ]]; do
+			dest=${dest%/}
+		done
+		sha16 "$SRC_ABS"$'\n'"$dest"
+		key=$dir/pair-$REPLY
+		lock_dir "$key" "$STATE_DIR" || continue
+		if [[ -n $REPLY ]]; then
+			local holder=$REPLY
+			quote "${t[dest]}"
+			die "SOURCE is already synced to DEST $REPLY by another instance (pid ${holder%% *}, state dir ${holder#* })"
+		fi
+		PAIRS+=("$key")
+		unset -n t
+	done
+}
+
+release_pairs() {
+	local key pid rest
+	for key in "${PAIRS[@]}"; do
+		read -r pid rest <"$key/pid" 2>/dev/null || true
+		[[ $pid != "$$" ]] || rm -rf -- "$key"
+	done
+	PAIRS=()
+}
+
+# stop_leftovers: end the watcher and the rsync runs that a predecessor
+# killed with SIGKILL may have left running (recorded as "PID START").
+stop_leftovers() {
+	local f pid start
+	for f in "$STATE_DIR"/*.pid; do
+		pid='' start=''
+		read -r pid start <"$f" 2>/dev/null || true
+		if same_process "$pid" "$start"; then
+			log warn "stopping process $pid left running by the previous instance"
+			kill -TERM "$pid" 2>/dev/null || true
+		fi
+		rm -f -- "$f"
+	done
+}
 # ---------------------------------------------------------------- programs
 
 # find_program NAME GIVEN DEFAULT_BESIDE: REPLY = absolute path, or exit 2.
@@ -1255,11 +1960,14 @@ find_program() {
 
 VERBOSITY=1
 DELAY_US=1000000
-MAXDELAY_US=10000000
+MAXDELAY_US=
 RETRY_US=5000000
 MAXRETRY_US=300000000
 FULL_EVERY_US=0
+TIMEOUT_S=60
 MAX_BATCH=10000
+MAX_DELETE=
+ALLOW_NEW=0
 STATE_DIR=
 LOG_FILE=
 IW_GIVEN=
@@ -1286,8 +1994,8 @@ while (($#)); do
 		set -- "$opt" "$val" "${@:2}"
 		case $opt in
 		--exclude | --exclude-from | --delay | --max-delay | --retry | --max-retry | \
-			--full-every | --max-batch | --state-dir | --rsync-opt | --log | \
-			--inotifywait | --rsync) ;;
+			--full-every | --timeout | --max-batch | --max-delete | --state-dir | \
+			--rsync-opt | --log | --inotifywait | --rsync) ;;
 		*) die "option $opt does not take a value" ;;
 		esac
 		;;
@@ -1303,7 +2011,7 @@ while (($#)); do
 		read_exclude_from "$2"
 		shift 2
 		;;
-	--delay | --max-delay | --retry | --max-retry | --full-every)
+	--delay | --max-delay | --retry | --max-retry | --full-every | --timeout)
 		need_value "$opt" $#
 		parse_seconds "$opt" "$2"
 		case $opt in
@@ -1312,19 +2020,22 @@ while (($#)); do
 		--retry) RETRY_US=$REPLY ;;
 		--max-retry) MAXRETRY_US=$REPLY ;;
 		--full-every) FULL_EVERY_US=$REPLY ;;
+		--timeout) TIMEOUT_S=$(((REPLY + 999999) / 1000000)) ;;
 		esac
 		if [[ $opt == --retry || $opt == --max-retry ]] && ((REPLY == 0)); then
 			die "$opt: '$2' is not a valid number of seconds (must be more than 0)"
 		fi
 		shift 2
 		;;
-	--max-batch)
+	--max-batch | --max-delete)
 		need_value "$opt" $#
-		if ! [[ $2 =~ ^[0-9]{1,9}$ ]] || ((10#$2 == 0)); then
-			die "$opt: '$2' is not a valid count"
-		fi
-		MAX_BATCH=$((10#$2))
+		parse_count "$opt" "$2"
+		if [[ $opt == --max-batch ]]; then MAX_BATCH=$REPLY; else MAX_DELETE=$REPLY; fi
 		shift 2
+		;;
+	--allow-new-source)
+		ALLOW_NEW=1
+		shift
 		;;
 	--state-dir)
 		need_value "$opt" $#
@@ -1390,10 +2101,12 @@ while (($#)); do
 	esac
 done
 unset opt val
+[[ -n $MAXDELAY_US ]] || MAXDELAY_US=$DELAY_US
+((MAXDELAY_US >= DELAY_US)) || MAXDELAY_US=$DELAY_US
 
 # ---------------------------------------------------------------- checks
 
-for tool in cat head mkdir mkfifo mv realpath rm sha256sum tail; do
+for tool in cat head mkdir mkfifo mv realpath rm sha256sum stat; do
 	type -P -- "$tool" >/dev/null || die_prog "$tool (coreutils) not found"
 done
 unset tool
@@ -1405,15 +2118,20 @@ DESTS=("${ARGS[@]:1}")
 [[ -n $SOURCE ]] || die "empty SOURCE"
 [[ -e $SOURCE ]] || die "SOURCE '$SOURCE' does not exist"
 [[ -d $SOURCE ]] || die "SOURCE '$SOURCE' is not a directory"
+# SOURCE_PATH keeps the symbolic links SOURCE goes through (a release link
+# that is switched is followed); SRC_ABS is where they lead now.
+resolve "$SOURCE" -s || die "cannot resolve SOURCE '$SOURCE'"
+SOURCE_PATH=$REPLY
 resolve "$SOURCE" || die "cannot resolve SOURCE '$SOURCE'"
 SRC_ABS=$REPLY
 
 declare -A seen_dest=()
-for d in "${DESTS[@]}"; do
+for idx in "${!DESTS[@]}"; do
+	d=${DESTS[idx]}
 	[[ -n $d ]] || die "empty DEST"
-	[[ -z ${seen_dest[$d]+x} ]] || die "DEST '$d' given twice"
-	seen_dest[$d]=1
 	if is_local_dest "$d"; then
+		# the script works from /: a relative DEST is made absolute first
+		[[ $d == /* ]] || DESTS[idx]=$PWD/$d
 		resolve "$d" || die "cannot resolve DEST '$d'"
 		if inside "$REPLY" "$SRC_ABS"; then
 			die "DEST '$d' is inside SOURCE '$SOURCE'"
@@ -1422,8 +2140,10 @@ for d in "${DESTS[@]}"; do
 			die "SOURCE '$SOURCE' is inside DEST '$d'"
 		fi
 	fi
+	[[ -z ${seen_dest[${DESTS[idx]}]+x} ]] || die "DEST '$d' given twice"
+	seen_dest[${DESTS[idx]}]=1
 done
-unset seen_dest d
+unset seen_dest d idx
 
 if ((MAXRETRY_US < RETRY_US)); then
 	MAXRETRY_US=$RETRY_US
@@ -1446,7 +2166,8 @@ STATE_DIR=$REPLY
 inside "$STATE_DIR" "$SRC_ABS" && die "--state-dir '$STATE_DIR' is inside SOURCE"
 if [[ -n $LOG_FILE ]]; then
 	resolve "$LOG_FILE" || die "cannot resolve --log '$LOG_FILE'"
-	inside "$REPLY" "$SRC_ABS" && die "--log '$LOG_FILE' is inside SOURCE"
+	LOG_FILE=$REPLY
+	inside "$LOG_FILE" "$SRC_ABS" && die "--log '$LOG_FILE' is inside SOURCE"
 fi
 
 ((BASH_VERSINFO[0] >= 5)) || die_prog "bash 5 or later is needed (this is $BASH_VERSION)"
@@ -1454,7 +2175,7 @@ fi
 find_program rsync "$RSYNC_GIVEN" ''
 RSYNC=$REPLY
 rsync_help=$("$RSYNC" --help 2>&1) || true
-[[ $rsync_help == *--from0* && ( $rsync_help == *--protect-args* || $rsync_help == *--secluded-args* ) ]] ||
+[[ $rsync_help == *--from0* && ($rsync_help == *--protect-args* || $rsync_help == *--secluded-args*) ]] ||
 	die_prog "rsync '$RSYNC' is too old (needs --from0 and --protect-args)"
 USE_FILES_FROM=0
 if [[ $rsync_help == *--delete-missing-args* && ${INOTIFY_RSYNC_FORCE_FILTER:-0} != 1 ]] && ((COMPLEX_RULES == 0)); then
@@ -1471,8 +2192,18 @@ if [[ $rsync_version =~ version\ ([0-9]+)\.([0-9]+)\.([0-9]+) ]] &&
 	RSYNC_BASE+=(--modify-window=-1)
 fi
 unset rsync_version
+((TIMEOUT_S == 0)) || RSYNC_BASE+=(--timeout="$TIMEOUT_S")
+[[ -z $MAX_DELETE ]] || RSYNC_BASE+=(--max-delete="$MAX_DELETE")
 
-IW=
+# Children end with the script whatever kills it: rsync (and an
+# inotifywait without --exit-with-parent) through setpriv's parent-death
+# signal, where util-linux provides it.
+PDEATH=()
+setpriv_help=$(setpriv --help 2>/dev/null) || true
+[[ $setpriv_help != *--pdeathsig* ]] || PDEATH=(setpriv --pdeathsig TERM --)
+unset setpriv_help
+
+IW_CMD=()
 if ((ONCE == 0)); then
 	beside=
 	[[ $0 == */* ]] && beside=${0%/*}/inotifywait
@@ -1481,41 +2212,62 @@ if ((ONCE == 0)); then
 	unset beside
 	iw_help=$("$IW" --help 2>&1) || true
 	[[ $iw_help == *--no-newline* ]] || die_prog "inotifywait '$IW' is too old (needs --no-newline)"
+	if [[ $iw_help == *--exit-with-parent* ]]; then
+		IW_CMD=("$IW" --exit-with-parent)
+	else
+		IW_CMD=("${PDEATH[@]}" "$IW")
+	fi
 	unset iw_help
 fi
+
+# Nothing of ours may keep SOURCE's filesystem busy (it must stay
+# unmountable): from here on the script works from /, with absolute paths.
+cd /
 
 # ---------------------------------------------------------------- setup
 
 ORIG_UMASK=$(umask)
 umask 077
 
-LOG_FD=2
 if [[ -n $LOG_FILE ]]; then
-	{ exec {LOG_FD}>>"$LOG_FILE"; } 2>/dev/null || die "--log: cannot open '$LOG_FILE'"
+	{ : >>"$LOG_FILE"; } 2>/dev/null || die "--log: cannot open '$LOG_FILE'"
 fi
 
 mkdir -p -- "$STATE_DIR" 2>/dev/null || die "--state-dir: cannot create '$STATE_DIR'"
 [[ -d $STATE_DIR && -w $STATE_DIR ]] || die "--state-dir: '$STATE_DIR' is not a writable directory"
 
 STOP=0
+STOP_BY=0
+STOP_GRACE_US=5000000
 CLEAN_EXIT=0
-T_MARK=()
 WANT_FULL=0
+WATCH_LOST=0
+HUP_SEEN=0
 MAIN_PID=$$
+proc_start $$ || REPLY=0
+MY_START=$REPLY
 LOCKED=0
 UNCLEAN=0
+STALE=0
+STALE_PID=
+PAIRS=()
 W_PID=
 PUMP_PID=
 EV_FD=
 ER_FD=
 W_OUT=$STATE_DIR/watch.out
 W_ERR=$STATE_DIR/watch.err
+W_PIDFILE=$STATE_DIR/watcher.pid
 IDLE_FIFO=$STATE_DIR/idle
 F_FULL=$STATE_DIR/filters
 F_INC=$STATE_DIR/filters.files-from
 STATUS=$STATE_DIR/status
+SRC_FILE=$STATE_DIR/source
 RUN_STATE=starting
 STATUS_DIRTY=1
+STATE_UNSAVED=0
+STATE_WARNED=0
+NEXT_SAVE=0
 FULL_SEQ=0
 INITIAL_LEFT=0
 INITIAL_OK=0
@@ -1523,19 +2275,18 @@ INITIAL_OK=0
 # directory is moved out of the tree until the next event arrives)
 EVENTS=close_write,create,delete,moved_from,moved_to,attrib
 BATCH=()
-declare -A BATCH_SEEN=()
-BATCH_BYTES=0
+declare -A BATCH_SEEN=() FAILMSG=()
+FAILED=()
 BATCH_ACTIVE=0
 BATCH_FULL=0
 BATCH_FIRST=0
 BATCH_LAST=0
 HAVE_EV=0
 LAST_INPUT=0
-SRC_FD=
-NEXT_SRC_CHECK=0
 EV_NAME=
 FIELD=
 LIST=()
+TEXT=
 WATCH_RE=
 SRC_RE=
 WATCH_ERROR=
@@ -1544,126 +2295,191 @@ W_NEXT=0
 W_BACKOFF=$RETRY_US
 NOW=0
 DEADLINE=0
+NEXT_FULL=0
+SRC_OK=1
+SRC_ERR=
+SRC_ID=
+SRC_NEXT_CHECK=0
+SRC_NOW='' SRC_NOW_ID='' SRC_NOW_MNT='' SRC_NOW_FS='' SRC_WHY=''
+REC_ID='' REC_FS='' REC_MNT=''
+TARGETS=()
+shopt -s nullglob
 
-trap on_signal INT TERM HUP
+trap on_signal INT TERM
+trap on_hup HUP
 trap on_usr1 USR1
+trap on_usr2 USR2
 trap on_exit EXIT
 
 acquire_lock
+stop_leftovers
 # Anything a SIGKILLed predecessor may have left behind.
 rm -f -- "$W_OUT" "$W_ERR" "$IDLE_FIFO" "$STATE_DIR"/*.tmp
 mkfifo -m 600 -- "$IDLE_FIFO"
 exec {IDLE_FD}<>"$IDLE_FIFO"
 
+# The options given to rsync are checked once, on two empty directories.
+mkdir -p -- "$STATE_DIR/probe/a" "$STATE_DIR/probe/b"
+if ! probe_out=$("$RSYNC" "${RSYNC_BASE[@]}" "${RSYNC_OPTS[@]}" --dry-run -- \
+	"$STATE_DIR/probe/a/" "$STATE_DIR/probe/b/" 2>&1 </dev/null); then
+	rm -rf -- "$STATE_DIR/probe"
+	probe_out=${probe_out%%$'\n'*}
+	die "rsync rejects the options given: ${probe_out:-rsync failed}"
+fi
+rm -rf -- "$STATE_DIR/probe"
+unset probe_out
+
 build_filters
 
-declare -a T_DEST=() T_NUM=() T_ID=() T_JOURNAL=() T_LIST=() T_OUT=() \
-	T_OKFILE=() T_JBYTES=() T_JCOUNT=() T_FULL=() T_PID=() T_NEXT=() T_BACKOFF=() \
-	T_LASTOK=() T_LASTERR=() T_RUNS=() T_FAILING=() T_INITIAL=() T_JOBKIND=() \
-	T_JOBBYTES=() T_JOBCOUNT=() T_JOBFULL=() T_JOBPATHS=() T_JOBSTART=()
-for idx in "${!DESTS[@]}"; do
-	T_DEST[idx]=${DESTS[idx]}
-	T_NUM[idx]=$((idx + 1))
-	sha16 "${DESTS[idx]}"
-	T_ID[idx]=$REPLY
-	target_files "$idx"
-	T_FULL[idx]=0
-	T_PID[idx]=
-	T_NEXT[idx]=0
-	T_BACKOFF[idx]=$RETRY_US
-	T_LASTOK[idx]=
-	T_LASTERR[idx]=
-	T_RUNS[idx]=0
-	T_FAILING[idx]=0
-	T_INITIAL[idx]=0
-	printf '%s\n' "${DESTS[idx]}" >"$STATE_DIR/t-${T_ID[idx]}.dest"
-	if [[ -s ${T_OKFILE[idx]} ]]; then
-		IFS= read -r 'T_LASTOK[idx]' <"${T_OKFILE[idx]}" || true
+# target_init I DEST: set up target I, from what its files say.
+target_init() {
+	local i=$1 id base
+	sha16 "$2"
+	id=$REPLY
+	base=$STATE_DIR/t-$id
+	declare -gA "T$i=()"
+	declare -ga "Q$i=()" "R$i=()" "JL$i=()"
+	declare -gA "W$i=()"
+	local -n t=T$i q=Q$i
+	t=([dest]=$2 [num]=$((i + 1)) [id]=$id [journal]=$base.journal [mark]=$base.full
+		[out]=$base.rsync-output [okfile]=$base.last-success [pidfile]=$base.rsync.pid
+		[full]=0 [marked]=1 [saved]=1 [pid]="" [job]="" [jobn]=0 [jobfull]=0 [jobpaths]=0
+		[jobstart]=0 [next]=0 [backoff]=$RETRY_US [failing]=0 [rnext]=0
+		[rbackoff]=$RETRY_US [rfull]=0 [lastok]="" [lasterr]="" [runs]=0 [initial]=0
+		[guard]="" [guardnext]=0 [conn]="" [hasdatafile]=$base.has-data [hasdata]=0)
+	[[ ! -e ${t["hasdatafile"]} ]] || t["hasdata"]=1
+	if ((TIMEOUT_S)) && is_daemon_dest "$2"; then
+		t["conn"]=--contimeout=$TIMEOUT_S
 	fi
-	[[ -e ${T_JOURNAL[idx]} ]] || : >"${T_JOURNAL[idx]}"
-	load_journal "$idx"
-	if [[ -e ${T_MARK[idx]} ]]; then
+	try_write "$base.dest" "$2"$'\n' || true
+	if [[ -s ${t[okfile]} ]]; then
+		IFS= read -r 't[lastok]' <"${t[okfile]}" || true
+	fi
+	journal_load "$i"
+	if [[ -e ${t[mark]} ]]; then
 		FULL_SEQ=$((FULL_SEQ + 1))
-		T_FULL[idx]=$FULL_SEQ
+		t["full"]=$FULL_SEQ
 	fi
-	if ((T_FULL[idx])); then
-		log info "target ${T_NUM[idx]}: pending from a previous run: full sync"
-	elif ((T_JBYTES[idx])); then
-		log info "target ${T_NUM[idx]}: pending from a previous run: ${T_JCOUNT[idx]} path(s)"
+	if ((t["full"])); then
+		log info "target ${t[num]}: pending from a previous run: full sync"
+	elif ((${#q[@]})); then
+		log info "target ${t[num]}: pending from a previous run: ${#q[@]} path(s)"
 	fi
+	TARGETS+=("$i")
+}
+
+for idx in "${!DESTS[@]}"; do
+	target_init "$idx" "${DESTS[idx]}"
 done
 unset idx
+lock_pairs
 
-quote "$SRC_ABS"
-log info "$PROG $VERSION: source $REPLY, ${#T_DEST[@]} target(s), state dir $STATE_DIR"
+quote "$SOURCE_PATH"
+log info "$PROG $VERSION: source $REPLY, ${#TARGETS[@]} target(s), state dir $STATE_DIR"
 if ((USE_FILES_FROM == 0)); then
 	log info "incremental pushes use include chains (rsync without --delete-missing-args, or include rules)"
 fi
 
-if ((ONCE)); then
+# source_start: check SOURCE against the record before the first sync.
+source_start() {
+	src_load
+	if src_trouble; then
+		if ((ALLOW_NEW)) && src_probe; then
+			log warn "$SRC_WHY: accepted (--allow-new-source)"
+		else
+			SRC_OK=0
+			SRC_ERR=$SRC_WHY
+			log error "$SRC_WHY: nothing is pushed until it is back (or give --allow-new-source once)"
+			return 0
+		fi
+	fi
+	SRC_ABS=$SRC_NOW
+	SRC_ID=$SRC_NOW_ID
+	[[ $SRC_NOW_MNT == "$REC_MNT" && $SRC_NOW_FS == "$REC_FS" && $SRC_NOW_ID == "$REC_ID" ]] || src_record
+	build_filters
+	now
+	SRC_NEXT_CHECK=$((NOW + 1000000))
+}
+
+# run_once: --once: one full sync of every target; exit 0, or 3 if one
+# failed.
+run_once() {
+	local i failed=0
 	RUN_STATE=once
-	for idx in "${!T_DEST[@]}"; do
-		request_full "$idx"
+	for i in "${TARGETS[@]}"; do
+		request_full "$i"
 	done
 	now
-	schedule
+	if ((SRC_OK)); then
+		for i in "${TARGETS[@]}"; do
+			job_due "$i" && start_job "$i" "$REPLY"
+		done
+	fi
 	write_status
-	failed=0
 	while jobs_running; do
 		if ((STOP)); then
 			log warn "interrupted"
 			STOP=2
 		fi
+		STOP_BY=$((NOW + 3600000000))
 		wait_jobs
 	done
-	for idx in "${!T_DEST[@]}"; do
-		if ((T_FULL[idx])); then
-			failed=$((failed + 1))
-		fi
+	for i in "${TARGETS[@]}"; do
+		local -n t=T$i
+		((t["full"] == 0)) || failed=$((failed + 1))
+		unset -n t
 	done
 	RUN_STATE=stopped
 	write_status
 	CLEAN_EXIT=1
+	release_pairs
 	release_lock
 	if ((failed)); then
-		log error "--once: $failed of ${#T_DEST[@]} target(s) failed"
+		log error "--once: $failed of ${#TARGETS[@]} target(s) failed"
 		exit 3
 	fi
 	log info "--once: every target is in step"
 	exit 0
-fi
+}
 
-RUN_STATE=starting
-if ! start_watcher; then
-	if ((STOP)); then
-		CLEAN_EXIT=1
-		release_lock
-		exit 0
+# main: watch, sync, and keep syncing until a signal.
+main() {
+	local i
+	source_start
+	((ONCE == 0)) || run_once
+	RUN_STATE=starting
+	if ((SRC_OK)); then
+		if ! start_watcher; then
+			if ((STOP)); then
+				CLEAN_EXIT=1
+				release_pairs
+				release_lock
+				exit 0
+			fi
+			printf '%s: cannot watch %s: %s\n' "$PROG" "$SOURCE" "$WATCH_ERROR" >&2
+			[[ -z $LOG_FILE ]] || log error "cannot watch: $WATCH_ERROR"
+			exit 1
+		fi
 	fi
-	printf '%s: cannot watch %s: %s\n' "$PROG" "$SOURCE" "$WATCH_ERROR" >&2
-	[[ $LOG_FD == 2 ]] || log error "cannot watch: $WATCH_ERROR"
-	exit 1
-fi
-RUN_STATE=running
-now
-if ((FULL_EVERY_US)); then
-	NEXT_FULL=$((NOW + FULL_EVERY_US))
-else
-	NEXT_FULL=0
-fi
-if ((INITIAL || UNCLEAN)); then
-	((INITIAL)) || log info "unclean previous stop: full sync despite --no-initial-sync"
-	for idx in "${!T_DEST[@]}"; do
-		request_full "$idx"
-		T_INITIAL[idx]=1
-	done
-	INITIAL_LEFT=${#T_DEST[@]}
-	log info "watcher ready: initial sync of ${#T_DEST[@]} target(s)"
-else
-	log info "watcher ready: no initial sync"
-fi
-unset idx
+	RUN_STATE=running
+	now
+	((FULL_EVERY_US == 0)) || NEXT_FULL=$((NOW + FULL_EVERY_US))
+	if ((INITIAL || UNCLEAN)); then
+		((INITIAL)) || log info "unclean previous stop: full sync despite --no-initial-sync"
+		for i in "${TARGETS[@]}"; do
+			request_full "$i"
+			local -n t=T$i
+			t["initial"]=1
+			unset -n t
+		done
+		INITIAL_LEFT=${#TARGETS[@]}
+		((SRC_OK)) && log info "watcher ready: initial sync of ${#TARGETS[@]} target(s)"
+	else
+		((SRC_OK)) && log info "watcher ready: no initial sync"
+	fi
+	main_loop
+	shutdown
+	exit 0
+}
 
-main_loop
-shutdown
-exit 0
+main

@@ -6,6 +6,7 @@
 #   IT_RSYNC_SCRIPT   the script under test (default: scripts/ of this tree)
 #   INOTIFYWAIT       passed to the script with --inotifywait (common.bash)
 #   IT_CONVERGE_MAX   seconds a target may take to equal its source (20)
+#   IT_TARPIT         a TCP server that accepts and never answers (tarpit.c)
 #
 # No sleeps wait for readiness: every wait polls a condition (a log line,
 # the status file, `diff -r' coming out clean) against a deadline.
@@ -15,9 +16,30 @@ load common
 
 : "${IT_RSYNC_SCRIPT:=$BATS_TEST_DIRNAME/../../scripts/inotify-rsync.sh}"
 : "${IT_CONVERGE_MAX:=20}"
+: "${IT_TARPIT:=$BATS_TEST_DIRNAME/tarpit}"
 
 # Seconds a background inotify-rsync.sh or rsync daemon may live.
 SYNC_TIMEOUT=120
+# A command put before the script by sync_bg (setpriv, faketime).
+SYNC_AS=()
+
+# Besides common.bash's cleanup: what a test mounted below IT_TMP, and the
+# directory of a test run as another user.
+eval "_common_teardown() $(declare -f teardown | sed 1d)"
+teardown() {
+	local m
+	if [ -n "${USER_DIR:-}" ]; then
+		for m in $(pids_with_arg "$USER_DIR"); do
+			kill -TERM "$m" 2>/dev/null || true
+		done
+	fi
+	for m in $(awk -v t="${IT_TMP:-/nonexistent}" -v u="${USER_DIR:-/nonexistent}" \
+		'index($2, t) == 1 || index($2, u) == 1 { print $2 }' /proc/self/mounts | sort -r); do
+		umount -l "$m" 2>/dev/null || true
+	done
+	[ -z "${USER_DIR:-}" ] || rm -rf "$USER_DIR"
+	_common_teardown
+}
 
 QUEUE_LIMIT=/proc/sys/fs/inotify/max_queued_events
 
@@ -119,7 +141,7 @@ mixed_ops2() {
 # sync_bg ARGS...: start inotify-rsync.sh in the background (state dir,
 # log and inotifywait supplied), SCRIPT_PID = its own pid.
 sync_bg() {
-	timeout -k 5 "$SYNC_TIMEOUT" "$IT_RSYNC_SCRIPT" --inotifywait "$INOTIFYWAIT" \
+	timeout -k 5 "$SYNC_TIMEOUT" "${SYNC_AS[@]}" "$IT_RSYNC_SCRIPT" --inotifywait "$INOTIFYWAIT" \
 		--state-dir "$STATE" --log "$LOG" "$@" >"$OUT" 2>"$ERR" 3>&- &
 	SYNC_PID=$!
 	bg_track "$SYNC_PID"
@@ -135,13 +157,13 @@ sync_bg() {
 # lock_held: the script started by sync_bg holds its lock (a stale lock
 # left by a killed predecessor does not count), or it has exited.
 lock_held() {
-	local pid rest stat
-	local -a f
+	local pid rest p
 	gone "$SYNC_PID" && return 0
 	read -r pid rest 2>/dev/null <"$STATE/lock/pid" || return 1
-	read -r stat 2>/dev/null <"/proc/$pid/stat" || return 1
-	read -r -a f <<<"${stat##*) }"
-	[ "${f[1]}" = "$SYNC_PID" ]
+	for p in $(_it_descendants "$SYNC_PID"); do
+		[ "$p" = "$pid" ] && return 0
+	done
+	return 1
 }
 
 lock_pid() {
@@ -243,8 +265,14 @@ watcher_pid() {
 	return 1
 }
 
-gone() { # PID
-	! kill -0 "$1" 2>/dev/null
+# gone PID: PID has exited (a zombie counts as gone: an orphan's new
+# parent may never reap it).
+gone() {
+	local stat
+	kill -0 "$1" 2>/dev/null || return 0
+	read -r stat 2>/dev/null <"/proc/$1/stat" || return 0
+	stat=${stat##*) }
+	[ "${stat%% *}" = Z ]
 }
 
 # ------------------------------------------------------------ rsync daemon
@@ -547,6 +575,7 @@ bad_input() {
 	[ ! -e "$STATE/lock" ]
 	[ ! -s "$(journal 1)" ]
 	grep -qx 'state stopped' "$STATE/status"
+	grep -qx 'target 1 state stopped' "$STATE/status"
 	grep -q ' info stopped$' "$LOG"
 }
 
@@ -592,6 +621,8 @@ bad_input() {
 	[ -s "$(journal 1)" ]
 	[ "$(stat -c %a "$(journal 1)")" = 600 ]
 	grep -q '^target 1 pending [1-9]' "$STATE/status"
+	# a stopped target is not "retry in ..."
+	grep -qx 'target 1 state stopped' "$STATE/status"
 	rm "$IT_TMP/gate"
 	mv "$IT_TMP/gate.away" "$IT_TMP/gate"
 	# no initial sync: only the journal can bring these changes
@@ -830,4 +861,436 @@ dotted_names() {
 	converge "$SRC" "$IT_TMP/dst" "replaced SOURCE, later change"
 	sync_stop
 	assert_status 0
+}
+
+# tarpit_start: a TCP server on 127.0.0.1 that accepts connections and
+# never answers; TARPIT_PORT is its port.
+tarpit_start() {
+	[ -x "$IT_TARPIT" ] || skip "$IT_TARPIT is not built"
+	timeout -k 5 "$SYNC_TIMEOUT" "$IT_TARPIT" >"$IT_TMP/tarpit.port" 3>&- &
+	TARPIT_PID=$!
+	bg_track "$TARPIT_PID"
+	wait_until test -s "$IT_TMP/tarpit.port"
+	TARPIT_PORT=$(cat "$IT_TMP/tarpit.port")
+}
+
+# procs_of COMM STRING: pids of the COMM processes with STRING in their
+# command line.
+procs_of() {
+	local p comm
+	for p in $(pids_with_arg "$2"); do
+		read -r comm <"/proc/$p/comm" 2>/dev/null || continue
+		[ "$comm" = "$1" ] && echo "$p"
+	done
+	return 0
+}
+
+no_procs_of() { # COMM STRING
+	[ -z "$(procs_of "$@")" ]
+}
+
+has_procs_of() { # COMM STRING
+	[ -n "$(procs_of "$@")" ]
+}
+
+@test "kill -9: the watcher and the rsync in progress end with the script; a restart finds none" {
+	prepare
+	populate "$SRC"
+	tarpit_start
+	local hang="rsync://127.0.0.1:$TARPIT_PORT/mod/x" wpid
+	sync_bg --delay 0.2 --retry 30 "$SRC" "$IT_TMP/dst" "$hang"
+	wait_for_line "$LOG" 'target 1: full sync done'
+	wpid=$(watcher_pid)
+	# the initial sync of the second target hangs in the tarpit
+	wait_until has_procs_of rsync "$hang"
+	kill -KILL "$SCRIPT_PID"
+	{ wait "$SYNC_PID"; } 2>/dev/null || true
+	SYNC_PID=
+	IT_WAIT_MAX=1 wait_until gone "$wpid"
+	IT_WAIT_MAX=1 wait_until no_procs_of rsync "$hang"
+	sync_bg --delay 0.2 "$SRC" "$IT_TMP/dst" "$hang"
+	wait_for_line "$LOG" 'watcher ready'
+	# exactly one watcher, the new one
+	procs_of inotifywait "$SRC" >&2; [ "$(procs_of inotifywait "$SRC" | wc -l)" = 1 ]
+	sync_stop
+	assert_status 0
+}
+
+# as_nobody: run the script as an unprivileged user (nobody when we are
+# root, else ourselves), with SRC, STATE and LOG in a directory that user
+# owns; UNREADABLE is a command making a file rsync cannot read.
+as_nobody() {
+	USER_DIR=$(mktemp -d "${TMPDIR:-/tmp}/inotify-rsync-user.XXXXXX")
+	chmod 755 "$USER_DIR"
+	SRC=$USER_DIR/src
+	STATE=$USER_DIR/state
+	LOG=$USER_DIR/log
+	mkdir -p "$SRC" "$USER_DIR/dst"
+	SYNC_PID=
+	if [ "$(id -u)" = 0 ]; then
+		command -v setpriv >/dev/null || skip "setpriv is not installed"
+		chown -R 65534:65534 "$USER_DIR"
+		SYNC_AS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	fi
+}
+
+# unreadable FILE: a file the script's user cannot read.
+unreadable() {
+	echo secret >"$1"
+	[ "$(id -u)" = 0 ] && chown 0:0 "$1"
+	chmod 000 "$1"
+}
+
+# arrival FILE MAX: poll until FILE exists, at most MAX seconds; LATENCY =
+# the milliseconds it took.
+arrival() {
+	local start now
+	start=${EPOCHREALTIME/./}
+	while [ ! -e "$1" ]; do
+		now=${EPOCHREALTIME/./}
+		(((now - start) / 1000 <= $2 * 1000)) || return 1
+		sleep 0.02
+	done
+	now=${EPOCHREALTIME/./}
+	LATENCY=$(((now - start) / 1000))
+}
+
+@test "an unreadable file is retried on its own: later changes are pushed on time, one warning" {
+	as_nobody
+	echo ok >"$SRC/ok"
+	sync_started --delay 0.2 --retry 3 --max-retry 3 "$SRC" "$USER_DIR/dst"
+	unreadable "$SRC/secret"
+	wait_for_line "$LOG" "could not push secret"
+	local k lat=()
+	for k in 1 2 3 4 5 6; do
+		echo "$k" >"$SRC/probe-$k"
+		arrival "$USER_DIR/dst/probe-$k" 10
+		lat+=("$LATENCY")
+		sleep 0.5
+	done
+	printf '# change-to-target latency with an unreadable file: %s ms\n' "${lat[*]}" >&3
+	for k in "${lat[@]}"; do
+		[ "$k" -le 1500 ]
+	done
+	# retried on its own, warned about once
+	wait_for_line "$LOG" 'retry of 1 failing path'
+	[ "$(grep -c 'could not push secret' "$LOG")" = 1 ]
+	status_is 1 failing 1
+	status_is 1 failing_path secret
+	grep -q '^target 1 last_error .*rsync status 23' "$STATE/status"
+	chmod 644 "$SRC/secret"
+	IT_WAIT_MAX=15 wait_until test -e "$USER_DIR/dst/secret"
+	wait_for_line "$LOG" 'secret reached the target at last'
+	wait_until status_is 1 failing 0
+	diff -r "$SRC" "$USER_DIR/dst"
+	sync_stop
+	assert_status 0
+}
+
+@test "a wall-clock step back does not stall a pending retry" {
+	command -v faketime >/dev/null || skip "faketime is not installed"
+	prepare
+	populate "$SRC"
+	mkdir "$IT_TMP/gate"
+	local clock=$IT_TMP/clock
+	echo '+0' >"$clock"
+	SYNC_AS=(faketime -f +0 env -u FAKETIME FAKETIME_TIMESTAMP_FILE="$clock" FAKETIME_NO_CACHE=1)
+	sync_started --delay 0.2 --retry 2 --max-retry 2 "$SRC" "$IT_TMP/gate/dst"
+	mv "$IT_TMP/gate" "$IT_TMP/gate.away"
+	echo blocked >"$IT_TMP/gate"
+	echo change >"$SRC/change"
+	wait_until status_not 1 last_error none
+	echo '-1h' >"$clock"
+	rm "$IT_TMP/gate"
+	mv "$IT_TMP/gate.away" "$IT_TMP/gate"
+	converge "$SRC" "$IT_TMP/gate/dst" "after a clock step of one hour back" 10
+	sync_stop
+	assert_status 0
+}
+
+@test "a full state dir: syncing goes on from memory, one error logged, written again later" {
+	[ "$(id -u)" = 0 ] || skip "mounting a small tmpfs needs root"
+	prepare
+	mkdir -p "$IT_TMP/stfs"
+	mount -t tmpfs -o size=256k tmpfs "$IT_TMP/stfs" || skip "cannot mount a tmpfs here"
+	STATE=$IT_TMP/stfs/state
+	populate "$SRC"
+	sync_started --delay 0.2 "$SRC" "$IT_TMP/dst"
+	dd if=/dev/zero of="$IT_TMP/stfs/fill" bs=4k 2>/dev/null || true
+	local i
+	for ((i = 0; i < 50; i++)); do
+		echo "$i" >"$SRC/new-$i"
+	done
+	converge "$SRC" "$IT_TMP/dst" "50 files with the state dir full"
+	kill -0 "$SCRIPT_PID"
+	wait_for_line "$LOG" 'cannot write .* to the state dir'
+	echo more >"$SRC/more"
+	converge "$SRC" "$IT_TMP/dst" "more with the state dir full"
+	grep 'cannot write' "$LOG" >&2; [ "$(grep -c 'cannot write' "$LOG")" = 1 ]
+	rm "$IT_TMP/stfs/fill"
+	wait_for_line "$LOG" 'the state dir takes writes again'
+	wait_until status_is 1 pending 0
+	sync_stop
+	assert_status 0
+	[ ! -e "$STATE/lock" ]
+}
+
+@test "the state dir still full at a stop: the lock stays, the next start makes a full sync" {
+	[ "$(id -u)" = 0 ] || skip "mounting a small tmpfs needs root"
+	prepare
+	mkdir -p "$IT_TMP/stfs"
+	mount -t tmpfs -o size=256k tmpfs "$IT_TMP/stfs" || skip "cannot mount a tmpfs here"
+	STATE=$IT_TMP/stfs/state
+	populate "$SRC"
+	mkdir "$IT_TMP/gate"
+	sync_started --delay 0.2 --retry 0.3 "$SRC" "$IT_TMP/gate/dst"
+	mv "$IT_TMP/gate" "$IT_TMP/gate.away"
+	echo blocked >"$IT_TMP/gate"
+	dd if=/dev/zero of="$IT_TMP/stfs/fill" bs=4k 2>/dev/null || true
+	echo lost >"$SRC/not-in-any-journal"
+	wait_until status_not 1 last_error none 2>/dev/null || wait_for_line "$LOG" 'failed after'
+	sync_stop
+	assert_status 0
+	grep -q 'the lock stays' "$LOG"
+	[ -d "$STATE/lock" ]
+	rm "$IT_TMP/stfs/fill" "$IT_TMP/gate"
+	mv "$IT_TMP/gate.away" "$IT_TMP/gate"
+	sync_bg --no-initial-sync --delay 0.2 "$SRC" "$IT_TMP/gate/dst"
+	converge "$SRC" "$IT_TMP/gate/dst" "full sync after a stop with a full state dir"
+	grep -q 'did not stop cleanly' "$LOG"
+	sync_stop
+	assert_status 0
+}
+
+@test "SIGHUP reopens the log (logrotate), the daemon goes on" {
+	prepare
+	populate "$SRC"
+	sync_started --delay 0.2 "$SRC" "$IT_TMP/dst"
+	mv "$LOG" "$LOG.1"
+	kill -HUP "$SCRIPT_PID"
+	wait_for_line "$LOG" 'SIGHUP: log file reopened'
+	echo after >"$SRC/after-rotation"
+	converge "$SRC" "$IT_TMP/dst" "after SIGHUP"
+	kill -0 "$SCRIPT_PID"
+	wait_for_line "$LOG" 'push of 1 path'
+	! grep -q 'push of 1 path' "$LOG.1"
+	sync_stop
+	assert_status 0
+}
+
+# mount_src: SRC is a tmpfs of its own (root only).
+mount_src() {
+	[ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
+	mount -t tmpfs -o size=16m tmpfs "$SRC" || skip "cannot mount a tmpfs here"
+}
+
+@test "SOURCE can be unmounted while the script runs; the target is kept until it is back" {
+	prepare
+	mount_src
+	populate "$SRC"
+	sync_started --delay 0.2 --retry 0.2 "$SRC" "$IT_TMP/dst"
+	cp -a "$IT_TMP/dst" "$IT_TMP/dst.copy"
+	umount "$SRC"
+	wait_for_line "$LOG" 'nothing is pushed until it is back'
+	wait_until grep -q '^source_error SOURCE' "$STATE/status"
+	grep -q '^target 1 state waiting for SOURCE' "$STATE/status"
+	# the bare mount point is empty: had it been synced, the target would be
+	diff -r --no-dereference "$IT_TMP/dst.copy" "$IT_TMP/dst"
+	mount -t tmpfs -o size=16m tmpfs "$SRC"
+	populate "$SRC"
+	echo back >"$SRC/back"
+	converge "$SRC" "$IT_TMP/dst" "SOURCE mounted again"
+	wait_for_line "$LOG" 'SOURCE is back'
+	echo later >"$SRC/later"
+	converge "$SRC" "$IT_TMP/dst" "after the remount, a change"
+	sync_stop
+	assert_status 0
+}
+
+@test "umount -l of SOURCE wipes no target, neither live nor at the next start; --allow-new-source" {
+	prepare
+	mount_src
+	populate "$SRC"
+	sync_started --delay 0.2 --retry 0.2 "$SRC" "$IT_TMP/dst"
+	cp -a "$IT_TMP/dst" "$IT_TMP/dst.copy"
+	umount -l "$SRC"
+	wait_for_line "$LOG" 'not on the tmpfs filesystem .* as before'
+	sync_stop
+	assert_status 0
+	diff -r --no-dereference "$IT_TMP/dst.copy" "$IT_TMP/dst"
+	# a start on the bare mount point: nothing is pushed
+	run_sync --once --inotifywait "$INOTIFYWAIT" --state-dir "$STATE" "$SRC" "$IT_TMP/dst"
+	assert_status 3
+	diff -r --no-dereference "$IT_TMP/dst.copy" "$IT_TMP/dst"
+	mv "$LOG" "$LOG.1"
+	sync_bg --delay 0.2 "$SRC" "$IT_TMP/dst"
+	wait_for_line "$LOG" 'nothing is pushed until it is back'
+	echo new >"$SRC/on-the-bare-mount-point"
+	sleep 1
+	diff -r --no-dereference "$IT_TMP/dst.copy" "$IT_TMP/dst"
+	sync_stop
+	assert_status 0
+	# the admin says this is the new SOURCE
+	run_sync --once --allow-new-source --inotifywait "$INOTIFYWAIT" --state-dir "$STATE" "$SRC" "$IT_TMP/dst"
+	assert_status 0
+	diff -r --no-dereference "$SRC" "$IT_TMP/dst"
+}
+
+@test "an empty SOURCE never empties a full target; --allow-new-source" {
+	prepare
+	populate "$SRC"
+	run_sync --once -q --inotifywait "$INOTIFYWAIT" --state-dir "$STATE" "$SRC" "$IT_TMP/dst"
+	assert_status 0
+	rm -rf "$SRC"
+	mkdir "$SRC"
+	run_sync --once --inotifywait "$INOTIFYWAIT" --state-dir "$STATE" "$SRC" "$IT_TMP/dst"
+	assert_status 3
+	[ -e "$IT_TMP/dst/keep/sp ace" ]
+	grep -q 'is empty but the target is not' "$ERR"
+	sync_bg --delay 0.2 "$SRC" "$IT_TMP/dst"
+	wait_for_line "$LOG" 'is empty but the target is not'
+	wait_until grep -q '^target 1 state waiting: SOURCE is empty' "$STATE/status"
+	[ -e "$IT_TMP/dst/keep/sp ace" ]
+	echo first >"$SRC/first"
+	converge "$SRC" "$IT_TMP/dst" "SOURCE filled again"
+	sync_stop
+	assert_status 0
+	rm -rf "${SRC:?}"/*
+	run_sync --once --allow-new-source -q --inotifywait "$INOTIFYWAIT" --state-dir "$STATE" "$SRC" "$IT_TMP/dst"
+	assert_status 0
+	[ -z "$(ls -A "$IT_TMP/dst")" ]
+}
+
+@test "a mount point of /etc/fstab with nothing mounted is not synced" {
+	[ "$(id -u)" = 0 ] || skip "a private mount namespace needs root"
+	command -v unshare >/dev/null || skip "unshare is not installed"
+	prepare
+	mkdir -p "$SRC/data"
+	populate "$IT_TMP/dst"
+	cp -a "$IT_TMP/dst" "$IT_TMP/dst.copy"
+	printf 'tmpfs %s tmpfs defaults 0 0\n' "$SRC" >"$IT_TMP/fstab"
+	run_fg unshare -m sh -c 'mount --bind "$1" /etc/fstab && shift && exec "$@"' sh "$IT_TMP/fstab" \
+		"$IT_RSYNC_SCRIPT" --once --inotifywait "$INOTIFYWAIT" --state-dir "$STATE" "$SRC/data" "$IT_TMP/dst"
+	assert_status 3
+	grep -q "nothing is mounted on $SRC" "$ERR"
+	diff -r --no-dereference "$IT_TMP/dst.copy" "$IT_TMP/dst"
+}
+
+@test "a symbolic link SOURCE switched to another release is followed" {
+	prepare
+	mkdir -p "$TEST_DIR/rel1" "$TEST_DIR/rel2"
+	populate "$TEST_DIR/rel1"
+	echo one >"$TEST_DIR/rel1/version"
+	ln -s rel1 "$TEST_DIR/current"
+	sync_started --delay 0.2 --retry 0.2 "$TEST_DIR/current" "$IT_TMP/dst"
+	converge "$TEST_DIR/rel1" "$IT_TMP/dst" "release 1"
+	echo two >"$TEST_DIR/rel2/version"
+	mkdir "$TEST_DIR/rel2/new"
+	ln -sfn rel2 "$TEST_DIR/current.tmp"
+	mv -T "$TEST_DIR/current.tmp" "$TEST_DIR/current"
+	converge "$TEST_DIR/rel2" "$IT_TMP/dst" "switched to release 2"
+	wait_for_line "$LOG" 'SOURCE itself was moved, replaced or deleted'
+	rm -rf "$TEST_DIR/rel1"
+	echo later >"$TEST_DIR/rel2/later"
+	converge "$TEST_DIR/rel2" "$IT_TMP/dst" "release 2, later change"
+	! grep -q "Couldn't watch" "$LOG"
+	sync_stop
+	assert_status 0
+}
+
+@test "a target that never answers: rsync's timeout is reported; SIGTERM stops at once" {
+	prepare
+	populate "$SRC"
+	tarpit_start
+	local hang="rsync://127.0.0.1:$TARPIT_PORT/mod/x" start end
+	sync_bg --delay 0.2 --retry 0.2 --timeout 1 "$SRC" "$hang"
+	wait_until grep -q '^target 1 last_error .*rsync status 30' "$STATE/status"
+	sync_stop
+	assert_status 0
+	# with a long timeout, the first SIGTERM still ends it within seconds
+	sync_bg --delay 0.2 "$SRC" "$hang"
+	wait_until has_procs_of rsync "$hang"
+	wait_until grep -q '^target 1 state running for' "$STATE/status"
+	start=${EPOCHREALTIME/./}
+	sync_stop
+	end=${EPOCHREALTIME/./}
+	assert_status 0
+	printf '# SIGTERM with rsync hanging: stopped in %d ms\n' $(((end - start) / 1000)) >&3
+	[ $(((end - start) / 1000000)) -lt 9 ]
+	grep -q 'stopping them' "$LOG"
+	no_procs_of rsync "$hang"
+	grep -qx 'target 1 state stopped' "$STATE/status"
+}
+
+@test "a steady stream of changes is pushed continuously, not only every --max-delay" {
+	prepare
+	mkdir "$SRC/s"
+	sync_started --delay 0.3 "$SRC" "$IT_TMP/dst"
+	local i late=0
+	for ((i = 0; i < 100; i++)); do
+		echo "$i" >"$SRC/s/f$i"
+		# 40 steps (about 2 s) later each file must have arrived
+		if ((i >= 40)) && [ ! -e "$IT_TMP/dst/s/f$((i - 40))" ]; then
+			late=$((late + 1))
+		fi
+		sleep 0.05
+	done
+	printf '# steady stream: %d of 60 files later than 40 steps\n' "$late" >&3
+	[ "$late" -le 3 ]
+	converge "$SRC" "$IT_TMP/dst" "steady stream"
+	sync_stop
+	assert_status 0
+}
+
+@test "rsync options are checked at start: exit 1 with rsync's message" {
+	prepare
+	bad_input "rsync rejects the options given: rsync: --no-delete: unknown option" \
+		--rsync-opt=--no-delete "$SRC" "$IT_TMP/d"
+	[ ! -e "$IT_TMP/d" ]
+}
+
+@test "a second instance on the same SOURCE and DEST with another state dir is refused" {
+	prepare
+	populate "$SRC"
+	sync_started --delay 0.2 "$SRC" "$IT_TMP/dst"
+	run_sync --inotifywait "$INOTIFYWAIT" --state-dir "$IT_TMP/other-state" "$SRC" "$IT_TMP/dst"
+	assert_status 1
+	[ "$(wc -l <"$ERR")" = 1 ]
+	grep -qF "already synced to DEST $IT_TMP/dst by another instance (pid $SCRIPT_PID, state dir $STATE)" "$ERR"
+	run_sync --once --inotifywait "$INOTIFYWAIT" --state-dir "$IT_TMP/other-state" "$SRC" "$IT_TMP/dst/"
+	assert_status 1
+	# another DEST is fine
+	run_sync --once -q --inotifywait "$INOTIFYWAIT" --state-dir "$IT_TMP/other-state" "$SRC" "$IT_TMP/dst2"
+	assert_status 0
+	kill -0 "$SCRIPT_PID"
+	sync_stop
+	assert_status 0
+}
+
+@test "SIGUSR1: a full sync of every target, logged as such" {
+	prepare
+	populate "$SRC"
+	sync_started --delay 0.2 "$SRC" "$IT_TMP/dst"
+	rm -rf "$IT_TMP/dst/keep"
+	kill -USR1 "$SCRIPT_PID"
+	converge "$SRC" "$IT_TMP/dst" "SIGUSR1 full sync"
+	grep -q 'SIGUSR1: full sync of every target' "$LOG"
+	! grep -q 'could not watch' "$LOG"
+	sync_stop
+	assert_status 0
+}
+
+@test "--max-delete: a sync that would delete more fails with rsync's status 25" {
+	prepare
+	populate "$SRC"
+	run_sync --once -q --inotifywait "$INOTIFYWAIT" --state-dir "$STATE" "$SRC" "$IT_TMP/dst"
+	assert_status 0
+	local i
+	for i in 1 2 3 4 5; do
+		echo x >"$IT_TMP/dst/extra$i"
+	done
+	run_sync --once -q --max-delete 2 --inotifywait "$INOTIFYWAIT" --state-dir "$STATE" "$SRC" "$IT_TMP/dst"
+	assert_status 3
+	grep -q '^target 1 last_error .*rsync status 25' "$STATE/status"
+	[ "$(ls "$IT_TMP/dst" | grep -c '^extra')" -ge 3 ]
 }
