@@ -5,11 +5,14 @@
 
 #include <errno.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <syslog.h>
+#include <unistd.h>
 
 int cli_syslog;
 const char *cli_name;
@@ -169,6 +172,9 @@ int cli_option(struct cli_opts *o, int opt, const char *arg)
 	case OPT_INCLUDEI:
 		++*(opt == OPT_INCLUDE ? &o->ninclude : &o->nincludei);
 		return add_pat(o, arg, 1, opt == OPT_INCLUDEI, NULL, 0);
+	case OPT_EXIT_WITH_PARENT:
+		o->exit_with_parent = 1;
+		return 1;
 	case OPT_EXCLUDE_FROM:
 	case OPT_INCLUDE_FROM:
 		++*(opt == OPT_EXCLUDE_FROM ? &o->nexclude : &o->ninclude);
@@ -325,6 +331,19 @@ int64_t cli_deadline(long seconds)
 	if (seconds <= 0 || seconds > INT32_MAX * 1000L)
 		return -1;
 	return it_now_ms() + (int64_t)seconds * 1000;
+}
+
+int cli_exit_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0) {
+		fprintf(stderr, "Couldn't set up --exit-with-parent: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	/* The parent may have died before the request was made. */
+	if (getppid() != parent)
+		raise(SIGTERM);
+	return 0;
 }
 
 void cli_help_events(void)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "ctx.h"
 
@@ -72,6 +73,7 @@ enum {
 	OPT_EXCLUDE_FROM,
 	OPT_INCLUDE_FROM,
 	OPT_JSON,
+	OPT_EXIT_WITH_PARENT,
 };
 
 /* The getopt_long entries both tools have; short letters are in each tool. */
@@ -92,7 +94,8 @@ enum {
 	{ "includei", required_argument, NULL, OPT_INCLUDEI }, \
 	{ "exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM }, \
 	{ "include-from", required_argument, NULL, OPT_INCLUDE_FROM }, \
-	{ "version", no_argument, NULL, OPT_VERSION }
+	{ "version", no_argument, NULL, OPT_VERSION }, \
+	{ "exit-with-parent", no_argument, NULL, OPT_EXIT_WITH_PARENT }
 /* clang-format on */
 
 /* A NULL-terminated list of strings. */
@@ -123,6 +126,7 @@ struct cli_tool {
 struct cli_opts {
 	uint32_t events; /* union of -e, 0 if none */
 	int recursive, no_deref, fanotify, filesystem;
+	int exit_with_parent;
 	long timeout;
 	const char *fromfile;
 	struct cli_pat *pats; /* every pattern, in order */
@@ -174,6 +178,10 @@ void strv_free(struct strv *v);
  * failure; -1 after the first failure. flags: CLI_* above. */
 int cli_watch(struct it_ctx *c, struct cli_opts *o, uint32_t mask,
 	      const char *failfmt, int flags);
+/* --exit-with-parent: be sent SIGTERM when the parent dies, and send it
+ * now if parent (getppid() when main started) is gone already; -1 after
+ * printing why it cannot be arranged. */
+int cli_exit_with_parent(pid_t parent);
 /* Print the "Events:" part of --help, from the event table. */
 void cli_help_events(void);
 /* Deadline on it_now_ms()'s scale for a timeout in seconds (0: none). */

@@ -73,6 +73,8 @@ static void usage(void)
 	      "\t--include-from <file>\n"
 	      "\t              \tLike --include, once for each line of "
 	      "<file>.\n"
+	      "\t--exit-with-parent\n"
+	      "\t              \tExit when the parent process dies.\n"
 	      "\t-m|--monitor  \tKeep listening for events forever or until "
 	      "--timeout expires.\n",
 	      stdout);
@@ -202,6 +204,8 @@ static int validate(const struct opts *o)
 		      "specified.\n";
 	else if (o->daemon && !o->outfile)
 		why = "-o must be specified with -d.\n";
+	else if (o->daemon && o->c.exit_with_parent)
+		why = "--exit-with-parent cannot be specified with -d.\n";
 	if (why) {
 		fputs(why, stderr);
 		return -1;
@@ -420,6 +424,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = { .argc = argc, .argv = argv, .outfd = -1 };
 	struct it_ctx c = { .fd = -1 };
+	pid_t parent = getppid();
 	uint32_t mask = 0;
 	int rc;
 
@@ -428,7 +433,8 @@ int main(int argc, char **argv)
 	};
 
 	if ((rc = cli_parse(&o.c, argc, argv, &tool, &o)) != 0 ||
-	    validate(&o) < 0) {
+	    validate(&o) < 0 ||
+	    (o.c.exit_with_parent && cli_exit_with_parent(parent) < 0)) {
 		cli_free(&o.c);
 		return rc == 2 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}

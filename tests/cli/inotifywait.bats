@@ -41,6 +41,8 @@ Options:
 	              	Like --exclude, once for each line of <file>.
 	--include-from <file>
 	              	Like --include, once for each line of <file>.
+	--exit-with-parent
+	              	Exit when the parent process dies.
 	-m|--monitor  	Keep listening for events forever or until --timeout expires.
 	              	Without this option, inotifywait will exit after one event is received.
 	-d|--daemon   	Same as --monitor, except run in the background

@@ -250,6 +250,8 @@ Options:
 		Like --exclude, once for each line of <file>.
 	--include-from <file>
 		Like --include, once for each line of <file>.
+	--exit-with-parent
+		Exit when the parent process dies.
 	-z|--zero
 		In the final table of results, output rows and columns even
 		if they consist only of zeros (the default is to not output

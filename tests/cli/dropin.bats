@@ -1,0 +1,117 @@
+#!/usr/bin/env bats
+# dropin.bats - what a drop-in replacement of inotify-tools 3.22 must do
+# besides upstream's own behaviour: --exit-with-parent, scripts in the wild
+# (repeated patterns), the quiet end of -m, --help for packagers.
+#
+# Run:  bats tests/cli/dropin.bats
+
+load common
+
+# ------------------------------------------------------------------ helpers
+
+# _proc_stat PID N: field N of /proc/PID/stat counted after the command
+# name (1 = state, 2 = parent pid); fails once PID is gone.
+_proc_stat() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	awk -v n="$2" '{ print $n }' <<<"$s"
+}
+
+# _gone PID: PID has exited (a zombie nobody reaps yet counts as gone).
+_gone() {
+	local state
+	state=$(_proc_stat "$1" 1) || return 0
+	[ "$state" = Z ] || [ "$state" = X ]
+}
+
+# _gone_within_1s PID: poll (no fixed sleep) until PID is gone, 1 s at most.
+_gone_within_1s() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		_gone "$1" && return 0
+		sleep 0.01
+	done
+	echo "process $1 still there 1 s after its parent died" >&2
+	return 1
+}
+
+# spawn_child TOOL ARGS...: start a shell, under timeout, that starts TOOL as
+# its child and waits for it. Sets PARENT (the shell) and CHILD (the tool).
+spawn_child() {
+	local bin i
+	bin=$(_it_tool "$1")
+	shift
+	: >"$OUT"
+	: >"$ERR"
+	rm -f "$IT_TMP/parent" "$IT_TMP/child"
+	timeout -k 5 "$IT_BG_TIMEOUT" bash -c \
+		'echo $$ >"$0.parent"; "$@" & echo $! >"$0.child"; wait' \
+		"$IT_TMP/pid" "$bin" "$@" <&0 >"$OUT" 2>"$ERR" 3>&- &
+	BG_PID=$!
+	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
+		[ -s "$IT_TMP/pid.child" ] && break
+		_it_sleep_tick
+	done
+	PARENT=$(cat "$IT_TMP/pid.parent")
+	CHILD=$(cat "$IT_TMP/pid.child")
+	bg_track "$CHILD"
+}
+
+# ------------------------------------------------------ --exit-with-parent
+
+@test "--exit-with-parent: inotifywait is gone within 1 s of kill -9 of its parent" {
+	ours_only "upstream has no --exit-with-parent"
+	spawn_child inotifywait -m --exit-with-parent .
+	wait_for_exact_line "$ERR" "Watches established."
+	kill -9 "$PARENT"
+	_gone_within_1s "$CHILD"
+}
+
+@test "--exit-with-parent: inotifywatch ends as on SIGTERM, printing its table" {
+	ours_only "upstream has no --exit-with-parent"
+	spawn_child inotifywatch --exit-with-parent -e create .
+	wait_for_exact_line "$ERR" \
+		"Finished establishing watches, now collecting statistics."
+	touch a
+	# the event is counted once the tool sleeps again with nothing pending
+	wait_until test "$(_proc_stat "$CHILD" 1)" = S
+	kill -9 "$PARENT"
+	_gone_within_1s "$CHILD"
+	assert_file "$OUT" "total  create  filename" "1      1       ./"
+}
+
+@test "without --exit-with-parent the tool outlives its parent (as upstream)" {
+	spawn_child inotifywait -m -e create .
+	wait_for_exact_line "$ERR" "Watches established."
+	kill -9 "$PARENT"
+	wait_until _gone "$PARENT"
+	touch still-here
+	wait_for_exact_line "$OUT" "./ CREATE still-here"
+	kill "$CHILD"
+}
+
+@test "--exit-with-parent: a parent gone before the tool asked is noticed" {
+	ours_only "upstream has no --exit-with-parent"
+	# --exclude-from is read while parsing, before the death signal is
+	# requested: the tool waits on the FIFO while its parent dies.
+	mkfifo "$IT_TMP/pats"
+	spawn_child inotifywait -m --exit-with-parent \
+		--exclude-from "$IT_TMP/pats" .
+	local first
+	first=$(_proc_stat "$CHILD" 2)
+	[ "$first" = "$PARENT" ]
+	kill -9 "$PARENT"
+	wait_until test "$(_proc_stat "$CHILD" 2)" != "$PARENT"
+	echo 'x$' >"$IT_TMP/pats"
+	_gone_within_1s "$CHILD"
+	run grep -c 'Watches established' "$ERR"
+	[ "$output" = 0 ]
+}
+
+@test "--exit-with-parent cannot be combined with -d" {
+	ours_only "upstream has no --exit-with-parent"
+	run_fg inotifywait -d -o "$IT_TMP/log" --exit-with-parent .
+	assert_status 1
+	assert_file "$ERR" "--exit-with-parent cannot be specified with -d."
+}
