@@ -330,7 +330,9 @@ static int handle(struct it_ctx *c, const struct opts *o, struct it_buf *out,
 	if (!o->monitor)
 		return (ev->mask & mask) ? 2 : 3;
 	if (c->tab.nlive == 0) {
-		cli_err("No watches remain; exiting.\n");
+		/* the exit status says it too: nothing with -q */
+		if (!o->quiet)
+			cli_err("No watches remain; exiting.\n");
 		return 3;
 	}
 	return 1;

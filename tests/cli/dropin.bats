@@ -115,3 +115,34 @@ spawn_child() {
 	assert_status 1
 	assert_file "$ERR" "--exit-with-parent cannot be specified with -d."
 }
+
+# ------------------------------------------------------ the end of -m
+
+@test "-m: no watch left, -q and -qq exit 1 without a word" {
+	ours_only "upstream keeps running forever (#233)"
+	local q
+	for q in -q -qq; do
+		mkdir r
+		start_bg_quiet inotifywait -m "$q" -e delete_self r
+		rmdir r
+		wait_bg
+		assert_status 1
+		assert_file "$ERR"
+		if [ "$q" = -q ]; then
+			assert_file "$OUT" "r/ DELETE_SELF "
+		else
+			assert_file "$OUT"
+		fi
+	done
+}
+
+@test "-m: no watch left, the default verbosity says so" {
+	ours_only "upstream keeps running forever (#233)"
+	mkdir r
+	start_bg inotifywait -m -e delete_self r
+	rmdir r
+	wait_bg
+	assert_status 1
+	assert_file "$ERR" "Setting up watches." "Watches established." \
+		"No watches remain; exiting."
+}
