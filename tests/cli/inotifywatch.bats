@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Tests for inotifywatch (compatibility contract: /work/shared/spec/upstream-behaviour.md,
+# Tests for inotifywatch (compatibility contract: ../shared/spec/upstream-behaviour.md,
 # section 3 plus 2.1, 2.6, 2.7 and Appendix A).
 #
 # Run against our build:       bats tests/cli/inotifywatch.bats
