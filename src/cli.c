@@ -293,7 +293,20 @@ static void absolute_skips(struct strv *skip)
 	}
 }
 
-int cli_filter(struct it_ctx *c, const struct cli_opts *o)
+/* Whether pattern i is the last of its option on the command line: the
+ * only one upstream compiles. */
+static int last_of_its_option(const struct cli_opts *o, size_t i)
+{
+	const struct cli_pat *p = &o->pats[i];
+
+	for (size_t j = i + 1; j < o->npats; j++)
+		if (!o->pats[j].file && o->pats[j].include == p->include &&
+		    o->pats[j].icase == p->icase)
+			return 0;
+	return 1;
+}
+
+int cli_filter(struct it_ctx *c, const struct cli_opts *o, int quiet)
 {
 	for (size_t i = 0; i < o->npats; i++) {
 		const struct cli_pat *p = &o->pats[i];
@@ -303,6 +316,14 @@ int cli_filter(struct it_ctx *c, const struct cli_opts *o)
 				  REG_EXTENDED | (p->icase ? REG_ICASE : 0),
 				  p->include) == 0)
 			continue;
+		/* one upstream would not even have compiled: no error */
+		if (c->error == EINVAL && !p->file &&
+		    !last_of_its_option(o, i)) {
+			if (!quiet)
+				fprintf(stderr, MSG_SKIP_REGEX, kind,
+					p->icase ? "i" : "", p->re);
+			continue;
+		}
 		if (c->error != EINVAL)
 			fprintf(stderr, "%s\n", strerror(c->error));
 		else if (p->file)

@@ -25,6 +25,8 @@
 #define MSG_INCL_BOTH "--include and --includei cannot both be specified.\n"
 #define MSG_INCL_EXCL "include and exclude regexp cannot both be specified.\n"
 #define MSG_BAD_REGEX "Error in `%s' regular expression.\n"
+#define MSG_SKIP_REGEX                                                         \
+	"--%s%s: `%s' is not a valid regular expression; skipped.\n"
 #define MSG_FROMFILE_TWICE "Multiple --fromfile options given.\n"
 #define MSG_CANT_OPEN "Couldn't open %s: %s\n"
 #define MSG_CANT_READ "Couldn't read %s: %s\n"
@@ -163,8 +165,10 @@ int cli_read_list(struct cli_opts *o, FILE *f);
 int cli_paths(struct cli_opts *o, int argc, char **argv);
 /* Open the inotify context; -1 after printing why. */
 int cli_open(struct it_ctx *c, const struct cli_opts *o);
-/* Compile the --exclude/--include patterns into c; -1 after printing why. */
-int cli_filter(struct it_ctx *c, const struct cli_opts *o);
+/* Compile the --exclude/--include patterns into c; -1 after printing why.
+ * A bad pattern that is not the last of its option is skipped, with a
+ * warning unless quiet: upstream compiles only the last one. */
+int cli_filter(struct it_ctx *c, const struct cli_opts *o, int quiet);
 /* Free what cli_parse() and cli_paths() allocated. */
 void cli_free(struct cli_opts *o);
 /* Append a copy of s to v. */

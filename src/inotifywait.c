@@ -384,7 +384,7 @@ static int setup(struct it_ctx *c, struct opts *o, uint32_t *mask)
 	if (cli_open(c, &o->c) < 0)
 		return -1;
 	c->warn = cli_warn_new_dir;
-	if (cli_filter(c, &o->c) < 0 || prepare_format(c, o) < 0 ||
+	if (cli_filter(c, &o->c, o->quiet) < 0 || prepare_format(c, o) < 0 ||
 	    cli_paths(&o->c, o->argc, o->argv) < 0)
 		return -1;
 	if (o->c.paths.n == 0) {

@@ -415,7 +415,7 @@ static int setup(struct it_ctx *c, struct opts *o, sigset_t *waitmask)
 {
 	uint32_t mask;
 
-	if (cli_open(c, &o->c) < 0 || cli_filter(c, &o->c) < 0 ||
+	if (cli_open(c, &o->c) < 0 || cli_filter(c, &o->c, 0) < 0 ||
 	    cli_paths(&o->c, o->argc, o->argv) < 0)
 		return -1;
 	if (o->c.paths.n == 0) {

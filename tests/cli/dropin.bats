@@ -146,3 +146,82 @@ spawn_child() {
 	assert_file "$ERR" "Setting up watches." "Watches established." \
 		"No watches remain; exiting."
 }
+
+# ------------------------------------------ repeated patterns, from scripts
+
+@test "a script's repeated --exclude with a glob among them works (issue text)" {
+	mkdir logs
+	run_fg inotifywait -t 1 --exclude '\.u' --exclude 'lock' --exclude '*~' \
+		--exclude '\.(swx|swp)' -q -e close_write logs
+	assert_status 2
+	assert_file "$OUT"
+	# (upstream warns, even with -q, that only the last --exclude counts)
+	if [ "${IT_UPSTREAM:-0}" != 1 ]; then
+		assert_file "$ERR"
+	fi
+}
+
+@test "a bad --exclude before the last is skipped with a warning; the others filter" {
+	ours_only "upstream compiles only the last --exclude"
+	mkdir logs
+	start_bg inotifywait -m --exclude '\.u$' --exclude '*~' --exclude 'lock' \
+		--exclude '(' --exclude '\.swp$' -e create --format '%f' logs
+	assert_file "$ERR" \
+		"--exclude: \`*~' is not a valid regular expression; skipped." \
+		"--exclude: \`(' is not a valid regular expression; skipped." \
+		"Setting up watches." "Watches established."
+	touch logs/a.u logs/lockfile logs/x.swp logs/kept~ logs/end
+	wait_for_exact_line "$OUT" end
+	assert_file "$OUT" "kept~" end
+}
+
+@test "the last pattern of its option stays an error, as upstream" {
+	local opt
+	for opt in --exclude --excludei --include --includei; do
+		run_fg inotifywait "$opt" 'x' "$opt" '*~' -t 1 .
+		assert_status 1
+		# (upstream warns first that only the last --exclude counts)
+		tail -n 1 "$ERR" >"$IT_TMP/last"
+		case $opt in
+		--exclude*) assert_file "$IT_TMP/last" "Error in \`exclude' regular expression." ;;
+		*) assert_file "$IT_TMP/last" "Error in \`include' regular expression." ;;
+		esac
+	done
+}
+
+@test "--excludei, --include, --includei: a bad earlier pattern is skipped too" {
+	ours_only "upstream compiles only the last pattern of each option"
+	local opt
+	for opt in --excludei --include --includei; do
+		run_fg inotifywait "$opt" '*~' "$opt" 'x' -t 1 -q .
+		assert_status 2
+		assert_file "$ERR"
+		run_fg inotifywait "$opt" '*~' "$opt" 'x' -t 1 .
+		assert_status 2
+		assert_file "$ERR" \
+			"$opt: \`*~' is not a valid regular expression; skipped." \
+			"Setting up watches." "Watches established."
+	done
+}
+
+@test "inotifywatch: a bad earlier --exclude is skipped with a warning" {
+	ours_only "upstream compiles only the last --exclude"
+	run_fg inotifywatch --exclude '*~' --exclude 'x' -t 1 .
+	assert_status 0
+	assert_file "$ERR" \
+		"--exclude: \`*~' is not a valid regular expression; skipped." \
+		"Establishing watches..." \
+		"Finished establishing watches, now collecting statistics." \
+		"No events occurred."
+	run_fg inotifywatch --exclude 'x' --exclude '*~' -t 1 .
+	assert_status 1
+	assert_file "$ERR" "Error in \`exclude' regular expression."
+}
+
+@test "a bad pattern read by --exclude-from stays an error, wherever it is" {
+	ours_only "upstream has no --exclude-from"
+	printf '%s\n' '*~' 'x' >pats
+	run_fg inotifywait --exclude-from pats --exclude 'y' -t 1 .
+	assert_status 1
+	assert_file "$ERR" "Error in \`exclude' regular expression on line 1 of pats."
+}
