@@ -272,8 +272,6 @@ int cli_open(struct it_ctx *c, const struct cli_opts *o)
 
 void cli_help_backends(void)
 {
-	if (strncmp(cli_name, "fsnotify", 8))
-		return;
 	fputs("\t-I|--inotify\tWatch with inotify.\n"
 	      "\t-F|--fanotify\tWatch with fanotify.\n"
 	      "\t-S|--filesystem\tWatch entire filesystem with fanotify.\n",

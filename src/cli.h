@@ -144,7 +144,7 @@ extern int cli_syslog;
 /* The name the tool was run as: fsnotifywait/fsnotifywatch select fanotify. */
 extern const char *cli_name;
 
-/* Print the -I/-F/-S lines of --help (only under an fsnotify* name). */
+/* Print the -I/-F/-S lines of --help, upstream 4.x's. */
 void cli_help_backends(void);
 
 /* Print to the error channel (stderr or syslog). */

@@ -225,3 +225,20 @@ spawn_child() {
 	assert_status 1
 	assert_file "$ERR" "Error in \`exclude' regular expression on line 1 of pats."
 }
+
+# ------------------------------------------------------ --help for packagers
+
+@test "--help of both tools lists -I, -F and -S after -r, as upstream 4.x" {
+	ours_only "upstream 3.22 lists them only under the fsnotify* names"
+	local tool
+	for tool in inotifywait inotifywatch; do
+		run_fg "$tool" --help
+		assert_status 1
+		grep -A3 "^$(printf '\t')-r|--recursive" "$OUT" >"$IT_TMP/got"
+		assert_file "$IT_TMP/got" \
+			$'\t-r|--recursive\tWatch directories recursively.' \
+			$'\t-I|--inotify\tWatch with inotify.' \
+			$'\t-F|--fanotify\tWatch with fanotify.' \
+			$'\t-S|--filesystem\tWatch entire filesystem with fanotify.'
+	done
+}

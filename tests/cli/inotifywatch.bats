@@ -257,6 +257,9 @@ Options:
 		if they consist only of zeros (the default is to not output
 		these rows and columns).
 	-r|--recursive	Watch directories recursively.
+	-I|--inotify	Watch with inotify.
+	-F|--fanotify	Watch with fanotify.
+	-S|--filesystem	Watch entire filesystem with fanotify.
 	-P|--no-dereference
 		Do not follow symlinks.
 	-t|--timeout <seconds>
@@ -299,6 +302,7 @@ EOF
 }
 
 @test "-h/--help print the help on stdout, exit 1, body upstream's plus our options" {
+	ours_only "upstream 3.22's help lacks our options and 4.x's -I/-F/-S"
 	mkdir w
 	local -a variants=("-h" "--help" "w -h" "-z --help w" "--hel")
 	local v
