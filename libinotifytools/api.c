@@ -34,19 +34,38 @@ int inotifytools_initialize(void)
 	return inotifytools_init(0, 0, 0);
 }
 
+/* What may be set before inotifytools_init() and outlives it, as upstream:
+ * the regular expressions and whether statistics are on. */
+static void keep_settings(struct it_ctx *to, const struct it_ctx *from)
+{
+	to->pats = from->pats;
+	to->npats = from->npats;
+	to->nincl = from->nincl;
+	to->have_regex = from->have_regex;
+	to->stats = from->stats;
+	to->keep_counted = from->keep_counted;
+}
+
 int inotifytools_init(int fanotify, int watch_filesystem, int verbose)
 {
+	struct it_ctx before = dflt;
+
 	(void)verbose; /* upstream's fanotify debug output: never printed */
 	if (initialized)
 		return 1;
+	/* (upstream clears the time format) */
+	free(dflt.timefmt);
+	before.timefmt = NULL;
 	if (it_ctx_open_backend(&dflt, fanotify || watch_filesystem,
 				watch_filesystem) < 0) {
 		int err = dflt.error;
 
 		it_ctx_close(&dflt);
+		keep_settings(&dflt, &before);
 		dflt.error = err;
 		return 0;
 	}
+	keep_settings(&dflt, &before);
 	initialized = 1;
 	return 1;
 }

@@ -87,9 +87,16 @@ static void before_init(void)
 	say("watch_files: error", "%d", inotifytools_error());
 	say("ignore_events_by_regex(x)", "%d",
 	    inotifytools_ignore_events_by_regex("x", REG_EXTENDED));
+	inotifytools_set_printf_timefmt("%F");
 	say("initialize", "%d", inotifytools_initialize());
 	say("get_num_watches after initialize", "%d",
 	    inotifytools_get_num_watches());
+	inotifytools_watch_file("d", IN_CREATE);
+	touch("d/x1");
+	touch("d/y1");
+	say_next("next event (regex x set before initialize)");
+	unlink("d/x1");
+	unlink("d/y1");
 }
 
 static void reinit(void)

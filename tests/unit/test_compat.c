@@ -32,6 +32,7 @@ static void touch(const char *p)
 static void test_before_init(void)
 {
 	const char *names[] = { "d", NULL };
+	struct inotify_event *ev;
 
 	CHECK(inotifytools_error() == 0);
 	CHECK_STR(inotifytools_filename_from_wd(1), "");
@@ -46,9 +47,18 @@ static void test_before_init(void)
 	CHECK(inotifytools_watch_files(names, IN_CREATE) == 0);
 	CHECK(inotifytools_error() == EBADF);
 	CHECK(inotifytools_ignore_events_by_regex("x", REG_EXTENDED) == 1);
+	inotifytools_set_printf_timefmt("%F");
 	CHECK(inotifytools_initialize() == 1);
 	CHECK(inotifytools_get_num_watches() == 0);
+	/* the regular expression set before holds */
+	CHECK(inotifytools_watch_file("d", IN_CREATE) == 1);
+	touch("d/x1");
+	touch("d/y1");
+	ev = inotifytools_next_event(1);
+	CHECK(ev && !strcmp(ev->name, "y1"));
 	inotifytools_cleanup();
+	unlink("d/x1");
+	unlink("d/y1");
 }
 
 static void test_reinit(void)
