@@ -2,6 +2,7 @@
  */
 #include "config.h"
 
+#include "compat.h"
 #include "ctx.h"
 
 #include <errno.h>
@@ -13,24 +14,58 @@
 static struct it_ctx dflt = { .fd = -1 };
 static int initialized;
 
+/* The record of wd as the API sees it: not one it removed. */
+static struct watch *by_wd(int wd)
+{
+	struct watch *w = it_wtab_by_wd(&dflt.tab, wd);
+
+	return w && !(w->flags & IT_W_REMOVED) ? w : NULL;
+}
+
+/* Give w the name filename; as upstream, its subdirectories keep theirs. */
+static void set_name(struct watch *w, const char *filename)
+{
+	it_wtab_orphan(&dflt.tab, w);
+	it_wtab_rename(&dflt.tab, w, NULL, filename, strlen(filename));
+}
+
 int inotifytools_initialize(void)
 {
 	return inotifytools_init(0, 0, 0);
 }
 
+/* What may be set before inotifytools_init() and outlives it, as upstream:
+ * the regular expressions and whether statistics are on. */
+static void keep_settings(struct it_ctx *to, const struct it_ctx *from)
+{
+	to->pats = from->pats;
+	to->npats = from->npats;
+	to->nincl = from->nincl;
+	to->have_regex = from->have_regex;
+	to->stats = from->stats;
+	to->keep_counted = from->keep_counted;
+}
+
 int inotifytools_init(int fanotify, int watch_filesystem, int verbose)
 {
+	struct it_ctx before = dflt;
+
 	(void)verbose; /* upstream's fanotify debug output: never printed */
 	if (initialized)
 		return 1;
+	/* (upstream clears the time format) */
+	free(dflt.timefmt);
+	before.timefmt = NULL;
 	if (it_ctx_open_backend(&dflt, fanotify || watch_filesystem,
 				watch_filesystem) < 0) {
 		int err = dflt.error;
 
 		it_ctx_close(&dflt);
+		keep_settings(&dflt, &before);
 		dflt.error = err;
 		return 0;
 	}
+	keep_settings(&dflt, &before);
 	initialized = 1;
 	return 1;
 }
@@ -69,10 +104,10 @@ char *inotifytools_event_to_str_sep(int events, char sep)
 
 void inotifytools_set_filename_by_wd(int wd, const char *filename)
 {
-	struct watch *w = it_wtab_by_wd(&dflt.tab, wd);
+	struct watch *w = by_wd(wd);
 
-	if (w && filename)
-		it_wtab_rename(&dflt.tab, w, NULL, filename, strlen(filename));
+	if (w && !(w->flags & IT_W_DEAD) && filename)
+		set_name(w, filename);
 }
 
 void inotifytools_set_filename_by_filename(const char *oldname,
@@ -82,14 +117,14 @@ void inotifytools_set_filename_by_filename(const char *oldname,
 
 	if (oldname && newname &&
 	    (w = it_wtab_by_path(&dflt.tab, oldname, strlen(oldname))))
-		it_wtab_rename(&dflt.tab, w, NULL, newname, strlen(newname));
+		set_name(w, newname);
 }
 
-/* Whether path is prefix itself or lies below the directory prefix. */
+/* Whether path starts with the n bytes of prefix (as upstream: no check
+ * that the prefix ends at a '/'). */
 static int below(const char *path, const char *prefix, size_t n)
 {
-	return !strncmp(path, prefix, n) &&
-	       (!path[n] || prefix[n - 1] == '/' || path[n] == '/');
+	return !strncmp(path, prefix, n);
 }
 
 /* A malloc'd copy of the path of w, or NULL. */
@@ -145,7 +180,7 @@ void inotifytools_replace_filename(const char *oldname, const char *newname)
 const char *inotifytools_dirname_from_event(struct inotify_event *event,
 					    size_t *dirnamelen)
 {
-	struct watch *w = it_wtab_by_wd(&dflt.tab, event->wd);
+	struct watch *w = by_wd(event->wd);
 	const char *dir = w ? it_wtab_stable_path(&dflt.tab, w) : "";
 
 	if (dirnamelen)
@@ -180,14 +215,23 @@ char *inotifytools_dirpath_from_event(struct inotify_event *event)
 	return p;
 }
 
+/* The only struct watch the API hands out is a row of
+ * inotifytools_wd_sorted_by_event(), in upstream's layout. */
 const char *inotifytools_filename_from_watch(struct watch *w)
 {
-	return w ? it_wtab_stable_path(&dflt.tab, w) : "";
+	const struct it_compat_watch *u = (const void *)w;
+
+	return u ? u->filename : "";
+}
+
+struct rbtree *inotifytools_wd_sorted_by_event(int sort_event)
+{
+	return it_compat_sorted(&dflt, sort_event);
 }
 
 const char *inotifytools_filename_from_wd(int wd)
 {
-	struct watch *w = it_wtab_by_wd(&dflt.tab, wd);
+	struct watch *w = by_wd(wd);
 
 	return w ? it_wtab_stable_path(&dflt.tab, w) : "";
 }
@@ -204,7 +248,7 @@ int inotifytools_wd_from_filename(const char *filename)
 
 int inotifytools_remove_watch_by_wd(int wd)
 {
-	struct watch *w = it_wtab_by_wd(&dflt.tab, wd);
+	struct watch *w = by_wd(wd);
 
 	dflt.error = 0;
 	if (!w || (w->flags & IT_W_DEAD))
@@ -214,7 +258,12 @@ int inotifytools_remove_watch_by_wd(int wd)
 		dflt.error = errno;
 		return 0;
 	}
+	/* Gone for the API at once, as upstream; the record waits for the
+	 * kernel's IN_IGNORED, which is delivered (with no name) as upstream
+	 * does, and is then freed, not kept for statistics. */
 	it_wtab_kill(&dflt.tab, w);
+	it_wtab_drop_counts(&dflt.tab, w);
+	w->flags |= IT_W_REMOVED;
 	return 1;
 }
 
@@ -246,11 +295,41 @@ int inotifytools_watch_recursively(const char *path, int events)
 	return inotifytools_watch_recursively_with_exclude(path, events, NULL);
 }
 
+static void renumber_one(struct watch *w, void *arg)
+{
+	(void)arg;
+	w->seq = (uint32_t)dflt.tab.next_seq++;
+}
+
+/*
+ * Upstream watches a tree children first, so its wds (which order the
+ * ties of inotifytools_wd_sorted_by_event()) go up that way: number the
+ * new tree so. Our walk watches each directory before its children.
+ */
+static void renumber_tree(const char *path)
+{
+	size_t n = strlen(path);
+	struct watch *w = it_wtab_by_path(&dflt.tab, path, n);
+	char *dir;
+
+	if (!w && n && path[n - 1] != '/' && (dir = malloc(n + 2))) {
+		memcpy(dir, path, n);
+		memcpy(dir + n, "/", 2);
+		w = it_wtab_by_path(&dflt.tab, dir, n + 1);
+		free(dir);
+	}
+	if (w)
+		it_wtab_postorder(&dflt.tab, w, renumber_one, NULL);
+}
+
 int inotifytools_watch_recursively_with_exclude(const char *path, int events,
 						const char **exclude_list)
 {
 	dflt.error = 0;
-	return it_watch_tree(&dflt, path, (uint32_t)events, exclude_list) == 0;
+	if (it_watch_tree(&dflt, path, (uint32_t)events, exclude_list) < 0)
+		return 0;
+	renumber_tree(path);
+	return 1;
 }
 
 int inotifytools_ignore_events_by_regex(const char *pattern, int flags)
@@ -285,11 +364,13 @@ struct inotify_event *inotifytools_next_events(long timeout, int num_events)
 void inotifytools_initialize_stats(void)
 {
 	it_stats_reset(&dflt);
+	/* upstream never frees a record: deleted watches keep their rows */
+	dflt.keep_counted = 1;
 }
 
 int inotifytools_get_stat_by_wd(int wd, int event)
 {
-	struct watch *w = it_wtab_by_wd(&dflt.tab, wd);
+	struct watch *w = by_wd(wd);
 
 	return w ? it_stats_get(&dflt, w, (uint32_t)event) : -1;
 }
@@ -342,6 +423,8 @@ int inotifytools_snprintf(struct nstring *out, int size,
 	int rc;
 
 	dflt.error = 0;
+	if (size < 0 && fmt)
+		out->len = 0; /* as upstream */
 	if (!fmt || size > MAX_STRLEN || size < 0) {
 		dflt.error = fmt ? EMSGSIZE : EINVAL;
 		return -1;
@@ -351,11 +434,13 @@ int inotifytools_snprintf(struct nstring *out, int size,
 	rc = it_format(&dflt, &o, event, fmt);
 	if (rc == -1)
 		return -1;
+	/* NUL-terminated when it fits in size, as upstream: no byte past size
+	 * is written. After a trailing '%' (-2) len is not updated. */
+	if (o.len < o.cap)
+		out->buf[o.len] = '\0';
 	if (rc == -2)
 		return (int)o.len;
 	out->len = (unsigned)o.len;
-	if ((o.len < o.cap ? o.len : o.cap) < MAX_STRLEN)
-		out->buf[o.len < o.cap ? o.len : o.cap] = '\0';
 	return (int)o.len - 1;
 }
 

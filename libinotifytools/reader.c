@@ -286,11 +286,15 @@ static int maintain(struct it_ctx *c, struct inotify_event **evp)
 		return 1;
 	if (w->flags & IT_W_DEAD) {
 		if (ev->mask & IN_IGNORED) {
+			/* the end of a watch removed through the API is shown,
+			 * as upstream shows it (no longer under any name) */
+			int show = (w->flags & IT_W_REMOVED) != 0;
+
 			/* (a second IGNORED for the zombie: the kernel sends
 			 * one, the zombie is released at the next read) */
 			if (w != c->zombie)
 				it_release(c, w);
-			return 1;
+			return !show;
 		}
 		/* the move that took it out of the tree, under its old name */
 		if ((ev->mask & IN_MOVE_SELF) && (w->flags & IT_W_MOVED_OUT)) {

@@ -551,13 +551,9 @@ struct watch *it_wtab_add_child(struct wtab *t, int wd, const char *name,
 	return add(t, wd, name, len, 1, IT_W_DIR, parent);
 }
 
-void it_wtab_kill(struct wtab *t, struct watch *w)
+void it_wtab_orphan(struct wtab *t, struct watch *w)
 {
-	if (w->flags & IT_W_DEAD)
-		return;
 	t->gen++;
-	path_index_del(t, w);
-	/* the children become roots under their full paths */
 	while (w->child) {
 		struct watch *c = it_wtab_rec(t, w->child);
 
@@ -566,6 +562,15 @@ void it_wtab_kill(struct wtab *t, struct watch *w)
 		tree_unlink(t, c);
 		path_index_add(t, c);
 	}
+}
+
+void it_wtab_kill(struct wtab *t, struct watch *w)
+{
+	if (w->flags & IT_W_DEAD)
+		return;
+	t->gen++;
+	path_index_del(t, w);
+	it_wtab_orphan(t, w);
 	freeze(t, w);
 	tree_unlink(t, w);
 	w->flags |= IT_W_DEAD;

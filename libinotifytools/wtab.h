@@ -16,7 +16,9 @@
 	0x4u /* dead because it was moved out of the tree: its MOVE_SELF is    \
 	      * still reported */
 #define IT_W_RETIRED 0x8u /* out of both indexes, kept for its counters */
-#define IT_W_USED 0x100u  /* internal: the slot holds a record */
+#define IT_W_REMOVED                                                           \
+	0x10u /* removed through the public API: unknown to its lookups */
+#define IT_W_USED 0x100u /* internal: the slot holds a record */
 
 /*
  * A watch: a compact record in the table's slabs, at a stable address.
@@ -116,6 +118,8 @@ struct watch *it_wtab_add(struct wtab *t, int wd, const char *path, size_t len,
 /* The same with only the name (no '/') of a child directory of parent. */
 struct watch *it_wtab_add_child(struct wtab *t, int wd, const char *name,
 				size_t len, struct watch *parent);
+/* Make the children of w roots under their full paths. */
+void it_wtab_orphan(struct wtab *t, struct watch *w);
 /* Drop w from the path index and the tree; it stays findable by wd. */
 void it_wtab_kill(struct wtab *t, struct watch *w);
 /* Remove w from both indexes without freeing it. */

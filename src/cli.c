@@ -5,11 +5,14 @@
 
 #include <errno.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <syslog.h>
+#include <unistd.h>
 
 int cli_syslog;
 const char *cli_name;
@@ -169,6 +172,9 @@ int cli_option(struct cli_opts *o, int opt, const char *arg)
 	case OPT_INCLUDEI:
 		++*(opt == OPT_INCLUDE ? &o->ninclude : &o->nincludei);
 		return add_pat(o, arg, 1, opt == OPT_INCLUDEI, NULL, 0);
+	case OPT_EXIT_WITH_PARENT:
+		o->exit_with_parent = 1;
+		return 1;
 	case OPT_EXCLUDE_FROM:
 	case OPT_INCLUDE_FROM:
 		++*(opt == OPT_EXCLUDE_FROM ? &o->nexclude : &o->ninclude);
@@ -266,8 +272,6 @@ int cli_open(struct it_ctx *c, const struct cli_opts *o)
 
 void cli_help_backends(void)
 {
-	if (strncmp(cli_name, "fsnotify", 8))
-		return;
 	fputs("\t-I|--inotify\tWatch with inotify.\n"
 	      "\t-F|--fanotify\tWatch with fanotify.\n"
 	      "\t-S|--filesystem\tWatch entire filesystem with fanotify.\n",
@@ -287,7 +291,20 @@ static void absolute_skips(struct strv *skip)
 	}
 }
 
-int cli_filter(struct it_ctx *c, const struct cli_opts *o)
+/* Whether pattern i is the last of its option on the command line: the
+ * only one upstream compiles. */
+static int last_of_its_option(const struct cli_opts *o, size_t i)
+{
+	const struct cli_pat *p = &o->pats[i];
+
+	for (size_t j = i + 1; j < o->npats; j++)
+		if (!o->pats[j].file && o->pats[j].include == p->include &&
+		    o->pats[j].icase == p->icase)
+			return 0;
+	return 1;
+}
+
+int cli_filter(struct it_ctx *c, const struct cli_opts *o, int quiet)
 {
 	for (size_t i = 0; i < o->npats; i++) {
 		const struct cli_pat *p = &o->pats[i];
@@ -297,6 +314,14 @@ int cli_filter(struct it_ctx *c, const struct cli_opts *o)
 				  REG_EXTENDED | (p->icase ? REG_ICASE : 0),
 				  p->include) == 0)
 			continue;
+		/* one upstream would not even have compiled: no error */
+		if (c->error == EINVAL && !p->file &&
+		    !last_of_its_option(o, i)) {
+			if (!quiet)
+				fprintf(stderr, MSG_SKIP_REGEX, kind,
+					p->icase ? "i" : "", p->re);
+			continue;
+		}
 		if (c->error != EINVAL)
 			fprintf(stderr, "%s\n", strerror(c->error));
 		else if (p->file)
@@ -325,6 +350,19 @@ int64_t cli_deadline(long seconds)
 	if (seconds <= 0 || seconds > INT32_MAX * 1000L)
 		return -1;
 	return it_now_ms() + (int64_t)seconds * 1000;
+}
+
+int cli_exit_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0) {
+		fprintf(stderr, "Couldn't set up --exit-with-parent: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	/* The parent may have died before the request was made. */
+	if (getppid() != parent)
+		raise(SIGTERM);
+	return 0;
 }
 
 void cli_help_events(void)

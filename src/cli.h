@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "ctx.h"
 
@@ -24,6 +25,8 @@
 #define MSG_INCL_BOTH "--include and --includei cannot both be specified.\n"
 #define MSG_INCL_EXCL "include and exclude regexp cannot both be specified.\n"
 #define MSG_BAD_REGEX "Error in `%s' regular expression.\n"
+#define MSG_SKIP_REGEX                                                         \
+	"--%s%s: `%s' is not a valid regular expression; skipped.\n"
 #define MSG_FROMFILE_TWICE "Multiple --fromfile options given.\n"
 #define MSG_CANT_OPEN "Couldn't open %s: %s\n"
 #define MSG_CANT_READ "Couldn't read %s: %s\n"
@@ -72,6 +75,7 @@ enum {
 	OPT_EXCLUDE_FROM,
 	OPT_INCLUDE_FROM,
 	OPT_JSON,
+	OPT_EXIT_WITH_PARENT,
 };
 
 /* The getopt_long entries both tools have; short letters are in each tool. */
@@ -92,7 +96,8 @@ enum {
 	{ "includei", required_argument, NULL, OPT_INCLUDEI }, \
 	{ "exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM }, \
 	{ "include-from", required_argument, NULL, OPT_INCLUDE_FROM }, \
-	{ "version", no_argument, NULL, OPT_VERSION }
+	{ "version", no_argument, NULL, OPT_VERSION }, \
+	{ "exit-with-parent", no_argument, NULL, OPT_EXIT_WITH_PARENT }
 /* clang-format on */
 
 /* A NULL-terminated list of strings. */
@@ -123,6 +128,7 @@ struct cli_tool {
 struct cli_opts {
 	uint32_t events; /* union of -e, 0 if none */
 	int recursive, no_deref, fanotify, filesystem;
+	int exit_with_parent;
 	long timeout;
 	const char *fromfile;
 	struct cli_pat *pats; /* every pattern, in order */
@@ -138,7 +144,7 @@ extern int cli_syslog;
 /* The name the tool was run as: fsnotifywait/fsnotifywatch select fanotify. */
 extern const char *cli_name;
 
-/* Print the -I/-F/-S lines of --help (only under an fsnotify* name). */
+/* Print the -I/-F/-S lines of --help, upstream 4.x's. */
 void cli_help_backends(void);
 
 /* Print to the error channel (stderr or syslog). */
@@ -159,8 +165,10 @@ int cli_read_list(struct cli_opts *o, FILE *f);
 int cli_paths(struct cli_opts *o, int argc, char **argv);
 /* Open the inotify context; -1 after printing why. */
 int cli_open(struct it_ctx *c, const struct cli_opts *o);
-/* Compile the --exclude/--include patterns into c; -1 after printing why. */
-int cli_filter(struct it_ctx *c, const struct cli_opts *o);
+/* Compile the --exclude/--include patterns into c; -1 after printing why.
+ * A bad pattern that is not the last of its option is skipped, with a
+ * warning unless quiet: upstream compiles only the last one. */
+int cli_filter(struct it_ctx *c, const struct cli_opts *o, int quiet);
 /* Free what cli_parse() and cli_paths() allocated. */
 void cli_free(struct cli_opts *o);
 /* Append a copy of s to v. */
@@ -174,6 +182,10 @@ void strv_free(struct strv *v);
  * failure; -1 after the first failure. flags: CLI_* above. */
 int cli_watch(struct it_ctx *c, struct cli_opts *o, uint32_t mask,
 	      const char *failfmt, int flags);
+/* --exit-with-parent: be sent SIGTERM when the parent dies, and send it
+ * now if parent (getppid() when main started) is gone already; -1 after
+ * printing why it cannot be arranged. */
+int cli_exit_with_parent(pid_t parent);
 /* Print the "Events:" part of --help, from the event table. */
 void cli_help_events(void);
 /* Deadline on it_now_ms()'s scale for a timeout in seconds (0: none). */

@@ -73,6 +73,8 @@ static void usage(void)
 	      "\t--include-from <file>\n"
 	      "\t              \tLike --include, once for each line of "
 	      "<file>.\n"
+	      "\t--exit-with-parent\n"
+	      "\t              \tExit when the parent process dies.\n"
 	      "\t-m|--monitor  \tKeep listening for events forever or until "
 	      "--timeout expires.\n",
 	      stdout);
@@ -202,6 +204,8 @@ static int validate(const struct opts *o)
 		      "specified.\n";
 	else if (o->daemon && !o->outfile)
 		why = "-o must be specified with -d.\n";
+	else if (o->daemon && o->c.exit_with_parent)
+		why = "--exit-with-parent cannot be specified with -d.\n";
 	if (why) {
 		fputs(why, stderr);
 		return -1;
@@ -326,7 +330,9 @@ static int handle(struct it_ctx *c, const struct opts *o, struct it_buf *out,
 	if (!o->monitor)
 		return (ev->mask & mask) ? 2 : 3;
 	if (c->tab.nlive == 0) {
-		cli_err("No watches remain; exiting.\n");
+		/* the exit status says it too: nothing with -q */
+		if (!o->quiet)
+			cli_err("No watches remain; exiting.\n");
 		return 3;
 	}
 	return 1;
@@ -378,7 +384,7 @@ static int setup(struct it_ctx *c, struct opts *o, uint32_t *mask)
 	if (cli_open(c, &o->c) < 0)
 		return -1;
 	c->warn = cli_warn_new_dir;
-	if (cli_filter(c, &o->c) < 0 || prepare_format(c, o) < 0 ||
+	if (cli_filter(c, &o->c, o->quiet) < 0 || prepare_format(c, o) < 0 ||
 	    cli_paths(&o->c, o->argc, o->argv) < 0)
 		return -1;
 	if (o->c.paths.n == 0) {
@@ -420,6 +426,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = { .argc = argc, .argv = argv, .outfd = -1 };
 	struct it_ctx c = { .fd = -1 };
+	pid_t parent = getppid();
 	uint32_t mask = 0;
 	int rc;
 
@@ -428,7 +435,8 @@ int main(int argc, char **argv)
 	};
 
 	if ((rc = cli_parse(&o.c, argc, argv, &tool, &o)) != 0 ||
-	    validate(&o) < 0) {
+	    validate(&o) < 0 ||
+	    (o.c.exit_with_parent && cli_exit_with_parent(parent) < 0)) {
 		cli_free(&o.c);
 		return rc == 2 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}

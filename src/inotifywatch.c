@@ -64,6 +64,8 @@ static void usage(void)
 	      "\t\tLike --exclude, once for each line of <file>.\n"
 	      "\t--include-from <file>\n"
 	      "\t\tLike --include, once for each line of <file>.\n"
+	      "\t--exit-with-parent\n"
+	      "\t\tExit when the parent process dies.\n"
 	      "\t-z|--zero\n"
 	      "\t\tIn the final table of results, output rows and columns "
 	      "even\n"
@@ -413,7 +415,7 @@ static int setup(struct it_ctx *c, struct opts *o, sigset_t *waitmask)
 {
 	uint32_t mask;
 
-	if (cli_open(c, &o->c) < 0 || cli_filter(c, &o->c) < 0 ||
+	if (cli_open(c, &o->c) < 0 || cli_filter(c, &o->c, 0) < 0 ||
 	    cli_paths(&o->c, o->argc, o->argv) < 0)
 		return -1;
 	if (o->c.paths.n == 0) {
@@ -513,6 +515,7 @@ int main(int argc, char **argv)
 			  .argc = argc,
 			  .argv = argv };
 	struct it_ctx c = { .fd = -1 };
+	pid_t parent = getppid();
 	sigset_t waitmask;
 	int rc;
 
@@ -521,7 +524,8 @@ int main(int argc, char **argv)
 	};
 
 	if ((rc = cli_parse(&o.c, argc, argv, &tool, &o)) != 0 ||
-	    validate(&o) < 0) {
+	    validate(&o) < 0 ||
+	    (o.c.exit_with_parent && cli_exit_with_parent(parent) < 0)) {
 		cli_free(&o.c);
 		return rc == 2 ? EXIT_SUCCESS : EXIT_FAILURE;
 	}

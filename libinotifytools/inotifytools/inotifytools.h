@@ -56,14 +56,18 @@ char *inotifytools_event_to_str(int events);
 /** As inotifytools_event_to_str() with separator @p sep; static storage. */
 char *inotifytools_event_to_str_sep(int events, char sep);
 
-/** Rename the watch @p wd to @p filename. */
+/**
+ * Rename the watch @p wd to @p filename; the watches below it keep their
+ * names (inotifytools_replace_filename() renames a tree).
+ */
 void inotifytools_set_filename_by_wd(int wd, const char *filename);
-/** Rename the watch stored as @p oldname to @p newname. */
+/** Rename the watch stored as @p oldname to @p newname, as above. */
 void inotifytools_set_filename_by_filename(const char *oldname,
 					   const char *newname);
 /**
- * Rename every watch whose name is @p oldname or lies below the directory
- * @p oldname, replacing that prefix by @p newname.
+ * Rename every watch whose name starts with @p oldname, replacing that
+ * prefix by @p newname. A plain prefix, as upstream: "d/a" also matches
+ * "d/ab/"; give directories with their trailing '/'.
  */
 void inotifytools_replace_filename(const char *oldname, const char *newname);
 
@@ -85,15 +89,25 @@ const char *inotifytools_filename_from_event(struct inotify_event *event,
  * path the caller frees; NULL otherwise.
  */
 char *inotifytools_dirpath_from_event(struct inotify_event *event);
-/** Stored name of watch @p w, or "" for NULL. */
+/**
+ * Stored name of watch @p w, or "" for NULL. The only watches the API hands
+ * out are the rows of upstream's private inotifytools_wd_sorted_by_event().
+ */
 const char *inotifytools_filename_from_watch(struct watch *w);
 /** Stored name of watch @p wd, or "" if there is no such watch. */
 const char *inotifytools_filename_from_wd(int wd);
 /** Watch descriptor stored under exactly @p filename, or -1. */
 int inotifytools_wd_from_filename(const char *filename);
-/** Remove the watch stored as @p filename (1 if it was not watched). */
+/**
+ * Remove the watch stored as @p filename (1 if it was not watched), as
+ * inotifytools_remove_watch_by_wd().
+ */
 int inotifytools_remove_watch_by_filename(const char *filename);
-/** Remove watch @p wd (1 if it was not watched). */
+/**
+ * Remove watch @p wd (1 if it was not watched). It is gone at once: its
+ * name, wd and statistics are no longer found. The kernel's IN_IGNORED
+ * for it is still delivered, with no name.
+ */
 int inotifytools_remove_watch_by_wd(int wd);
 
 /** Watch one file or directory for @p events. */
@@ -151,7 +165,9 @@ int inotifytools_sprintf(struct nstring *out, struct inotify_event *event,
 			 const char *fmt);
 /**
  * Format @p event into @p out, starting no new directive once size - 1
- * bytes are used. Returns out->len - 1, or -1 on an invalid format.
+ * bytes are used (the last one may run past). Returns out->len - 1, or -1
+ * on an invalid format or @p size outside 0..MAX_STRLEN. The output is
+ * NUL-terminated if it ends before @p size; no byte past it is written.
  */
 int inotifytools_snprintf(struct nstring *out, int size,
 			  struct inotify_event *event, const char *fmt);

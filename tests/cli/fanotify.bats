@@ -130,6 +130,7 @@ fan_marks() {
 
 @test "fsnotifywait/fsnotifywatch --help: their own name and -I/-F/-S lines" {
 	ours_only
+	local tool
 	run_fg "$FSNOTIFYWAIT" --help
 	assert_status 1
 	{
@@ -153,10 +154,12 @@ fan_marks() {
 		$'\t-I|--inotify\tWatch with inotify.' \
 		$'\t-F|--fanotify\tWatch with fanotify.' \
 		$'\t-S|--filesystem\tWatch entire filesystem with fanotify.'
-	# inotifywait's help has no such lines (as upstream 3.22)
-	run_fg inotifywait --help
-	run grep -c fanotify "$OUT"
-	[ "$output" = 0 ]
+	# inotifywait's and inotifywatch's have them too (as upstream 4.x)
+	for tool in inotifywait inotifywatch; do
+		run_fg "$tool" --help
+		run grep -c -- '-[IFS]|--' "$OUT"
+		[ "$output" = 3 ]
+	done
 }
 
 # ------------------------------------------------------------ events, as the inotify tests
