@@ -141,20 +141,19 @@ expect_error() {
 SETUP_LINES=("Setting up watches." "Watches established.")
 SETUP_LINES_R=("Setting up watches.  Beware: since -r was given, this may take a while!" "Watches established.")
 
+# _one_daemon FILE: exactly one process names FILE in its argv; its pid in
+# DAEMON_PID.
+_one_daemon() {
+	local pids
+	pids=$(pids_with_arg "$1")
+	[ -n "$pids" ] && [ "$(wc -l <<<"$pids")" -eq 1 ] && DAEMON_PID=$pids
+}
+
 # daemon_pid FILE: poll for the pid of the daemon whose argv names FILE
 # (waiting until a single process is left, should it fork twice).
 daemon_pid() {
-	local i pids
-	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
-		pids=$(pids_with_arg "$1")
-		if [ -n "$pids" ] && [ "$(wc -l <<<"$pids")" -eq 1 ]; then
-			echo "$pids"
-			return 0
-		fi
-		sleep 0.05
-	done
-	echo "no daemon process found for $1" >&2
-	return 1
+	wait_until -m "a single daemon process for $1" _one_daemon "$1" || return 1
+	echo "$DAEMON_PID"
 }
 
 # ------------------------------------------------------------ -h / --help
