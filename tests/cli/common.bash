@@ -52,6 +52,9 @@
 #   wait_watches PID N       the readiness test used by start_bg_quiet, for
 #                            processes started otherwise (e.g. a daemon found
 #                            with pids_with_arg).
+#   watches                  inotify watches the background tool holds now
+#   watches_are N            the background tool holds exactly N watches
+#                            (for `wait_until watches_are N')
 #   tool_idle PID            true when process PID has no signal pending and
 #                            every thread of it sleeps (state S): a tool
 #                            blocked in poll/read has consumed every event
@@ -298,6 +301,14 @@ _it_count_watches() {
 # _it_has_watches PID N: PID and its descendants hold at least N watches.
 _it_has_watches() {
 	[ "$(_it_count_watches "$1")" -ge "$2" ]
+}
+
+watches() {
+	_it_count_watches "$BG_PID"
+}
+
+watches_are() {
+	[ "$(watches)" -eq "$1" ]
 }
 
 wait_watches() {

@@ -1855,9 +1855,9 @@ l"
 	wait_for_exact_line "$OUT" "r/ MOVED_TO,ISDIR c"
 	touch r/c/b/f
 	wait_for_exact_line "$OUT" "r/c/b/ CREATE f"
-	wait_until test "$(_it_count_watches "$BG_PID")" -eq 3
+	wait_until watches_are 3
 	mv r/c r/d.bak
-	wait_until test "$(_it_count_watches "$BG_PID")" -eq 1
+	wait_until watches_are 1
 	stop_bg
 }
 

@@ -6,11 +6,6 @@ load common
 
 F='%w|%f|%e'
 
-# Watch count of the background tool, from /proc.
-watches() {
-	_it_count_watches "$BG_PID"
-}
-
 @test "mkdir -p then a file: every level and the file are reported once" {
 	ours_only "upstream misses what a new directory holds before its watch"
 	mkdir r
@@ -79,7 +74,7 @@ watches() {
 	touch outside/a/b/f outside/a/g
 	touch r/marker
 	wait_for_exact_line "$OUT" 'r/|marker|CREATE'
-	wait_until test "$(watches)" -eq $((before - 2))
+	wait_until watches_are $((before - 2))
 	stop_bg
 	assert_file "$OUT" 'r/|a|MOVED_FROM,ISDIR' 'r/|marker|CREATE'
 }
@@ -117,7 +112,7 @@ watches() {
 	wait_for_exact_line "$OUT" 'r/|a|MOVED_FROM,ISDIR'
 	mv outside/a r/back
 	wait_for_exact_line "$OUT" 'r/|back|MOVED_TO,ISDIR'
-	wait_until test "$(watches)" -eq 3
+	wait_until watches_are 3
 	touch r/back/b/f
 	wait_for_exact_line "$OUT" 'r/back/b/|f|CREATE'
 	stop_bg
@@ -164,7 +159,6 @@ watches() {
 	IT_BG_TIMEOUT=$((120 * IT_TIME_FACTOR))
 	start_bg_quiet inotifywait -m -r -qq r
 	rss() { awk '/^VmRSS/ {print $2}' "/proc/$(pgrep -P "$BG_PID")/status"; }
-	watches_are() { [ "$(watches)" -eq "$1" ]; }
 	churn() {
 		(cd r && mkdir $(seq -f 'd%g' 5000))
 		wait_until watches_are 5001
@@ -199,7 +193,7 @@ watches() {
 	mkdir r/during
 	kill -CONT "$pid"
 	wait_for_exact_line "$OUT" '||Q_OVERFLOW'
-	wait_until test "$(watches)" -eq 2
+	wait_until watches_are 2
 	touch r/during/after
 	wait_for_exact_line "$OUT" 'r/during/|after|CREATE'
 	stop_bg
@@ -223,7 +217,7 @@ watches() {
 	kill -CONT "$pid"
 	wait_for_exact_line "$OUT" '||Q_OVERFLOW'
 	# the rescan is over once it has found r/during
-	wait_until test "$(watches)" -eq 4
+	wait_until watches_are 4
 	touch r/b/sub/x
 	wait_for_exact_line "$OUT" 'r/b/sub/|x|CREATE'
 	stop_bg
@@ -287,7 +281,7 @@ watches() {
 	wait_for_exact_line "$ERR" 'Watches established.'
 	# every directory that exists now is watched
 	n=$(find r -type d | wc -l)
-	wait_until test "$(watches)" -eq "$n"
+	wait_until watches_are "$n"
 }
 
 @test "entries vanishing during the initial setup do not abort it" {
