@@ -179,69 +179,6 @@ F='%w|%f|%e'
 		[ $((rss4 - rss1)) -lt 256 ]
 }
 
-@test "overflow is reported through the format and on stderr, then the tree is rescanned" {
-	ours_only "upstream swallows IN_Q_OVERFLOW"
-	[ "$(id -u)" = 0 ] || skip "needs root to lower max_queued_events"
-	old=$(cat /proc/sys/fs/inotify/max_queued_events)
-	echo 16 >/proc/sys/fs/inotify/max_queued_events
-	mkdir r
-	start_bg inotifywait -m -r -e create --format "$F" r
-	echo "$old" >/proc/sys/fs/inotify/max_queued_events
-	pid=$(pgrep -P "$BG_PID")
-	kill -STOP "$pid"
-	for i in $(seq 40); do touch "r/f$i"; done
-	mkdir r/during
-	kill -CONT "$pid"
-	wait_for_exact_line "$OUT" '||Q_OVERFLOW'
-	wait_until watches_are 2
-	touch r/during/after
-	wait_for_exact_line "$OUT" 'r/during/|after|CREATE'
-	stop_bg
-	grep -qxF 'Warning: the kernel event queue overflowed; events were lost.' "$ERR"
-}
-
-@test "a directory renamed while events were lost is known by its new name after the rescan" {
-	ours_only "upstream swallows IN_Q_OVERFLOW and keeps the old path"
-	[ "$(id -u)" = 0 ] || skip "needs root to lower max_queued_events"
-	mkdir -p r/a/sub
-	old=$(cat /proc/sys/fs/inotify/max_queued_events)
-	echo 16 >/proc/sys/fs/inotify/max_queued_events
-	start_bg inotifywait -m -r -e create --format "$F" r
-	echo "$old" >/proc/sys/fs/inotify/max_queued_events
-	pid=$(pgrep -P "$BG_PID")
-	kill -STOP "$pid"
-	for i in $(seq 40); do touch "r/f$i"; done
-	# its MOVED_FROM and MOVED_TO are lost
-	mv r/a r/b
-	mkdir r/during
-	kill -CONT "$pid"
-	wait_for_exact_line "$OUT" '||Q_OVERFLOW'
-	# the rescan is over once it has found r/during
-	wait_until watches_are 4
-	touch r/b/sub/x
-	wait_for_exact_line "$OUT" 'r/b/sub/|x|CREATE'
-	stop_bg
-	run grep -c '^r/a/' "$OUT"
-	[ "$output" = 0 ]
-}
-
-@test "overflow with -q: the event is printed, no warning" {
-	ours_only
-	[ "$(id -u)" = 0 ] || skip "needs root to lower max_queued_events"
-	old=$(cat /proc/sys/fs/inotify/max_queued_events)
-	echo 16 >/proc/sys/fs/inotify/max_queued_events
-	mkdir r
-	start_bg_quiet inotifywait -m -q -e create -c r
-	echo "$old" >/proc/sys/fs/inotify/max_queued_events
-	pid=$(pgrep -P "$BG_PID")
-	kill -STOP "$pid"
-	for i in $(seq 40); do touch "r/f$i"; done
-	kill -CONT "$pid"
-	wait_for_exact_line "$OUT" 'Q_OVERFLOW,'
-	stop_bg
-	assert_file "$ERR"
-}
-
 @test "-t counts from the last reported event: excluded events do not restart it" {
 	ours_only "upstream restarts the timeout on every filtered event (#243)"
 	mkdir r

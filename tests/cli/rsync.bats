@@ -604,37 +604,6 @@ bad_input() {
 	assert_status 0
 }
 
-@test "queue overflow with a tiny max_queued_events: the burst converges by a full sync" {
-	[ "$(id -u)" = 0 ] || skip "setting $QUEUE_LIMIT needs root"
-	[ -w "$QUEUE_LIMIT" ] || skip "$QUEUE_LIMIT is not writable here"
-	prepare
-	populate "$SRC"
-	mkdir "$SRC/flood"
-	local wpid i
-	# the limit is read when inotifywait creates its queue: lower it only
-	# until the watcher is ready, so that nothing else on the machine is hit
-	echo 32 >"$QUEUE_LIMIT"
-	if ! sync_bg --delay 0.2 "$SRC" "$IT_TMP/dst" || ! wait_for_line "$LOG" 'watcher ready'; then
-		restore_queue_limit
-		return 1
-	fi
-	restore_queue_limit
-	wait_for_line "$LOG" 'initial sync done'
-	wpid=$(watcher_pid)
-	kill -STOP "$wpid"
-	# far more events than the queue holds, all in watched directories
-	for ((i = 0; i < 500; i++)); do
-		echo "$i" >"$SRC/flood/f$i"
-	done
-	rm -rf "$SRC/keep"
-	kill -CONT "$wpid"
-	converge "$SRC" "$IT_TMP/dst" "after a queue overflow"
-	grep -q 'overflow' "$LOG"
-	grep -q 'full sync' "$LOG"
-	sync_stop
-	assert_status 0
-}
-
 @test "excludes: never pushed, neither by the initial sync nor later" {
 	prepare
 	mkdir -p "$SRC/cache" "$SRC/a/cache/deep" "$SRC/build" "$SRC/sub/build" "$SRC/logs"
