@@ -1,5 +1,11 @@
 # common.bash - helpers shared by the bats suites in tests/cli (load common).
 #
+# Conventions: every tool run goes through run_fg/start_bg (both wrap it in
+# timeout).  A test that needs "everything so far has been printed" makes a
+# last, known event (a sentinel) and waits for its line: events are read in
+# order from one inotify queue, so nothing earlier can still be pending.
+# Nothing waits with a fixed sleep: every wait is a wait_until.
+#
 # Environment
 #   INOTIFYWAIT, INOTIFYWATCH  binaries under test; default to the ones built
 #                              in src/ of this tree.
@@ -77,6 +83,11 @@
 #                            FILE must be exactly what printf FMT ARGS prints
 #                            (use it for NUL bytes or missing final newline)
 #   assert_status N          $status must be N
+#   expect_error MESSAGE...  an inotifywait run failed: exit status 1, stdout
+#                            empty, stderr exactly the MESSAGE lines
+#   SETUP_LINES, SETUP_LINES_R
+#                            inotifywait's stderr when it got ready, without
+#                            and with -r
 #   pids_with_arg STRING     pids of processes whose command line contains
 #                            STRING (used to find daemons started by a test)
 #   bg_track PID             kill PID in teardown too
@@ -412,6 +423,19 @@ assert_status() {
 		return 1
 	fi
 }
+
+# expect_error MESSAGE...: stdout empty, stderr exactly MESSAGE
+# lines, exit status 1.
+expect_error() {
+	assert_status 1
+	assert_file "$OUT"
+	assert_file "$ERR" "$@"
+}
+
+# shellcheck disable=SC2034 # for the test files
+SETUP_LINES=("Setting up watches." "Watches established.")
+# shellcheck disable=SC2034
+SETUP_LINES_R=("Setting up watches.  Beware: since -r was given, this may take a while!" "Watches established.")
 
 pids_with_arg() {
 	local d pid args
