@@ -35,11 +35,11 @@
 #                            until it succeeds, at once and then every 10 ms
 #                            growing to 50 ms.  It fails after SECONDS
 #                            (whole seconds, default IT_WAIT_MAX) or, with
-#                            -p, as soon as
-#                            process PID has exited and CMD has failed once
-#                            more; then it says on stderr what it waited for
-#                            (WHAT, by default CMD itself).  Every helper
-#                            below that waits is built on it.
+#                            -p, as soon as process PID has exited and CMD
+#                            has failed once more; then it says on stderr
+#                            what it waited for (WHAT, by default CMD
+#                            itself).  Every helper below that waits is
+#                            built on it.
 #   start_bg TOOL ARGS...    start TOOL in the background under timeout, wait
 #                            for its readiness line on stderr: "Watches
 #                            established." (inotifywait) or "Finished
