@@ -1,11 +1,17 @@
 # common.bash - helpers shared by the bats suites in tests/cli (load common).
 #
+# Conventions: every tool run goes through run_fg/start_bg (both wrap it in
+# timeout).  A test that needs "everything so far has been printed" makes a
+# last, known event (a sentinel) and waits for its line: events are read in
+# order from one inotify queue, so nothing earlier can still be pending.
+# Nothing waits with a fixed sleep: every wait is a wait_until.
+#
 # Environment
 #   INOTIFYWAIT, INOTIFYWATCH  binaries under test; default to the ones built
 #                              in src/ of this tree.
 #   IT_UPSTREAM=1              we run against upstream's binaries (an oracle):
 #                              tests calling ours_only are skipped.
-#   IT_WAIT_MAX                seconds every polling loop may take (default 10).
+#   IT_WAIT_MAX                seconds a wait_until may take (default 10).
 #   IT_TOOL_PREFIX             a command line (split on blanks) put before
 #                              every run of INOTIFYWAIT or INOTIFYWATCH by
 #                              start_bg, start_bg_quiet and run_fg, e.g.
@@ -24,6 +30,16 @@
 #
 # Functions
 #   ours_only [why]          skip when IT_UPSTREAM=1 (intentional difference)
+#   wait_until [-t SECONDS] [-p PID] [-m WHAT] CMD [ARGS...]
+#                            the one polling loop of the suites: run CMD
+#                            until it succeeds, at once and then every 10 ms
+#                            growing to 50 ms.  It fails after SECONDS
+#                            (whole seconds, default IT_WAIT_MAX) or, with
+#                            -p, as soon as process PID has exited and CMD
+#                            has failed once more; then it says on stderr
+#                            what it waited for (WHAT, by default CMD
+#                            itself).  Every helper below that waits is
+#                            built on it.
 #   start_bg TOOL ARGS...    start TOOL in the background under timeout, wait
 #                            for its readiness line on stderr: "Watches
 #                            established." (inotifywait) or "Finished
@@ -42,10 +58,20 @@
 #   wait_watches PID N       the readiness test used by start_bg_quiet, for
 #                            processes started otherwise (e.g. a daemon found
 #                            with pids_with_arg).
+#   watches                  inotify watches the background tool holds now
+#   watches_are N            the background tool holds exactly N watches
+#                            (for `wait_until watches_are N')
+#   tool_idle PID            true when process PID has no signal pending and
+#                            every thread of it sleeps (state S): a tool
+#                            blocked in poll/read has consumed every event
+#                            the file operations before it queued.
 #   wait_bg                  wait for the background tool to exit; sets $status
 #   stop_bg                  SIGTERM the background tool, wait; sets $status
 #   run_fg TOOL ARGS...      run TOOL in the foreground under timeout, stdout to
 #                            $OUT, stderr to $ERR; sets $status (stdin passed on)
+#   file_matches GREP-OPTION PATTERN FILE
+#                            FILE exists and `grep GREP-OPTION PATTERN' finds
+#                            a line in it (-E, -G, -xF, ...)
 #   wait_for_line FILE ERE   poll until a line of FILE matches the extended
 #                            regular expression (grep -E)
 #   wait_for_exact_line FILE LINE
@@ -57,7 +83,11 @@
 #                            FILE must be exactly what printf FMT ARGS prints
 #                            (use it for NUL bytes or missing final newline)
 #   assert_status N          $status must be N
-#   wait_until CMD [ARGS...] poll until CMD succeeds
+#   expect_error MESSAGE...  an inotifywait run failed: exit status 1, stdout
+#                            empty, stderr exactly the MESSAGE lines
+#   SETUP_LINES, SETUP_LINES_R
+#                            inotifywait's stderr when it got ready, without
+#                            and with -r
 #   pids_with_arg STRING     pids of processes whose command line contains
 #                            STRING (used to find daemons started by a test)
 #   bg_track PID             kill PID in teardown too
@@ -180,34 +210,61 @@ _it_alive() {
 	kill -0 "$1" 2>/dev/null
 }
 
-# _it_sleep_tick: one step of a polling loop (20 steps a second).
-_it_sleep_tick() {
-	sleep 0.05
+wait_until() {
+	local max=$IT_WAIT_MAX pid='' what='' ms=10 tick deadline
+	while :; do
+		case $1 in
+		-t) max=$2 ;;
+		-p) pid=$2 ;;
+		-m) what=$2 ;;
+		*) break ;;
+		esac
+		shift 2
+	done
+	[ -n "$what" ] || what="'$*'"
+	deadline=$((${EPOCHREALTIME/./} + max * 1000000))
+	until "$@"; do
+		if [ -n "$pid" ] && ! _it_alive "$pid"; then
+			"$@" && return 0
+			echo "wait_until: gave up waiting for $what: process $pid exited" >&2
+			return 1
+		fi
+		if ((${EPOCHREALTIME/./} >= deadline)); then
+			echo "wait_until: gave up waiting for $what after ${max}s" >&2
+			return 1
+		fi
+		printf -v tick '0.%03d' "$ms"
+		sleep "$tick"
+		ms=$((ms * 2 > 50 ? 50 : ms * 2))
+	done
+}
+
+# _it_dump FILE: FILE for a failure message, and stderr of the tool too.
+_it_dump() {
+	echo "--- $1:" >&2
+	cat -A "$1" >&2 2>/dev/null || true
+	if [ "$1" != "$ERR" ]; then
+		echo "--- stderr:" >&2
+		cat -A "$ERR" >&2 2>/dev/null || true
+	fi
+}
+
+file_matches() {
+	[ -f "$3" ] && grep -q "$1" -- "$2" "$3"
 }
 
 start_bg() {
-	local bin ready i
+	local bin ready
 	bin=$(_it_tool "$1")
 	shift
 	ready=$(_it_ready_line "$bin")
 	_it_spawn "$bin" "$@"
-	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
-		if grep -qxF -- "$ready" "$ERR" 2>/dev/null; then
-			return 0
-		fi
-		if ! _it_alive "$BG_PID"; then
-			grep -qxF -- "$ready" "$ERR" 2>/dev/null && return 0
-			echo "start_bg: $bin $* exited before printing '$ready'" >&2
-			echo "--- stderr:" >&2
-			cat -A "$ERR" >&2
-			return 1
-		fi
-		_it_sleep_tick
-	done
-	echo "start_bg: '$ready' did not appear on stderr of $bin $* within ${IT_WAIT_MAX}s" >&2
-	echo "--- stderr:" >&2
-	cat -A "$ERR" >&2
-	return 1
+	if ! wait_until -p "$BG_PID" -m "'$ready' on stderr" \
+		file_matches -xF "$ready" "$ERR"; then
+		echo "start_bg: $bin $* did not get ready" >&2
+		_it_dump "$ERR"
+		return 1
+	fi
 }
 
 start_bg_quiet() {
@@ -220,9 +277,8 @@ start_bg_quiet() {
 	shift
 	_it_spawn "$bin" "$@"
 	if ! wait_watches "$BG_PID" "$n"; then
-		echo "start_bg_quiet: $bin $* never held $n inotify watch(es)" >&2
-		echo "--- stderr:" >&2
-		cat -A "$ERR" >&2
+		echo "start_bg_quiet: $bin $* did not get ready" >&2
+		_it_dump "$ERR"
 		return 1
 	fi
 }
@@ -253,16 +309,36 @@ _it_count_watches() {
 	echo "$total"
 }
 
+# _it_has_watches PID N: PID and its descendants hold at least N watches.
+_it_has_watches() {
+	[ "$(_it_count_watches "$1")" -ge "$2" ]
+}
+
+watches() {
+	_it_count_watches "$BG_PID"
+}
+
+watches_are() {
+	[ "$(watches)" -eq "$1" ]
+}
+
 wait_watches() {
-	local pid=$1 n=$2 i
-	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
-		if [ "$(_it_count_watches "$pid")" -ge "$n" ]; then
-			return 0
-		fi
-		_it_alive "$pid" || return 1
-		_it_sleep_tick
+	wait_until -p "$1" -m "$2 inotify watch(es) held by process $1" \
+		_it_has_watches "$1" "$2"
+}
+
+tool_idle() {
+	local t line st v
+	[ -d "/proc/$1" ] || return 1
+	while read -r _ v; do
+		[ "$v" = 0000000000000000 ] || return 1
+	done < <(grep -E '^(SigPnd|ShdPnd):' "/proc/$1/status" 2>/dev/null)
+	for t in /proc/"$1"/task/*/stat; do
+		read -r line 2>/dev/null <"$t" || return 1
+		st=${line##*) }
+		st=${st%% *}
+		[ "$st" = S ] || return 1
 	done
-	return 1
 }
 
 wait_bg() {
@@ -288,51 +364,19 @@ run_fg() {
 }
 
 wait_for_line() {
-	local file=$1 pattern=$2 i
-	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
-		if [ -f "$file" ] && grep -qE -- "$pattern" "$file"; then
-			return 0
-		fi
-		_it_sleep_tick
-	done
-	echo "wait_for_line: no line matching '$pattern' in $file within ${IT_WAIT_MAX}s" >&2
-	echo "--- $file:" >&2
-	cat -A "$file" >&2 2>/dev/null || true
-	if [ "$file" != "$ERR" ]; then
-		echo "--- stderr:" >&2
-		cat -A "$ERR" >&2
-	fi
-	return 1
-}
-
-wait_until() {
-	local i
-	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
-		if "$@"; then
-			return 0
-		fi
-		_it_sleep_tick
-	done
-	echo "wait_until: '$*' did not succeed within ${IT_WAIT_MAX}s" >&2
-	return 1
+	wait_until -m "a line matching '$2' in $1" file_matches -E "$2" "$1" ||
+		{
+			_it_dump "$1"
+			return 1
+		}
 }
 
 wait_for_exact_line() {
-	local file=$1 line=$2 i
-	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
-		if [ -f "$file" ] && grep -qxF -- "$line" "$file"; then
-			return 0
-		fi
-		_it_sleep_tick
-	done
-	echo "wait_for_exact_line: line '$line' not in $file within ${IT_WAIT_MAX}s" >&2
-	echo "--- $file:" >&2
-	cat -A "$file" >&2 2>/dev/null || true
-	if [ "$file" != "$ERR" ]; then
-		echo "--- stderr:" >&2
-		cat -A "$ERR" >&2
-	fi
-	return 1
+	wait_until -m "the line '$2' in $1" file_matches -xF "$2" "$1" ||
+		{
+			_it_dump "$1"
+			return 1
+		}
 }
 
 # _it_compare FILE EXPECTED_FILE: cmp, explaining a difference.
@@ -379,6 +423,19 @@ assert_status() {
 		return 1
 	fi
 }
+
+# expect_error MESSAGE...: stdout empty, stderr exactly MESSAGE
+# lines, exit status 1.
+expect_error() {
+	assert_status 1
+	assert_file "$OUT"
+	assert_file "$ERR" "$@"
+}
+
+# shellcheck disable=SC2034 # for the test files
+SETUP_LINES=("Setting up watches." "Watches established.")
+# shellcheck disable=SC2034
+SETUP_LINES_R=("Setting up watches.  Beware: since -r was given, this may take a while!" "Watches established.")
 
 pids_with_arg() {
 	local d pid args

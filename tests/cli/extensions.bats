@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # extensions.bats: what inotifywait adds beyond upstream: --json and
 # sub-second %T (inotifywatch's --csv and --json are in inotifywatch.bats,
-# --exclude-from and co in inotifywait.bats).  JSON is checked against exact text and, when python3 or jq is
+# --exclude-from and co in inotifywait-events.bats).  JSON is checked against exact text and, when python3 or jq is
 # installed, by a real parser too.
 
 load common

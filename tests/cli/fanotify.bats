@@ -66,26 +66,15 @@ tool_pid() {
 	_it_descendants "$BG_PID" | sed -n 2p
 }
 
+# _idle_or_gone PID: tool_idle, or PID has exited (or is empty).
+_idle_or_gone() {
+	[ -n "$1" ] && [ -d "/proc/$1" ] || return 0
+	tool_idle "$1"
+}
+
 # wait_idle: wait until the background tool has consumed every event.
 wait_idle() {
-	local pid t line st ok v i
-	pid=$(tool_pid)
-	for ((i = 0; i < IT_WAIT_MAX * 100; i++)); do
-		ok=1
-		[ -d "/proc/$pid" ] || return 0
-		while read -r _ v; do
-			[ "$v" = 0000000000000000 ] || ok=0
-		done < <(grep -E '^(SigPnd|ShdPnd):' "/proc/$pid/status" 2>/dev/null)
-		for t in /proc/"$pid"/task/*/stat; do
-			read -r line 2>/dev/null <"$t" || continue
-			st=${line##*) }
-			st=${st%% *}
-			[ "$st" = S ] || ok=0
-		done
-		((ok)) && return 0
-		sleep 0.01
-	done
-	return 1
+	wait_until _idle_or_gone "$(tool_pid)"
 }
 
 # fan_marks: the inode marks the background tool holds (fdinfo lines).

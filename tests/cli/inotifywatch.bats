@@ -121,60 +121,52 @@ _descendants() {
 	done
 }
 
+# _holds_inotify_fd PID: sets TOOL_PID/TOOL_FD to a descendant of PID that holds an
+# inotify fd.
+_holds_inotify_fd() {
+	local p fd
+	for p in $(_descendants "$1"); do
+		for fd in /proc/"$p"/fd/*; do
+			if [[ $(readlink "$fd" 2>/dev/null) == anon_inode:inotify ]]; then
+				TOOL_PID=$p
+				TOOL_FD=${fd##*/}
+				return 0
+			fi
+		done
+	done
+	return 1
+}
+
 # find_tool: sets TOOL_PID/TOOL_FD to the descendant of this test shell that holds an
 # inotify fd (must not be called inside $(...)).
 find_tool() {
-	local me=$BASHPID t_end p fd
-	for ((t_end = SECONDS + POLL_MAX; SECONDS < t_end; )); do
-		for p in $(_descendants "$me"); do
-			for fd in /proc/"$p"/fd/*; do
-				if [[ $(readlink "$fd" 2>/dev/null) == anon_inode:inotify ]]; then
-					TOOL_PID=$p
-					TOOL_FD=${fd##*/}
-					return 0
-				fi
-			done
-		done
-		sleep 0.01
-	done
-	fail "no running process with an inotify fd found"
+	wait_until -t "$POLL_MAX" -m "a process with an inotify fd" _holds_inotify_fd "$BASHPID" ||
+		fail "no running process with an inotify fd found"
 }
 
 # wait_idle: wait until the tool ($TOOL_PID) has no pending signal and all its threads
 # sleep.
 wait_idle() {
-	local pid=$TOOL_PID t_end t line st ok v
-	for ((t_end = SECONDS + POLL_MAX; SECONDS < t_end; )); do
-		[[ -d /proc/$pid ]] || fail "process $pid is gone"
-		ok=1
-		while read -r _ v; do
-			[[ $v == 0000000000000000 ]] || ok=0
-		done < <(grep -E '^(SigPnd|ShdPnd):' "/proc/$pid/status" 2>/dev/null)
-		for t in /proc/"$pid"/task/*/stat; do
-			read -r line 2>/dev/null <"$t" || { ok=0; continue; }
-			st=${line##*) }
-			st=${st%% *}
-			[[ $st == S ]] || ok=0
-		done
-		((ok)) && return 0
-		sleep 0.01
-	done
-	fail "process $pid never became idle"
+	wait_until -t "$POLL_MAX" -p "$TOOL_PID" tool_idle "$TOOL_PID" && return 0
+	[[ -d /proc/$TOOL_PID ]] || fail "process $TOOL_PID is gone"
+	fail "process $TOOL_PID never became idle"
 }
 
 watch_count() {
 	grep -c '^inotify wd:' "/proc/$TOOL_PID/fdinfo/$TOOL_FD"
 }
 
+# _watches_are N: the tool holds N inotify watches.
+_watches_are() {
+	local n
+	n=$(watch_count) || true
+	[[ $n == "$1" ]]
+}
+
 # wait_tool_watches N: wait until the tool holds N inotify watches.
 wait_tool_watches() {
-	local t_end n
-	for ((t_end = SECONDS + POLL_MAX; SECONDS < t_end; )); do
-		n=$(watch_count) || true
-		[[ $n == "$1" ]] && return 0
-		sleep 0.01
-	done
-	fail "tool holds $n watches, expected $1"
+	wait_until -t "$POLL_MAX" _watches_are "$1" ||
+		fail "tool holds $(watch_count) watches, expected $1"
 }
 
 # start_watch ARGS...: start inotifywatch in the background and find its pid.
@@ -1167,6 +1159,19 @@ EOF
 # open (the SIGINT handler for the setup phase is installed before the list is read).
 # A huge tree with -r was not used: how long the scan takes is not controllable.
 
+# _has_open PID PATH: sets TOOL_PID to a descendant of PID that has PATH open.
+_has_open() {
+	local c fd
+	for c in $(_descendants "$1"); do
+		for fd in /proc/"$c"/fd/*; do
+			if [[ $(readlink "$fd" 2>/dev/null) == "$2" ]]; then
+				TOOL_PID=$c
+			fi
+		done
+	done
+	[[ -n $TOOL_PID ]]
+}
+
 start_on_fifo() {
 	mkdir w
 	mkfifo list
@@ -1178,21 +1183,9 @@ start_on_fifo() {
 	exec {LISTFD}<>list
 	echo w >&"$LISTFD"
 	# wait until the tool (the child of timeout) has the FIFO open ...
-	local t_end c fd list_path
-	list_path=$(realpath list)
 	TOOL_PID=
-	for ((t_end = SECONDS + POLL_MAX; SECONDS < t_end; )); do
-		for c in $(_descendants "$FIFO_BG"); do
-			for fd in /proc/"$c"/fd/*; do
-				if [[ $(readlink "$fd" 2>/dev/null) == "$list_path" ]]; then
-					TOOL_PID=$c
-				fi
-			done
-		done
-		[[ -n $TOOL_PID ]] && break
-		sleep 0.01
-	done
-	[[ -n $TOOL_PID ]] || fail "the tool never opened the FIFO"
+	wait_until -t "$POLL_MAX" _has_open "$FIFO_BG" "$(realpath list)" ||
+		fail "the tool never opened the FIFO"
 	# ... and sleeps waiting for the rest of the list
 	wait_idle
 }

@@ -6,11 +6,6 @@ load common
 
 F='%w|%f|%e'
 
-# Watch count of the background tool, from /proc.
-watches() {
-	_it_count_watches "$BG_PID"
-}
-
 @test "mkdir -p then a file: every level and the file are reported once" {
 	ours_only "upstream misses what a new directory holds before its watch"
 	mkdir r
@@ -79,7 +74,7 @@ watches() {
 	touch outside/a/b/f outside/a/g
 	touch r/marker
 	wait_for_exact_line "$OUT" 'r/|marker|CREATE'
-	wait_until test "$(watches)" -eq $((before - 2))
+	wait_until watches_are $((before - 2))
 	stop_bg
 	assert_file "$OUT" 'r/|a|MOVED_FROM,ISDIR' 'r/|marker|CREATE'
 }
@@ -117,7 +112,7 @@ watches() {
 	wait_for_exact_line "$OUT" 'r/|a|MOVED_FROM,ISDIR'
 	mv outside/a r/back
 	wait_for_exact_line "$OUT" 'r/|back|MOVED_TO,ISDIR'
-	wait_until test "$(watches)" -eq 3
+	wait_until watches_are 3
 	touch r/back/b/f
 	wait_for_exact_line "$OUT" 'r/back/b/|f|CREATE'
 	stop_bg
@@ -164,7 +159,6 @@ watches() {
 	IT_BG_TIMEOUT=$((120 * IT_TIME_FACTOR))
 	start_bg_quiet inotifywait -m -r -qq r
 	rss() { awk '/^VmRSS/ {print $2}' "/proc/$(pgrep -P "$BG_PID")/status"; }
-	watches_are() { [ "$(watches)" -eq "$1" ]; }
 	churn() {
 		(cd r && mkdir $(seq -f 'd%g' 5000))
 		wait_until watches_are 5001
@@ -183,69 +177,6 @@ watches() {
 	# check-valgrind) too: there RSS says nothing
 	[ -n "${IT_SANITIZERS:-}" ] || [ -n "${IT_TOOL_PREFIX:-}" ] ||
 		[ $((rss4 - rss1)) -lt 256 ]
-}
-
-@test "overflow is reported through the format and on stderr, then the tree is rescanned" {
-	ours_only "upstream swallows IN_Q_OVERFLOW"
-	[ "$(id -u)" = 0 ] || skip "needs root to lower max_queued_events"
-	old=$(cat /proc/sys/fs/inotify/max_queued_events)
-	echo 16 >/proc/sys/fs/inotify/max_queued_events
-	mkdir r
-	start_bg inotifywait -m -r -e create --format "$F" r
-	echo "$old" >/proc/sys/fs/inotify/max_queued_events
-	pid=$(pgrep -P "$BG_PID")
-	kill -STOP "$pid"
-	for i in $(seq 40); do touch "r/f$i"; done
-	mkdir r/during
-	kill -CONT "$pid"
-	wait_for_exact_line "$OUT" '||Q_OVERFLOW'
-	wait_until test "$(watches)" -eq 2
-	touch r/during/after
-	wait_for_exact_line "$OUT" 'r/during/|after|CREATE'
-	stop_bg
-	grep -qxF 'Warning: the kernel event queue overflowed; events were lost.' "$ERR"
-}
-
-@test "a directory renamed while events were lost is known by its new name after the rescan" {
-	ours_only "upstream swallows IN_Q_OVERFLOW and keeps the old path"
-	[ "$(id -u)" = 0 ] || skip "needs root to lower max_queued_events"
-	mkdir -p r/a/sub
-	old=$(cat /proc/sys/fs/inotify/max_queued_events)
-	echo 16 >/proc/sys/fs/inotify/max_queued_events
-	start_bg inotifywait -m -r -e create --format "$F" r
-	echo "$old" >/proc/sys/fs/inotify/max_queued_events
-	pid=$(pgrep -P "$BG_PID")
-	kill -STOP "$pid"
-	for i in $(seq 40); do touch "r/f$i"; done
-	# its MOVED_FROM and MOVED_TO are lost
-	mv r/a r/b
-	mkdir r/during
-	kill -CONT "$pid"
-	wait_for_exact_line "$OUT" '||Q_OVERFLOW'
-	# the rescan is over once it has found r/during
-	wait_until test "$(watches)" -eq 4
-	touch r/b/sub/x
-	wait_for_exact_line "$OUT" 'r/b/sub/|x|CREATE'
-	stop_bg
-	run grep -c '^r/a/' "$OUT"
-	[ "$output" = 0 ]
-}
-
-@test "overflow with -q: the event is printed, no warning" {
-	ours_only
-	[ "$(id -u)" = 0 ] || skip "needs root to lower max_queued_events"
-	old=$(cat /proc/sys/fs/inotify/max_queued_events)
-	echo 16 >/proc/sys/fs/inotify/max_queued_events
-	mkdir r
-	start_bg_quiet inotifywait -m -q -e create -c r
-	echo "$old" >/proc/sys/fs/inotify/max_queued_events
-	pid=$(pgrep -P "$BG_PID")
-	kill -STOP "$pid"
-	for i in $(seq 40); do touch "r/f$i"; done
-	kill -CONT "$pid"
-	wait_for_exact_line "$OUT" 'Q_OVERFLOW,'
-	stop_bg
-	assert_file "$ERR"
 }
 
 @test "-t counts from the last reported event: excluded events do not restart it" {
@@ -287,7 +218,7 @@ watches() {
 	wait_for_exact_line "$ERR" 'Watches established.'
 	# every directory that exists now is watched
 	n=$(find r -type d | wc -l)
-	wait_until test "$(watches)" -eq "$n"
+	wait_until watches_are "$n"
 }
 
 @test "entries vanishing during the initial setup do not abort it" {

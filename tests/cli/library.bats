@@ -2,6 +2,8 @@
 # library.bats: the shared library's ABI: exports, soname, and programs
 # built against the public headers (ours and upstream's) running on it.
 
+load common
+
 setup() {
 	LIB="${IT_LIBDIR:-$BATS_TEST_DIRNAME/../../libinotifytools/.libs}/libinotifytools.so.0"
 	# Debian's library, if installed (package libinotifytools0)
@@ -24,14 +26,10 @@ teardown() {
 
 # Wait until file $1 has a line matching $2 (at most 10 s).
 wait_for() {
-	local i
-	for i in $(seq 100); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for '$2' in $1:" >&2
-	cat "$1" >&2
-	return 1
+	wait_until -t 10 -m "'$2' in $1" file_matches -G "$2" "$1" || {
+		cat "$1" >&2
+		return 1
+	}
 }
 
 @test "library exports only the inotifytools_* API and upstream inotifywatch's rb* calls" {
