@@ -27,19 +27,13 @@ _gone() {
 
 # _gone_within_1s PID: poll (no fixed sleep) until PID is gone, 1 s at most.
 _gone_within_1s() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		_gone "$1" && return 0
-		sleep 0.01
-	done
-	echo "process $1 still there 1 s after its parent died" >&2
-	return 1
+	wait_until -t 1 -m "process $1 to be gone 1 s after its parent died" _gone "$1"
 }
 
 # spawn_child TOOL ARGS...: start a shell, under timeout, that starts TOOL as
 # its child and waits for it. Sets PARENT (the shell) and CHILD (the tool).
 spawn_child() {
-	local bin i
+	local bin
 	bin=$(_it_tool "$1")
 	shift
 	: >"$OUT"
@@ -49,10 +43,7 @@ spawn_child() {
 		'echo $$ >"$0.parent"; "$@" & echo $! >"$0.child"; wait' \
 		"$IT_TMP/pid" "$bin" "$@" <&0 >"$OUT" 2>"$ERR" 3>&- &
 	BG_PID=$!
-	for ((i = 0; i < IT_WAIT_MAX * 20; i++)); do
-		[ -s "$IT_TMP/pid.child" ] && break
-		_it_sleep_tick
-	done
+	wait_until -m "the tool to be started" test -s "$IT_TMP/pid.child"
 	PARENT=$(cat "$IT_TMP/pid.parent")
 	CHILD=$(cat "$IT_TMP/pid.child")
 	bg_track "$CHILD"
