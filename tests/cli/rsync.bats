@@ -578,7 +578,9 @@ dotted_names() {
 	mkdir "$IT_TMP/gate"
 	local clock=$IT_TMP/clock
 	echo '+0' >"$clock"
-	SYNC_AS=(faketime -f +0 env -u FAKETIME FAKETIME_TIMESTAMP_FILE="$clock" FAKETIME_NO_CACHE=1)
+	# (a sanitizer build's tools accept the preloaded library too)
+	SYNC_AS=(faketime -f +0 env -u FAKETIME FAKETIME_TIMESTAMP_FILE="$clock" FAKETIME_NO_CACHE=1
+		ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}")
 	sync_started --delay 0.2 --retry 2 --max-retry 2 "$SRC" "$IT_TMP/gate/dst"
 	mv "$IT_TMP/gate" "$IT_TMP/gate.away"
 	echo blocked >"$IT_TMP/gate"
