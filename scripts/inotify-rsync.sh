@@ -55,8 +55,14 @@ Options:
   --full-every SECONDS  periodic full sync, 0 = never (default 0)
   --max-batch N         a batch of more than N paths becomes a full sync
                         (default 10000)
+  --delete WHEN         which syncs delete on the targets: always, startup
+                        (full syncs only), running (changes seen live only)
+                        or never (default always)
   --max-delete N        let no rsync delete more than N files (rsync's
                         --max-delete)
+  --on-push COMMAND     after each push to a target, run COMMAND with sh,
+                        the target as \$1, the pushed paths NUL-separated
+                        on stdin
   --allow-new-source    accept SOURCE as it is now, even if it is empty or
                         on another filesystem than at the last run
   --state-dir DIR       journals, lock and status file (default
@@ -67,11 +73,16 @@ Options:
   --no-initial-sync     do not start with a full sync
   --log FILE            append log lines to FILE instead of stderr
                         (SIGHUP reopens it)
+  --syslog              log to syslog (facility daemon) instead of stderr
+  --config FILE         read options from FILE first: one "name value" a
+                        line (names as the long options, flags alone or
+                        with yes/no; "source" and "dest" lines), # comments;
+                        the command line wins
   --inotifywait PATH    inotifywait to run (default: beside this script,
                         else from \$PATH)
   --rsync PATH          rsync to run (default: from \$PATH)
-  -q                    log warnings and errors only
-  -v                    log debugging details too
+  -q, --quiet           log warnings and errors only
+  -v, --verbose         log debugging details too
   -h, --help            show this help and exit
   --version             show the version and exit
 
@@ -133,6 +144,10 @@ log() {
 	debug) ((VERBOSITY >= 2)) || return 0 ;;
 	info) ((VERBOSITY >= 1)) || return 0 ;;
 	esac
+	if ((SYSLOG)); then
+		logger -t "$PROG" --id=$$ -p "daemon.${SYSLOG_LEVEL[$level]}" -- "$*" 2>/dev/null || true
+		[[ -n $LOG_FILE ]] || return 0
+	fi
 	iso_time
 	if [[ -n $LOG_FILE ]]; then
 		printf '%s %s %s\n' "$REPLY" "$level" "$*" 2>/dev/null >>"$LOG_FILE" || true
@@ -140,6 +155,8 @@ log() {
 		printf '%s %s %s\n' "$REPLY" "$level" "$*" >&2 || true
 	fi
 }
+
+declare -A SYSLOG_LEVEL=([debug]=debug [info]=info [warn]=warning [error]=err)
 
 # quote STRING: REPLY = STRING, shell-quoted if it holds anything unusual,
 # so that every log line stays one line.
@@ -588,7 +605,7 @@ src_follow() {
 empty_guard() {
 	local -n t=T$1
 	local -a e
-	((ALLOW_NEW)) && return 0
+	((ALLOW_NEW == 0 && ${#FULL_DELETE[@]})) || return 0
 	src_empty || return 0
 	if is_local_dest "${t["dest"]}"; then
 		e=("${t["dest"]}"/* "${t["dest"]}"/.[!.]* "${t["dest"]}"/..?*)
@@ -951,11 +968,11 @@ start_job() {
 		fi
 		t["guard"]=
 		LIST=()
-		args+=(--exclude-from="$F_FULL")
+		args+=("${FULL_DELETE[@]}" --exclude-from="$F_FULL")
 	elif ((USE_FILES_FROM)); then
-		args+=(-r --delete-missing-args --files-from=- --exclude-from="$F_INC")
+		args+=(-r "${INC_DELETE[@]}" --files-from=- --exclude-from="$F_INC")
 	else
-		args+=(--exclude-from="$F_FULL" --include-from=-)
+		args+=("${INC_DELETE[@]}" --exclude-from="$F_FULL" --include-from=-)
 	fi
 	jl=("${LIST[@]}")
 	args+=(${t[conn]:+"${t[conn]}"} "${RSYNC_OPTS[@]}" -- "$SRC_ABS/" "${t[dest]}")
@@ -1088,6 +1105,64 @@ push_reached() {
 	fi
 }
 
+# --on-push: after each push that reached a target, COMMAND runs with the
+# target as $1 and the pushed paths (relative to SOURCE, "." for a full
+# sync) NUL-separated on its stdin.  It runs beside the syncing, one at a
+# time per target: what is pushed meanwhile waits for the next run.
+
+# hook_queue I [FAILED...]: the paths the push to target I just brought,
+# but the FAILED ones, wait for the --on-push command.
+hook_queue() {
+	local -n t=T$1 h=H$1 jl=JL$1
+	local i=$1 p
+	local -A failed=()
+	[[ -n $ON_PUSH ]] || return 0
+	shift
+	for p; do
+		failed[$p]=1
+	done
+	if [[ ${t[job]} == full ]]; then
+		h+=(.)
+	else
+		for p in "${jl[@]}"; do
+			[[ -n ${failed[$p]+x} ]] || h+=("$p")
+		done
+	fi
+	hook_start "$i"
+}
+
+# hook_start I: run the --on-push command for target I if it has paths
+# waiting and none runs.
+hook_start() {
+	local -n t=T$1 h=H$1
+	[[ -z ${t[hook]} ]] && ((${#h[@]})) || return 0
+	(
+		[[ -n $EV_FD ]] && exec {EV_FD}<&-
+		exec {IDLE_FD}<&-
+		umask "$ORIG_UMASK"
+		exec /bin/sh -c "$ON_PUSH" "$PROG" "${t[dest]}"
+	) < <(printf '%s\0' "${h[@]}") >"${t[hookout]}" 2>&1 &
+	t["hook"]=$!
+	log debug "target ${t[num]}: --on-push command started for ${#h[@]} path(s)"
+	h=()
+}
+
+# reap_hook I: collect target I's --on-push command if it has exited.
+reap_hook() {
+	local -n t=T$1
+	local rc=0 line=''
+	[[ -n ${t[hook]} ]] || return 0
+	kill -0 "${t[hook]}" 2>/dev/null && return 0
+	wait "${t[hook]}" || rc=$?
+	t["hook"]=
+	if ((rc)); then
+		IFS= read -r line <"${t[hookout]}" 2>/dev/null || true
+		quote "$line"
+		log warn "target ${t[num]}: the --on-push command failed (status $rc)${line:+: $REPLY}"
+	fi
+	hook_start "$1"
+}
+
 # job_ok I: rsync exit status 0 or 24 (files vanished meanwhile).
 job_ok() {
 	local -n t=T$1 r=R$1
@@ -1103,6 +1178,7 @@ job_ok() {
 		;;
 	esac
 	push_reached "$1"
+	hook_queue "$1"
 	journal_write "$1"
 }
 
@@ -1155,6 +1231,7 @@ job_partial() {
 	fi
 	retry_set "$i" "${rest[@]}" "${fail[@]}"
 	push_reached "$i"
+	hook_queue "$i" "${fail[@]}"
 	((${#again[@]} == 0)) || journal_append "$i" "${again[@]}"
 	journal_write "$i"
 	iso_time
@@ -1229,15 +1306,16 @@ reap_jobs() {
 	local i
 	for i in "${TARGETS[@]}"; do
 		reap_job "$i"
+		reap_hook "$i"
 	done
 }
 
-# jobs_running: true if some rsync job is still running.
+# jobs_running: true if some rsync job or --on-push command still runs.
 jobs_running() {
 	local i
 	for i in "${TARGETS[@]}"; do
 		local -n t=T$i
-		[[ -n ${t[pid]} ]] && return 0
+		[[ -n ${t[pid]}${t[hook]} ]] && return 0
 		unset -n t
 	done
 	return 1
@@ -1689,6 +1767,7 @@ kill_jobs() {
 	for i in "${TARGETS[@]}"; do
 		local -n t=T$i
 		[[ -z ${t[pid]} ]] || kill "-$1" "${t[pid]}" 2>/dev/null || true
+		[[ -z ${t[hook]} ]] || kill "-$1" "${t[hook]}" 2>/dev/null || true
 		unset -n t
 	done
 }
@@ -1967,9 +2046,12 @@ FULL_EVERY_US=0
 TIMEOUT_S=60
 MAX_BATCH=10000
 MAX_DELETE=
+ON_PUSH=
+DELETE_MODE=always
 ALLOW_NEW=0
 STATE_DIR=
 LOG_FILE=
+SYSLOG=0
 IW_GIVEN=
 RSYNC_GIVEN=
 ONCE=0
@@ -1984,6 +2066,74 @@ need_value() {
 	(($2 >= 2)) || die "option $1 needs a value"
 }
 
+# Options that take a value (the others are flags).
+VALUE_OPTS=" exclude exclude-from delay max-delay retry max-retry full-every
+	timeout max-batch max-delete delete on-push state-dir rsync-opt log
+	inotifywait rsync "
+FLAG_OPTS=" allow-new-source once no-initial-sync syslog quiet verbose "
+
+# read_config FILE: CONF_ARGS = the options of FILE as command-line words,
+# CONF_POS = its source and dest lines; exit 1 on anything else.
+read_config() {
+	local file=$1 line name value n=0 fd
+	if [[ -d $file ]] || ! { exec {fd}<"$file"; } 2>/dev/null; then
+		die "--config: cannot read '$file'"
+	fi
+	while IFS= read -r -u "$fd" line || [[ -n $line ]]; do
+		n=$((n + 1))
+		line=${line%$'\r'}
+		[[ $line =~ ^[[:space:]]*(#|$) ]] && continue
+		[[ $line =~ ^[[:space:]]*([^[:space:]]+)[[:space:]]*(.*[^[:space:]])?[[:space:]]*$ ]]
+		name=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
+		case $name in
+		source | dest)
+			[[ -n $value ]] || die "$file:$n: '$name' needs a value"
+			CONF_POS+=("$value")
+			[[ $name == dest || ${#CONF_POS[@]} == 1 ]] ||
+				die "$file:$n: 'source' must come before every 'dest'"
+			;;
+		*)
+			if [[ $VALUE_OPTS == *" $name "* ]]; then
+				[[ -n $value ]] || die "$file:$n: '$name' needs a value"
+				CONF_ARGS+=("--$name" "$value")
+			elif [[ $FLAG_OPTS == *" $name "* ]]; then
+				case ${value:-yes} in
+				yes | true | on | 1) CONF_ARGS+=("--$name") ;;
+				no | false | off | 0) ;;
+				*) die "$file:$n: '$name' takes yes or no, not '$value'" ;;
+				esac
+			else
+				die "$file:$n: unknown option '$name'"
+			fi
+			;;
+		esac
+	done
+	exec {fd}<&-
+}
+
+# --config FILE (its first occurrence) supplies options before those of
+# the command line, which therefore win; SOURCE and DEST come from it only
+# when the command line names none.
+CONF_ARGS=()
+CONF_POS=()
+for ((i = 1; i <= $#; i++)); do
+	case ${!i} in
+	--) break ;;
+	--config=*)
+		read_config "${!i#--config=}"
+		break
+		;;
+	--config)
+		((i < $#)) || die "option --config needs a value"
+		j=$((i + 1))
+		read_config "${!j}"
+		break
+		;;
+	esac
+done
+unset i j
+set -- "${CONF_ARGS[@]}" "$@"
+
 while (($#)); do
 	opt=$1
 	val=
@@ -1994,7 +2144,8 @@ while (($#)); do
 		set -- "$opt" "$val" "${@:2}"
 		case $opt in
 		--exclude | --exclude-from | --delay | --max-delay | --retry | --max-retry | \
-			--full-every | --timeout | --max-batch | --max-delete | --state-dir | \
+			--full-every | --timeout | --max-batch | --max-delete | --delete | \
+			--on-push | --state-dir | --config | \
 			--rsync-opt | --log | --inotifywait | --rsync) ;;
 		*) die "option $opt does not take a value" ;;
 		esac
@@ -2037,6 +2188,20 @@ while (($#)); do
 		ALLOW_NEW=1
 		shift
 		;;
+	--on-push)
+		need_value "$opt" $#
+		[[ -n $2 ]] || die "$opt: empty command"
+		ON_PUSH=$2
+		shift 2
+		;;
+	--delete)
+		need_value "$opt" $#
+		case $2 in
+		always | startup | running | never) DELETE_MODE=$2 ;;
+		*) die "$opt: '$2' is not one of always, startup, running, never" ;;
+		esac
+		shift 2
+		;;
 	--state-dir)
 		need_value "$opt" $#
 		[[ -n $2 ]] || die "$opt: empty path"
@@ -2064,6 +2229,14 @@ while (($#)); do
 		RSYNC_GIVEN=$2
 		shift 2
 		;;
+	--config)
+		need_value "$opt" $#
+		shift 2
+		;;
+	--syslog)
+		SYSLOG=1
+		shift
+		;;
 	--once)
 		ONCE=1
 		shift
@@ -2072,11 +2245,11 @@ while (($#)); do
 		INITIAL=0
 		shift
 		;;
-	-q)
+	-q | --quiet)
 		VERBOSITY=0
 		shift
 		;;
-	-v)
+	-v | --verbose)
 		VERBOSITY=2
 		shift
 		;;
@@ -2101,6 +2274,7 @@ while (($#)); do
 	esac
 done
 unset opt val
+((${#ARGS[@]})) || ARGS=("${CONF_POS[@]}")
 [[ -n $MAXDELAY_US ]] || MAXDELAY_US=$DELAY_US
 ((MAXDELAY_US >= DELAY_US)) || MAXDELAY_US=$DELAY_US
 
@@ -2110,6 +2284,7 @@ for tool in cat head mkdir mkfifo mv realpath rm sha256sum stat; do
 	type -P -- "$tool" >/dev/null || die_prog "$tool (coreutils) not found"
 done
 unset tool
+((SYSLOG == 0)) || type -P logger >/dev/null || die_prog "--syslog: logger (util-linux) not found"
 
 ((${#ARGS[@]} >= 1)) || die "missing SOURCE and DEST (see --help)"
 ((${#ARGS[@]} >= 2)) || die "no DEST given (see --help)"
@@ -2185,7 +2360,7 @@ unset rsync_help
 # A file rewritten within the same second with the same size passes rsync's
 # quick check (size and whole-second mtime) unless nanoseconds are compared,
 # which rsync >= 3.1.3 does with a negative --modify-window.
-RSYNC_BASE=(-a -s --delete --from0)
+RSYNC_BASE=(-a -s --from0)
 rsync_version=$("$RSYNC" --version 2>/dev/null | head -n 1) || true
 if [[ $rsync_version =~ version\ ([0-9]+)\.([0-9]+)\.([0-9]+) ]] &&
 	((BASH_REMATCH[1] * 1000000 + BASH_REMATCH[2] * 1000 + BASH_REMATCH[3] >= 3001003)); then
@@ -2194,6 +2369,19 @@ fi
 unset rsync_version
 ((TIMEOUT_S == 0)) || RSYNC_BASE+=(--timeout="$TIMEOUT_S")
 [[ -z $MAX_DELETE ]] || RSYNC_BASE+=(--max-delete="$MAX_DELETE")
+# --delete: which runs delete on the targets.  Incremental pushes that must
+# not delete ignore the listed paths that no longer exist.
+FULL_DELETE=() INC_DELETE=()
+case $DELETE_MODE in
+always | startup) FULL_DELETE=(--delete) ;;
+esac
+case $DELETE_MODE in
+always | running)
+	INC_DELETE=(--delete)
+	((USE_FILES_FROM == 0)) || INC_DELETE+=(--delete-missing-args)
+	;;
+*) ((USE_FILES_FROM == 0)) || INC_DELETE=(--ignore-missing-args) ;;
+esac
 
 # Children end with the script whatever kills it: rsync (and an
 # inotifywait without --exit-with-parent) through setpriv's parent-death
@@ -2338,7 +2526,7 @@ target_init() {
 	id=$REPLY
 	base=$STATE_DIR/t-$id
 	declare -gA "T$i=()"
-	declare -ga "Q$i=()" "R$i=()" "JL$i=()"
+	declare -ga "Q$i=()" "R$i=()" "JL$i=()" "H$i=()"
 	declare -gA "W$i=()"
 	local -n t=T$i q=Q$i
 	t=([dest]=$2 [num]=$((i + 1)) [id]=$id [journal]=$base.journal [mark]=$base.full
@@ -2346,7 +2534,8 @@ target_init() {
 		[full]=0 [marked]=1 [saved]=1 [pid]="" [job]="" [jobn]=0 [jobfull]=0 [jobpaths]=0
 		[jobstart]=0 [next]=0 [backoff]=$RETRY_US [failing]=0 [rnext]=0
 		[rbackoff]=$RETRY_US [rfull]=0 [lastok]="" [lasterr]="" [runs]=0 [initial]=0
-		[guard]="" [guardnext]=0 [conn]="" [hasdatafile]=$base.has-data [hasdata]=0)
+		[guard]="" [guardnext]=0 [conn]="" [hasdatafile]=$base.has-data [hasdata]=0
+		[hook]="" [hookout]=$base.on-push-output)
 	[[ ! -e ${t["hasdatafile"]} ]] || t["hasdata"]=1
 	if ((TIMEOUT_S)) && is_daemon_dest "$2"; then
 		t["conn"]=--contimeout=$TIMEOUT_S

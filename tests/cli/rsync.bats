@@ -880,3 +880,159 @@ mount_src() {
 	grep -q '^target 1 last_error .*rsync status 25' "$STATE/status"
 	[ "$(ls "$IT_TMP/dst" | grep -c '^extra')" -ge 3 ]
 }
+
+@test "--delete never|startup|running: which syncs delete" {
+	prepare
+	populate "$SRC"
+	local d
+	bad_input "--delete: 'sometimes' is not one of always, startup, running, never" \
+		--delete sometimes "$SRC" "$IT_TMP/d"
+	for d in never startup running; do
+		rm -rf "$IT_TMP/dst-$d"
+		run_sync --once -q --inotifywait "$INOTIFYWAIT" --state-dir "$STATE-$d" "$SRC" "$IT_TMP/dst-$d"
+		assert_status 0
+		echo intruder >"$IT_TMP/dst-$d/intruder"
+	done
+	local base=$STATE
+	for d in never startup running; do
+		mv "$LOG" "$LOG.old" 2>/dev/null || true
+		STATE=$base-$d
+		sync_started --delay 0.2 --delete "$d" "$SRC" "$IT_TMP/dst-$d"
+		echo new >"$SRC/new-$d"
+		rm "$SRC/keep/sp ace"
+		wait_until test -e "$IT_TMP/dst-$d/new-$d"
+		wait_until status_is 1 state idle
+		case $d in
+		never)
+			[ -e "$IT_TMP/dst-$d/intruder" ]
+			[ -e "$IT_TMP/dst-$d/keep/sp ace" ]
+			;;
+		startup)
+			[ ! -e "$IT_TMP/dst-$d/intruder" ]
+			[ -e "$IT_TMP/dst-$d/keep/sp ace" ]
+			;;
+		running)
+			[ -e "$IT_TMP/dst-$d/intruder" ]
+			wait_until test ! -e "$IT_TMP/dst-$d/keep/sp ace"
+			;;
+		esac
+		sync_stop
+		assert_status 0
+		echo "initial sp ace" >"$SRC/keep/sp ace"
+	done
+}
+
+@test "--on-push: the target as \$1, exactly the pushed paths on stdin; a failure is logged" {
+	prepare
+	populate "$SRC"
+	local hook=$IT_TMP/hook.sh calls=$IT_TMP/calls
+	mkdir "$calls"
+	# each run: its $1 and its stdin (NUL list) in a file of its own
+	cat >"$hook" <<'HOOK'
+#!/bin/sh
+n=$(ls "$CALLS" | wc -l)
+printf '%s\n' "$1" >"$CALLS/$n.dest"
+cat >"$CALLS/$n.paths"
+[ ! -e "$CALLS/../fail" ] || { echo "purge failed" >&2; exit 3; }
+HOOK
+	chmod +x "$hook"
+	# shellcheck disable=SC2016 # $1 is for the command's shell
+	CALLS=$calls sync_started --delay 0.3 --on-push "$hook \"\$1\"" "$SRC" "$IT_TMP/dst"
+	wait_until test -e "$calls/0.paths"
+	[ "$(cat "$calls/0.dest")" = "$IT_TMP/dst" ]
+	assert_file_printf "$calls/0.paths" '.\0'
+	echo a >"$SRC/a new"
+	printf 'b\n' >"$SRC/"$'new\nline'
+	wait_until test -e "$calls/2.paths"
+	assert_file_printf "$calls/2.paths" 'a new\0new\nline\0'
+	touch "$IT_TMP/fail"
+	echo c >"$SRC/c"
+	wait_for_line "$LOG" "the --on-push command failed \(status 3\): 'purge failed'"
+	# syncing goes on
+	echo d >"$SRC/d"
+	converge "$SRC" "$IT_TMP/dst" "after a failed --on-push"
+	sync_stop
+	assert_status 0
+}
+
+@test "--config: the same options from a file; the command line wins; bad lines are errors" {
+	prepare
+	populate "$SRC"
+	echo t >"$SRC/drop.tmp"
+	cat >"$IT_TMP/conf" <<CONF
+# a comment, then a blank line
+
+source $SRC
+dest $IT_TMP/dst
+dest $IT_TMP/dst2
+exclude *.tmp
+delay 0.2
+state-dir $IT_TMP/conf-state
+no-initial-sync no
+quiet
+CONF
+	run_sync --once --config "$IT_TMP/conf" --inotifywait "$INOTIFYWAIT"
+	assert_status 0
+	[ ! -s "$ERR" ]
+	[ -e "$IT_TMP/dst/keep/sp ace" ]
+	[ ! -e "$IT_TMP/dst/drop.tmp" ]
+	diff -r -x drop.tmp "$SRC" "$IT_TMP/dst2"
+	[ -s "$IT_TMP/conf-state/status" ]
+	# the command line wins: its state dir, its SOURCE and DEST
+	run_sync --once --config="$IT_TMP/conf" --state-dir "$STATE" --inotifywait "$INOTIFYWAIT" \
+		"$SRC" "$IT_TMP/dst3"
+	assert_status 0
+	[ -s "$STATE/status" ]
+	[ ! -e "$IT_TMP/dst3/drop.tmp" ]
+	grep -q "dest $IT_TMP/dst3" "$STATE/status"
+	! grep -q "dest $IT_TMP/dst2" "$STATE/status"
+	# live, with the watcher (sync_bg gives --state-dir "$STATE")
+	sync_bg --config "$IT_TMP/conf"
+	wait_until grep -qx 'state running' "$STATE/status"
+	echo live >"$SRC/live"
+	wait_until test -e "$IT_TMP/dst2/live"
+	sync_stop
+	echo 'frobnicate 1' >>"$IT_TMP/conf"
+	bad_input "conf:11: unknown option 'frobnicate'" --config "$IT_TMP/conf"
+	printf 'delay\n' >"$IT_TMP/conf2"
+	bad_input "conf2:1: 'delay' needs a value" --config "$IT_TMP/conf2" "$SRC" "$IT_TMP/dst"
+	printf 'once maybe\n' >"$IT_TMP/conf2"
+	bad_input "conf2:1: 'once' takes yes or no" --config "$IT_TMP/conf2" "$SRC" "$IT_TMP/dst"
+	bad_input "--config: cannot read" --config "$IT_TMP/nosuch" "$SRC" "$IT_TMP/dst"
+}
+
+@test "--syslog: every line goes to logger with its level" {
+	prepare
+	populate "$SRC"
+	mkdir "$IT_TMP/bin"
+	printf '#!/bin/sh\nprintf "%%s|" "$@" >>"%s"\necho >>"%s"\n' \
+		"$IT_TMP/syslog" "$IT_TMP/syslog" >"$IT_TMP/bin/logger"
+	chmod +x "$IT_TMP/bin/logger"
+	PATH=$IT_TMP/bin:$PATH run_sync --once --syslog --inotifywait "$INOTIFYWAIT" \
+		--state-dir "$STATE" "$SRC" "$IT_TMP/dst"
+	assert_status 0
+	[ ! -s "$ERR" ]
+	grep -q "^-t|inotify-rsync.sh|--id=[0-9]*|-p|daemon.info|--|--once: every target is in step|$" "$IT_TMP/syslog"
+	mkdir "$IT_TMP/gate"
+	echo blocked >"$IT_TMP/gate/d"
+	PATH=$IT_TMP/bin:$PATH run_sync --once --syslog --inotifywait "$INOTIFYWAIT" \
+		--state-dir "$STATE" "$SRC" "$IT_TMP/gate/d/dst"
+	assert_status 3
+	grep -q '|-p|daemon.warning|--|target 1 .*failed' "$IT_TMP/syslog"
+	grep -q '|-p|daemon.err|--|--once: 1 of 1 target(s) failed|$' "$IT_TMP/syslog"
+}
+
+@test "the systemd unit inotify-rsync@.service: it verifies; hardened; state in StateDirectory" {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
+	local unit=$IT_TMP/inotify-rsync@.service in=$BATS_TEST_DIRNAME/../../scripts/inotify-rsync@.service.in
+	mkdir -p "$IT_TMP/man/man1"
+	ln -s "$BATS_TEST_DIRNAME/../../scripts/inotify-rsync.1" "$IT_TMP/man/man1/inotify-rsync.sh.1"
+	sed -e "s|@bindir@|${IT_RSYNC_SCRIPT%/*}|" "$in" >"$unit"
+	MANPATH=$IT_TMP/man run_fg systemd-analyze verify "$unit"
+	assert_status 0
+	grep -qx 'ExecStart=.*/inotify-rsync.sh --config /etc/inotify-rsync/%i.conf --state-dir /var/lib/inotify-rsync/%i' "$unit"
+	grep -qx 'NoNewPrivileges=yes' "$unit"
+	grep -qx 'ProtectSystem=full' "$unit"
+	grep -qx 'StateDirectory=inotify-rsync/%i' "$unit"
+	grep -qx 'KillMode=mixed' "$unit"
+}
