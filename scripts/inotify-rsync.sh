@@ -975,7 +975,8 @@ start_job() {
 		args+=("${INC_DELETE[@]}" --exclude-from="$F_FULL" --include-from=-)
 	fi
 	jl=("${LIST[@]}")
-	args+=(${t[conn]:+"${t[conn]}"} "${RSYNC_OPTS[@]}" -- "$SRC_ABS/" "${t[dest]}")
+	args+=(${t[conn]:+"${t[conn]}"} "${RSYNC_OPTS[@]}" ${t[rsh]:+-e "${t[rsh]}"} \
+		-- "$SRC_ABS/" "${t[dest]}")
 	(
 		[[ -n $EV_FD ]] && exec {EV_FD}<&-
 		exec {IDLE_FD}<&-
@@ -1835,6 +1836,7 @@ shutdown() {
 		((t["rfull"])) && request_full "$i"
 		unset -n t
 	done
+	ssh_mux_exit
 	RUN_STATE=stopped
 	write_status
 	NOW=0
@@ -1952,6 +1954,62 @@ release_lock() {
 	LOCKED=0
 }
 
+# ---------------------------------------------------------------- ssh
+
+# An ssh target keeps one connection (an ssh master, ControlMaster) for all
+# its rsync runs, so a push costs no new handshake: rsync's remote shell
+# (the -e of --rsync-opt, else RSYNC_RSH, else ssh) gets the options of a
+# private control socket in the state dir.  Options given there first win
+# (-o ControlMaster=no turns it off); a remote shell that is not ssh is
+# left alone.
+
+# user_rsh: RSH = the remote shell rsync would use.
+user_rsh() {
+	local k o
+	RSH=${RSYNC_RSH:-ssh}
+	for ((k = 0; k < ${#RSYNC_OPTS[@]}; k++)); do
+		o=${RSYNC_OPTS[k]}
+		case $o in
+		-e | --rsh) RSH=${RSYNC_OPTS[k + 1]:-$RSH} ;;
+		--rsh=*) RSH=${o#--rsh=} ;;
+		-e?*) RSH=${o#-e} ;;
+		esac
+	done
+}
+
+# ssh_mux I: if target I is reached by ssh, its remote shell with a control
+# socket (t[rsh]), the socket (t[sock]) and the host (t[host]).
+ssh_mux() {
+	local -n t=T$1
+	local dir=$STATE_DIR cmd
+	is_local_dest "${t["dest"]}" || is_daemon_dest "${t["dest"]}" && return 0
+	read -r cmd _ <<<"$RSH"
+	[[ ${cmd##*/} == ssh ]] || return 0
+	# a socket path must stay short (108 bytes) and free of spaces
+	if ((${#dir} > 80)) || [[ $dir == *[[:space:]]* ]]; then
+		run_dir || return 0
+		dir=$REPLY
+		((${#dir} <= 80)) && [[ $dir != *[[:space:]]* ]] || return 0
+	fi
+	t["sock"]=$dir/ssh-${t["id"]}
+	t["host"]=${t["dest"]%%:*}
+	t["rsh"]="$RSH -o ControlMaster=auto -o ControlPath=${t["sock"]} -o ControlPersist=60"
+}
+
+# ssh_mux_exit: close the ssh masters of every target.
+ssh_mux_exit() {
+	local i cmd
+	read -r cmd _ <<<"$RSH"
+	for i in "${TARGETS[@]}"; do
+		local -n t=T$i
+		if [[ -n ${t[sock]:-} && -S ${t[sock]} ]]; then
+			timeout 5 "$cmd" -o ControlPath="${t[sock]}" -O exit "${t[host]}" \
+				</dev/null >/dev/null 2>&1 || true
+		fi
+		unset -n t
+	done
+}
+
 # run_dir: REPLY = where this user's instances record which SOURCE they
 # sync to which DEST (whatever their state dirs), or fails.
 run_dir() {
@@ -2059,6 +2117,7 @@ INITIAL=1
 COMPLEX_RULES=0
 RULES=()
 RSYNC_OPTS=()
+RSH=
 ARGS=()
 
 # need_value OPTION COUNT: the option needs a value.
@@ -2280,7 +2339,7 @@ unset opt val
 
 # ---------------------------------------------------------------- checks
 
-for tool in cat head mkdir mkfifo mv realpath rm sha256sum stat; do
+for tool in cat head mkdir mkfifo mv realpath rm sha256sum stat timeout; do
 	type -P -- "$tool" >/dev/null || die_prog "$tool (coreutils) not found"
 done
 unset tool
@@ -2535,11 +2594,12 @@ target_init() {
 		[jobstart]=0 [next]=0 [backoff]=$RETRY_US [failing]=0 [rnext]=0
 		[rbackoff]=$RETRY_US [rfull]=0 [lastok]="" [lasterr]="" [runs]=0 [initial]=0
 		[guard]="" [guardnext]=0 [conn]="" [hasdatafile]=$base.has-data [hasdata]=0
-		[hook]="" [hookout]=$base.on-push-output)
+		[hook]="" [hookout]=$base.on-push-output [sock]="" [host]="" [rsh]="")
 	[[ ! -e ${t["hasdatafile"]} ]] || t["hasdata"]=1
 	if ((TIMEOUT_S)) && is_daemon_dest "$2"; then
 		t["conn"]=--contimeout=$TIMEOUT_S
 	fi
+	ssh_mux "$i"
 	try_write "$base.dest" "$2"$'\n' || true
 	if [[ -s ${t[okfile]} ]]; then
 		IFS= read -r 't[lastok]' <"${t[okfile]}" || true
@@ -2557,6 +2617,7 @@ target_init() {
 	TARGETS+=("$i")
 }
 
+user_rsh
 for idx in "${!DESTS[@]}"; do
 	target_init "$idx" "${DESTS[idx]}"
 done
@@ -2618,6 +2679,7 @@ run_once() {
 		((t["full"] == 0)) || failed=$((failed + 1))
 		unset -n t
 	done
+	ssh_mux_exit
 	RUN_STATE=stopped
 	write_status
 	CLEAN_EXIT=1
