@@ -53,6 +53,12 @@ Options:
   --max-retry SECONDS   ceiling of the retry backoff (default 300)
   --timeout SECONDS     rsync I/O and connect timeout, 0 = none (default 60)
   --full-every SECONDS  periodic full sync, 0 = never (default 0)
+  --push-open SECONDS   push files written while they stay open (logs,
+                        dumps) at most every SECONDS, not only once closed
+  --fanotify            watch with fanotify (inotifywait -F): no inotify
+                        watch limit
+  --filesystem          watch SOURCE's whole filesystem with fanotify
+                        (inotifywait -S, root): ready at once on any tree
   --max-batch N         a batch of more than N paths becomes a full sync
                         (default 10000)
   --delete WHEN         which syncs delete on the targets: always, startup
@@ -1384,6 +1390,9 @@ handle_event() {
 	done
 	# SOURCE itself (what it names is checked by src_check)
 	[[ -n $rel ]] || return 0
+	if [[ $ev == MODIFY ]] && ! open_due "$rel"; then
+		return 0
+	fi
 	if ((VERBOSITY >= 2)); then
 		quote "$rel"
 		log debug "event $ev $REPLY"
@@ -1400,6 +1409,17 @@ handle_event() {
 			BATCH_SEEN=()
 		fi
 	fi
+}
+
+# open_due PATH: a file written while it stays open (MODIFY without its
+# CLOSE_WRITE yet, --push-open) is pushed at most every PUSH_OPEN_US.
+open_due() {
+	local last=${OPEN_PUSHED[$1]:-}
+	[[ -n $last ]] && ((NOW - last < PUSH_OPEN_US)) && return 1
+	if ((${#OPEN_PUSHED[@]} > 10000)); then
+		OPEN_PUSHED=()
+	fi
+	OPEN_PUSHED[$1]=$NOW
 }
 
 # flush_batch: hand the batch in hand to every target's queue.
@@ -1451,7 +1471,7 @@ batch_due() {
 # start_watcher: run inotifywait on SOURCE and wait until it is ready.
 start_watcher() {
 	local line ready=0 rc=0
-	local -a errs=() cmd=("${IW_CMD[@]}" -m -r --format '%e%0%w%f%0' --no-newline -e "$EVENTS")
+	local -a errs=() cmd=("${IW_CMD[@]}" ${BACKEND:+"$BACKEND"} -m -r --format '%e%0%w%f%0' --no-newline -e "$EVENTS")
 	[[ -n $WATCH_RE ]] && cmd+=(--exclude "$WATCH_RE")
 	# An absolute path, and not watching "." from inside: a process whose
 	# working directory is SOURCE would keep it alive after its deletion.
@@ -2104,6 +2124,8 @@ FULL_EVERY_US=0
 TIMEOUT_S=60
 MAX_BATCH=10000
 MAX_DELETE=
+PUSH_OPEN_US=0
+BACKEND=
 ON_PUSH=
 DELETE_MODE=always
 ALLOW_NEW=0
@@ -2127,9 +2149,10 @@ need_value() {
 
 # Options that take a value (the others are flags).
 VALUE_OPTS=" exclude exclude-from delay max-delay retry max-retry full-every
-	timeout max-batch max-delete delete on-push state-dir rsync-opt log
-	inotifywait rsync "
-FLAG_OPTS=" allow-new-source once no-initial-sync syslog quiet verbose "
+	timeout max-batch max-delete delete on-push push-open state-dir rsync-opt
+	log inotifywait rsync "
+FLAG_OPTS=" allow-new-source once no-initial-sync syslog quiet verbose
+	fanotify filesystem "
 
 # read_config FILE: CONF_ARGS = the options of FILE as command-line words,
 # CONF_POS = its source and dest lines; exit 1 on anything else.
@@ -2204,7 +2227,7 @@ while (($#)); do
 		case $opt in
 		--exclude | --exclude-from | --delay | --max-delay | --retry | --max-retry | \
 			--full-every | --timeout | --max-batch | --max-delete | --delete | \
-			--on-push | --state-dir | --config | \
+			--on-push | --push-open | --state-dir | --config | \
 			--rsync-opt | --log | --inotifywait | --rsync) ;;
 		*) die "option $opt does not take a value" ;;
 		esac
@@ -2221,7 +2244,7 @@ while (($#)); do
 		read_exclude_from "$2"
 		shift 2
 		;;
-	--delay | --max-delay | --retry | --max-retry | --full-every | --timeout)
+	--delay | --max-delay | --retry | --max-retry | --full-every | --timeout | --push-open)
 		need_value "$opt" $#
 		parse_seconds "$opt" "$2"
 		case $opt in
@@ -2230,9 +2253,10 @@ while (($#)); do
 		--retry) RETRY_US=$REPLY ;;
 		--max-retry) MAXRETRY_US=$REPLY ;;
 		--full-every) FULL_EVERY_US=$REPLY ;;
+		--push-open) PUSH_OPEN_US=$REPLY ;;
 		--timeout) TIMEOUT_S=$(((REPLY + 999999) / 1000000)) ;;
 		esac
-		if [[ $opt == --retry || $opt == --max-retry ]] && ((REPLY == 0)); then
+		if [[ $opt == --retry || $opt == --max-retry || $opt == --push-open ]] && ((REPLY == 0)); then
 			die "$opt: '$2' is not a valid number of seconds (must be more than 0)"
 		fi
 		shift 2
@@ -2294,6 +2318,14 @@ while (($#)); do
 		;;
 	--syslog)
 		SYSLOG=1
+		shift
+		;;
+	--fanotify)
+		BACKEND=-F
+		shift
+		;;
+	--filesystem)
+		BACKEND=-S
 		shift
 		;;
 	--once)
@@ -2521,6 +2553,8 @@ INITIAL_OK=0
 # (no move_self: with it, our inotifywait holds back its output after a
 # directory is moved out of the tree until the next event arrives)
 EVENTS=close_write,create,delete,moved_from,moved_to,attrib
+((PUSH_OPEN_US == 0)) || EVENTS+=,modify
+declare -A OPEN_PUSHED=()
 BATCH=()
 declare -A BATCH_SEEN=() FAILMSG=()
 FAILED=()

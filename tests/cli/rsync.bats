@@ -1036,3 +1036,68 @@ CONF
 	grep -qx 'StateDirectory=inotify-rsync/%i' "$unit"
 	grep -qx 'KillMode=mixed' "$unit"
 }
+
+@test "--push-open: a file written while it stays open is pushed while still open" {
+	prepare
+	populate "$SRC"
+	sync_started --delay 0.2 --push-open 0.5 "$SRC" "$IT_TMP/dst"
+	local fd
+	exec {fd}>"$SRC/growing.log"
+	echo "line 1" >&"$fd"
+	wait_until grep -q 'line 1' "$IT_TMP/dst/growing.log"
+	sleep 0.6
+	echo "line 2" >&"$fd"
+	wait_until grep -q 'line 2' "$IT_TMP/dst/growing.log"
+	# still open: only --push-open brought it
+	[ -e "/proc/$$/fd/$fd" ]
+	exec {fd}>&-
+	converge "$SRC" "$IT_TMP/dst" "after the close"
+	sync_stop
+	assert_status 0
+}
+
+# need_fanotify_sync: skip unless our inotifywait can watch with fanotify.
+need_fanotify_sync() {
+	[ "$(id -u)" = 0 ] || skip "fanotify needs root here"
+	local err
+	err=$(timeout 3 "$INOTIFYWAIT" -F -t -1 "$TEST_DIR" 2>&1 >/dev/null) || true
+	case $err in
+	*"Watches established."*) ;;
+	*) skip "fanotify is not usable here: ${err//$'\n'/ }" ;;
+	esac
+}
+
+@test "--fanotify: a mix of operations converges with a watcher marking directories" {
+	need_fanotify_sync
+	prepare
+	populate "$SRC"
+	sync_started --delay 0.2 --fanotify "$SRC" "$IT_TMP/dst"
+	tr '\0' ' ' <"/proc/$(watcher_pid)/cmdline" | grep -q -- ' -F -m -r '
+	mixed_ops "$SRC"
+	converge "$SRC" "$IT_TMP/dst" "--fanotify, round 1"
+	mixed_ops2 "$SRC"
+	converge "$SRC" "$IT_TMP/dst" "--fanotify, round 2"
+	sync_stop
+	assert_status 0
+}
+
+@test "--filesystem: SOURCE on a filesystem watched whole; what is outside it is not pushed" {
+	need_fanotify_sync
+	command -v mkfs.ext4 >/dev/null || skip "mkfs.ext4 is not installed"
+	prepare
+	truncate -s 64M "$IT_TMP/img"
+	mkfs.ext4 -q "$IT_TMP/img" || skip "mkfs.ext4 failed"
+	mkdir "$IT_TMP/mnt"
+	mount -o loop "$IT_TMP/img" "$IT_TMP/mnt" 2>/dev/null || skip "cannot loop-mount an image"
+	SRC=$IT_TMP/mnt/src
+	mkdir -p "$SRC" "$IT_TMP/mnt/elsewhere"
+	populate "$SRC"
+	sync_started --delay 0.2 --filesystem "$SRC" "$IT_TMP/dst"
+	echo out >"$IT_TMP/mnt/elsewhere/f"
+	mixed_ops "$SRC"
+	converge "$SRC" "$IT_TMP/dst" "--filesystem"
+	[ ! -e "$IT_TMP/dst/elsewhere" ]
+	[ ! -e "$IT_TMP/dst/f" ]
+	sync_stop
+	assert_status 0
+}
