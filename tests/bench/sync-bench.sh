@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# sync-bench.sh - change-to-target latency of inotify-rsync.sh under a
-# steady stream of changes, side by side with lsyncd when it is installed.
+# sync-bench.sh - inotify-rsync.sh side by side with lsyncd (when it is
+# installed) on the same workloads: change-to-target latency under a steady
+# stream, the initial sync of a big tree, a burst of new files.
 #
-# Usage: tests/bench/sync-bench.sh [-r RATE] [-d SECONDS] [-D DELAY]
+# Usage: tests/bench/sync-bench.sh [-m stream|initial|burst] [-r RATE]
+#                                  [-d SECONDS] [-n FILES] [-D DELAY]
 #                                  [-k local|daemon] [-u] [-t SRCDIR]
+#                                  [-s SCRIPT]
 #
+#   -m MODE     stream (default): RATE new files a second for SECONDS;
+#               initial: a tree of FILES files (100 a directory) is there
+#               before the daemon starts: time until the target holds it;
+#               burst: FILES new files written as fast as possible once the
+#               daemon is ready: time until the target holds them
+#   -n FILES    for initial and burst (default 200000 and 100000)
 #   -r RATE     new files per second (default 200)
 #   -d SECONDS  how long the stream lasts (default 60)
 #   -D DELAY    the daemons' delay in seconds (default 1)
@@ -15,15 +24,19 @@
 #   -t SRCDIR   the tree's src/ with inotifywait (default: this tree's)
 #   -s SCRIPT   the inotify-rsync.sh to measure (default: this tree's)
 #
-# Each file's latency is the time from just before it is written in SOURCE
-# to the moment it appears in the target (rsync's rename into place, seen
-# by inotifywait on the target directory).  Prints p50, p95, p99 and max
-# per daemon, the rsync runs and the daemon's CPU time (its own and its
-# children's, the watcher included).
+# stream: each file's latency is the time from just before it is written
+# in SOURCE to the moment it appears in the target (rsync's rename into
+# place, seen by inotifywait on the target directory).  Prints p50, p95,
+# p99 and max per daemon, the rsync runs and the daemon's CPU time (its own
+# and its children's, the watcher and rsync included).  initial and burst
+# print the seconds until the target holds every file, the rsync runs, the
+# CPU time and the files on the target.
 set -euo pipefail
 export LC_ALL=C
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+MODE=stream
+FILES=
 RATE=200
 DURATION=60
 DELAY=1
@@ -31,8 +44,10 @@ KIND=local
 UNREADABLE=0
 TOOLS=$HERE/../../src
 SCRIPT=$HERE/../../scripts/inotify-rsync.sh
-while getopts r:d:D:k:ut:s:h opt; do
+while getopts m:n:r:d:D:k:ut:s:h opt; do
 	case $opt in
+	m) MODE=$OPTARG ;;
+	n) FILES=$OPTARG ;;
 	r) RATE=$OPTARG ;;
 	d) DURATION=$OPTARG ;;
 	D) DELAY=$OPTARG ;;
@@ -41,7 +56,7 @@ while getopts r:d:D:k:ut:s:h opt; do
 	t) TOOLS=$OPTARG ;;
 	s) SCRIPT=$OPTARG ;;
 	*)
-		sed -n '2,22s/^# \{0,1\}//p' "$0"
+		sed -n '2,33s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	esac
@@ -53,6 +68,15 @@ IW=$TOOLS/inotifywait
 }
 case $KIND in local | daemon) ;; *)
 	echo "sync-bench: -k local or -k daemon" >&2
+	exit 1
+	;;
+esac
+case $MODE in
+stream) ;;
+initial) : "${FILES:=200000}" ;;
+burst) : "${FILES:=100000}" ;;
+*)
+	echo "sync-bench: -m stream, initial or burst" >&2
 	exit 1
 	;;
 esac
@@ -126,50 +150,144 @@ start_daemon_target() {
 	exit 1
 }
 
-# run_one NAME: one measurement; sets ROW.
-run_one() {
-	local name=$1 d=$WORK/$1 dst pid wpid i n t0 next now dt sfd
-	local -a created=() lat=()
-	mkdir -p "$d/src" "$d/dst"
-	echo data >"$d/src/seed"
-	if ((UNREADABLE)); then
-		chown -R 65534:65534 "$d"
-		echo secret >"$d/src/unreadable"
-		chmod 000 "$d/src/unreadable"
-	fi
+# make_files DIR N: N files, 100 a directory.
+make_files() {
+	local k
+	for ((k = 0; k < $2; k++)); do
+		((k % 100)) || mkdir -p "$1/d$((k / 100))"
+		echo "$k" >"$1/d$((k / 100))/f$k"
+	done
+}
+
+# count_files DIR: REPLY = the regular files below DIR.
+count_files() {
+	REPLY=$(find "$1" -type f | wc -l)
+}
+
+# setup NAME: D (its work directory), DST (what the daemon pushes to),
+# WATCH (where that lands).
+setup() {
+	D=$WORK/$1
+	mkdir -p "$D/src" "$D/dst"
+	echo data >"$D/src/seed"
 	if [[ $KIND == local ]]; then
-		dst=$d/dst
+		DST=$D/dst
+		WATCH=$D/dst
 	else
-		mkdir -p "$WORK/module/$name"
-		chown 65534:65534 "$WORK/module/$name" 2>/dev/null || true
-		dst="rsync://127.0.0.1:$DAEMON_PORT/mod/$name"
+		mkdir -p "$WORK/module/$1"
+		chown 65534:65534 "$WORK/module/$1" 2>/dev/null || true
+		DST="rsync://127.0.0.1:$DAEMON_PORT/mod/$1"
+		WATCH=$WORK/module/$1
 	fi
-	local watch=$d/dst
-	[[ $KIND == local ]] || watch=$WORK/module/$name
-	case $name in
+}
+
+# start NAME: run the daemon NAME on $D/src and wait until its initial sync
+# is done; PID.
+start() {
+	if ((UNREADABLE)); then
+		chown -R 65534:65534 "$D"
+		echo secret >"$D/src/unreadable"
+		chmod 000 "$D/src/unreadable"
+	fi
+	case $1 in
 	ours)
-		"${AS[@]}" "$SCRIPT" --inotifywait "$IW" --state-dir "$d/state" --log "$d/log" \
-			--delay "$DELAY" "$d/src" "$dst" </dev/null &
-		pid=$!
-		until grep -q 'initial sync done' "$d/log" 2>/dev/null; do sleep 0.1; done
+		"${AS[@]}" "$SCRIPT" --inotifywait "$IW" --state-dir "$D/state" --log "$D/log" \
+			--delay "$DELAY" "$D/src" "$DST" </dev/null &
+		PID=$!
+		until grep -q 'initial sync done' "$D/log" 2>/dev/null; do sleep 0.1; done
 		;;
 	lsyncd)
-		cat >"$d/lsyncd.conf" <<EOF
-settings { nodaemon = true, logfile = "$d/log", statusFile = "$d/status", insist = true }
-sync { default.rsync, source = "$d/src", target = "$dst", delay = $DELAY }
-EOF
-		"${AS[@]}" lsyncd "$d/lsyncd.conf" </dev/null >/dev/null 2>&1 &
-		pid=$!
-		until grep -q 'Startup of .* finished' "$d/log" 2>/dev/null; do sleep 0.1; done
+		printf '%s\n' "settings { nodaemon = true, logfile = \"$D/log\", statusFile = \"$D/status\", insist = true }" \
+			"sync { default.rsync, source = \"$D/src\", target = \"$DST\", delay = $DELAY }" >"$D/lsyncd.conf"
+		"${AS[@]}" lsyncd "$D/lsyncd.conf" </dev/null >/dev/null 2>&1 &
+		PID=$!
+		until grep -q 'Startup of .* finished' "$D/log" 2>/dev/null; do sleep 0.1; done
 		;;
 	esac
-	PIDS+=("$pid")
-	"$IW" -m -q -e moved_to,close_write --timefmt '%s%N' --format '%T %f' "$watch" \
-		>"$d/arrivals" 2>/dev/null &
+	PIDS+=("$PID")
+}
+
+# runs NAME: REPLY = the rsync runs the daemon NAME logged so far.
+runs() {
+	if [[ $1 == ours ]]; then
+		REPLY=$(grep -c 'rsync #' "$D/log" || true)
+	else
+		REPLY=$(grep -c 'Calling rsync' "$D/log" || true)
+	fi
+}
+
+stop() {
+	kill -TERM "$PID" 2>/dev/null || true
+	wait "$PID" 2>/dev/null || true
+}
+
+# row NAME T0 T1 RUNS CPU FILES: ROW for initial and burst.
+row() {
+	ROW=$(printf '%-8s %8d.%03d %8s %8d %8d' "$1" $((($3 - $2) / 1000000)) \
+		$((($3 - $2) / 1000 % 1000)) "$4" "$5" "$6")
+}
+
+# run_initial NAME: the initial sync of FILES files.
+run_initial() {
+	local t0 t1
+	setup "$1"
+	make_files "$D/src" "$FILES"
+	t0=${EPOCHREALTIME/./}
+	start "$1"
+	t1=${EPOCHREALTIME/./}
+	tree_cpu "$PID"
+	local cpu=$REPLY
+	runs "$1"
+	local r=$REPLY
+	count_files "$WATCH"
+	stop
+	row "$1" "$t0" "$t1" "$r" "$cpu" "$REPLY"
+}
+
+# run_burst NAME: FILES new files written at once.
+run_burst() {
+	local t0 t1=0 k want
+	setup "$1"
+	start "$1"
+	sleep 0.5
+	tree_cpu "$PID"
+	local cpu0=$REPLY
+	runs "$1"
+	local r0=$REPLY
+	count_files "$WATCH"
+	want=$((REPLY + FILES))
+	t0=${EPOCHREALTIME/./}
+	make_files "$D/src/burst" "$FILES"
+	for ((k = 0; k < 1200; k++)); do
+		count_files "$WATCH"
+		if ((REPLY >= want)); then
+			t1=${EPOCHREALTIME/./}
+			break
+		fi
+		sleep 0.5
+	done
+	((t1)) || t1=${EPOCHREALTIME/./}
+	tree_cpu "$PID"
+	local cpu=$((REPLY - cpu0))
+	runs "$1"
+	local r=$((REPLY - r0))
+	count_files "$WATCH"
+	stop
+	row "$1" "$t0" "$t1" "$r" "$cpu" $((REPLY + FILES - want))
+}
+
+# run_stream NAME: one steady stream.
+run_stream() {
+	local name=$1 wpid i n t0 next now dt sfd
+	local -a created=() lat=()
+	setup "$name"
+	start "$name"
+	"$IW" -m -q -e moved_to,close_write --timefmt '%s%N' --format '%T %f' "$WATCH" \
+		>"$D/arrivals" 2>/dev/null &
 	wpid=$!
 	PIDS+=("$wpid")
 	sleep 0.5
-	tree_cpu "$pid"
+	tree_cpu "$PID"
 	local cpu0=$REPLY
 	exec {sfd}<> <(:)
 	n=$((RATE * DURATION))
@@ -182,21 +300,21 @@ EOF
 			read -r -t "$((dt / 1000000)).$(printf '%06d' $((dt % 1000000)))" -u "$sfd" _ || true
 		fi
 		created[i]=${EPOCHREALTIME/./}
-		echo "$i" >"$d/src/f$i"
+		echo "$i" >"$D/src/f$i"
 	done
 	# wait for the last file, at most 60 s
 	for ((i = 0; i < 600; i++)); do
-		grep -q " f$((n - 1))\$" "$d/arrivals" && break
+		grep -q " f$((n - 1))\$" "$D/arrivals" && break
 		sleep 0.1
 	done
-	tree_cpu "$pid"
+	tree_cpu "$PID"
 	local cpu=$((REPLY - cpu0))
 	local -A first=()
 	local ts f
 	while read -r ts f; do
 		[[ $f == f[0-9]* && -z ${first[$f]+x} ]] || continue
 		first[$f]=$ts
-	done <"$d/arrivals"
+	done <"$D/arrivals"
 	local missing=0
 	for ((i = 0; i < n; i++)); do
 		if [[ -n ${first[f$i]+x} ]]; then
@@ -205,14 +323,11 @@ EOF
 			missing=$((missing + 1))
 		fi
 	done
-	local runs='?'
-	if [[ $name == ours ]]; then
-		runs=$(grep -c 'rsync #' "$d/log" || true)
-	elif [[ -f $d/log ]]; then
-		runs=$(grep -c 'Calling rsync' "$d/log" || true)
-	fi
-	kill -TERM "$pid" "$wpid" 2>/dev/null || true
-	wait "$pid" "$wpid" 2>/dev/null || true
+	runs "$name"
+	local r=$REPLY
+	stop
+	kill -TERM "$wpid" 2>/dev/null || true
+	wait "$wpid" 2>/dev/null || true
 	mapfile -t lat < <(printf '%s\n' "${lat[@]}" | sort -n)
 	local m=${#lat[@]}
 	if ((m == 0)); then
@@ -221,17 +336,22 @@ EOF
 	fi
 	ROW=$(printf '%-8s %8d %8d %8d %8d %8s %8d %8d' "$name" \
 		"${lat[m * 50 / 100]}" "${lat[m * 95 / 100]}" "${lat[m * 99 / 100]}" \
-		"${lat[m - 1]}" "$runs" "$cpu" "$missing")
+		"${lat[m - 1]}" "$r" "$cpu" "$missing")
 }
 
 [[ $KIND == local ]] || start_daemon_target
-echo "sync-bench: $RATE files/s for ${DURATION}s, delay ${DELAY}s, $KIND target$( ((UNREADABLE)) && echo ', an unreadable file in SOURCE')"
+if [[ $MODE == stream ]]; then
+	echo "sync-bench: $RATE files/s for ${DURATION}s, delay ${DELAY}s, $KIND target$( ((UNREADABLE)) && echo ', an unreadable file in SOURCE')"
+	printf '%-8s %8s %8s %8s %8s %8s %8s %8s\n' daemon 'p50 ms' 'p95 ms' 'p99 ms' 'max ms' runs 'cpu ms' missing
+else
+	echo "sync-bench: $MODE of $FILES files, delay ${DELAY}s, $KIND target"
+	printf '%-8s %12s %8s %8s %8s\n' daemon seconds runs 'cpu ms' files
+fi
 echo "$(date -Is) $(uname -r) $(rsync --version | head -n 1)"
-printf '%-8s %8s %8s %8s %8s %8s %8s %8s\n' daemon 'p50 ms' 'p95 ms' 'p99 ms' 'max ms' runs 'cpu ms' missing
-run_one ours
+"run_$MODE" ours
 echo "$ROW"
 if command -v lsyncd >/dev/null; then
-	run_one lsyncd
+	"run_$MODE" lsyncd
 	echo "$ROW"
 else
 	echo "lsyncd   (not installed)"
