@@ -29,6 +29,12 @@ void cli_err(const char *fmt, ...)
 	va_end(ap);
 }
 
+void cli_write_failed(const char *what, int err)
+{
+	if (err != EPIPE)
+		cli_err(MSG_CANT_WRITE, what, strerror(err));
+}
+
 int strv_push(struct strv *v, const char *s)
 {
 	if (v->n + 1 >= v->cap) {

@@ -30,6 +30,7 @@
 #define MSG_FROMFILE_TWICE "Multiple --fromfile options given.\n"
 #define MSG_CANT_OPEN "Couldn't open %s: %s\n"
 #define MSG_CANT_READ "Couldn't read %s: %s\n"
+#define MSG_CANT_WRITE "Couldn't write to %s: %s\n"
 #define MSG_BAD_REGEX_LINE                                                     \
 	"Error in `%s' regular expression on line %zu of %s.\n"
 #define MSG_NO_FILES "No files specified to watch!\n"
@@ -149,6 +150,9 @@ void cli_help_backends(void);
 
 /* Print to the error channel (stderr or syslog). */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Report that writing the output to what failed with err, unless a reader
+ * that went away (EPIPE) is all it was: that is no news. */
+void cli_write_failed(const char *what, int err);
 /* Parse the command line: 0 to go on, 1 after --help, 2 after --version,
  * -1 on a bad option (already reported). */
 int cli_parse(struct cli_opts *o, int argc, char **argv,

@@ -285,10 +285,8 @@ static int flush(struct it_buf *out, const char *outfile)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			if (errno != EPIPE)
-				cli_err("Couldn't write to %s: %s\n",
-					outfile ? outfile : "standard output",
-					strerror(errno));
+			cli_write_failed(outfile ? outfile : "standard output",
+					 errno);
 			out->len = 0;
 			return -1;
 		}

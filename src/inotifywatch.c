@@ -176,7 +176,6 @@ static void on_signal(int sig)
 	}
 }
 
-/* Signals are blocked except while waiting for events (see ctx sigmask). */
 /*
  * During setup only SIGINT is caught (the two-step abort); SIGUSR1 waits.
  * Once collecting, the ending signals and SIGUSR1 are caught and blocked
@@ -280,9 +279,10 @@ static void print_data(struct it_ctx *c, const struct opts *o, const int *shown,
 	if (o->csv) {
 		it_buf_put(&b, "total,", 6);
 		for (int i = 0; (e = it_event_column(i)); i++)
-			if (shown[i])
-				it_buf_put(&b, e->name, strlen(e->name)),
-					it_buf_put(&b, ",", 1);
+			if (shown[i]) {
+				it_buf_put(&b, e->name, strlen(e->name));
+				it_buf_put(&b, ",", 1);
+			}
 		it_buf_put(&b, "filename\n", 9);
 	} else {
 		it_buf_put(&b, "[", 1);
@@ -380,7 +380,9 @@ static void report(struct it_ctx *c, const struct opts *o)
 /* Number watches in upstream's order: each tree children first. */
 static void renumber_one(struct watch *w, void *arg)
 {
-	w->seq = (uint32_t)++ * (unsigned long *)arg;
+	unsigned long *seq = arg;
+
+	w->seq = (uint32_t)(++*seq);
 }
 
 static void renumber(struct it_ctx *c)
@@ -535,11 +537,7 @@ int main(int argc, char **argv)
 	cli_free(&o.c);
 	flush_out();
 	if (out_err || ferror(stdout)) {
-		/* a reader that went away (SIGPIPE ignored) is no news */
-		if (out_err != EPIPE)
-			fprintf(stderr,
-				"Couldn't write to standard output: %s\n",
-				strerror(out_err ? out_err : EIO));
+		cli_write_failed("standard output", out_err ? out_err : EIO);
 		rc = 1;
 	}
 	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
