@@ -314,9 +314,9 @@ static void print_event(struct it_ctx *c, const struct opts *o,
 	}
 }
 
-/* Deal with one event: 1 to go on waiting, else the exit status + 2. */
+/* Deal with one event: 1 to go on waiting, 0 to stop with *status. */
 static int handle(struct it_ctx *c, const struct opts *o, struct it_buf *out,
-		  const struct inotify_event *ev, uint32_t mask)
+		  const struct inotify_event *ev, uint32_t mask, int *status)
 {
 	int overflow = (ev->mask & IN_Q_OVERFLOW) != 0;
 
@@ -325,55 +325,66 @@ static int handle(struct it_ctx *c, const struct opts *o, struct it_buf *out,
 	if (overflow && !o->quiet)
 		cli_err("Warning: the kernel event queue overflowed; events "
 			"were lost.\n");
-	if (!o->monitor)
-		return (ev->mask & mask) ? 2 : 3;
+	if (!o->monitor) {
+		*status = (ev->mask & mask) ? EXIT_SUCCESS : EXIT_FAILURE;
+		return 0;
+	}
 	if (c->tab.nlive == 0) {
 		/* the exit status says it too: nothing with -q */
 		if (!o->quiet)
 			cli_err("No watches remain; exiting.\n");
-		return 3;
+		*status = EXIT_FAILURE;
+		return 0;
 	}
 	return 1;
 }
 
+/* No event came (a signal, the timeout, pending output to write first, or
+ * an error): 1 to go on waiting, 0 to stop with *status. */
+static int no_event(struct it_ctx *c, struct it_buf *out, const char *outfile,
+		    int *status)
+{
+	if (c->error == EINTR)
+		return 1;
+	if (!c->error && out->len) {
+		if (flush(out, outfile) == 0)
+			return 1;
+		*status = EXIT_FAILURE;
+		return 0;
+	}
+	if (c->error)
+		cli_err("%s\n", strerror(c->error));
+	*status = c->error ? EXIT_FAILURE : EXIT_TIMEOUT;
+	return 0;
+}
+
+/* Wait for events and print them until one of them, the timeout or an
+ * error ends the run; the exit status. */
 static int run(struct it_ctx *c, const struct opts *o, uint32_t mask)
 {
 	struct it_buf out = { 0 };
 	int64_t deadline = cli_deadline(o->c.timeout);
-	int rc = 1;
+	int status = EXIT_FAILURE, go_on = 1;
 
-	while (rc == 1) {
+	while (go_on) {
 		const struct inotify_event *ev;
 
-		if (out.len >= OUT_CHUNK && flush(&out, o->outfile) < 0) {
-			rc = 3;
+		if (out.len >= OUT_CHUNK && flush(&out, o->outfile) < 0)
 			break;
-		}
 		/* With output pending, look without waiting: what is pending
 		 * is written before the tool would block. */
 		if (!(ev = it_next_event(c, out.len ? 0 : deadline))) {
-			if (c->error == EINTR)
-				continue;
-			if (!c->error && out.len) {
-				if (flush(&out, o->outfile) < 0) {
-					rc = 3;
-					break;
-				}
-				continue;
-			}
-			if (c->error)
-				cli_err("%s\n", strerror(c->error));
-			rc = c->error ? 3 : EXIT_TIMEOUT + 2;
-			break;
+			go_on = no_event(c, &out, o->outfile, &status);
+			continue;
 		}
-		rc = handle(c, o, &out, ev, mask);
+		go_on = handle(c, o, &out, ev, mask, &status);
 		if (ev->mask & (o->c.events | IN_Q_OVERFLOW))
 			deadline = cli_deadline(o->c.timeout);
 	}
 	if (flush(&out, o->outfile) < 0)
-		rc = 3;
+		status = EXIT_FAILURE;
 	free(out.data);
-	return rc - 2;
+	return status;
 }
 
 /* Everything between parsing and the event loop; -1 on failure. */
