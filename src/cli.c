@@ -505,9 +505,12 @@ static const struct cli_option options[] = {
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
-/* What each tool is, besides its options. */
+/* What each tool is, besides its options and its own setup steps. */
 static const struct tool {
 	const char *name;
+	int monitor;	     /* runs until stopped, even without -m */
+	const char *failfmt; /* for a path that cannot be watched */
+	int announce_fs;     /* -S: "Setting up filesystem watch on <path>" */
 	/* --help around the rows of the table, upstream's */
 	const char *about; /* a printf format: %s the tool's name */
 	const char *operands;
@@ -515,7 +518,7 @@ static const struct tool {
 	const char *status;
 } tools[CLI_NTOOLS] = {
 	[CLI_WAIT] = {
-		"inotifywait",
+		"inotifywait", 0, "Couldn't watch %s: %s\n", 0,
 		"Wait for a particular event on a file or set of files.\n",
 		"file1 [ file2 ] [ file3 ] [ ... ]",
 		{ 'h', OPT_VERSION, '@', OPT_EXCLUDE, OPT_EXCLUDEI, OPT_INCLUDE,
@@ -535,7 +538,7 @@ static const struct tool {
 		"\n",
 	},
 	[CLI_WATCH] = {
-		"inotifywatch",
+		"inotifywatch", 1, "Failed to watch %s: %s\n", 1,
 		"Gather filesystem usage statistics using %s.\n",
 		"file1 [ file2 ] [ ... ]",
 		{ 'h', OPT_VERSION, 'v', '@', OPT_FROMFILE, OPT_EXCLUDE,
@@ -656,13 +659,19 @@ static int read_fromfile(struct cli_opts *o)
 	return rc;
 }
 
-int cli_paths(struct cli_opts *o)
+/* Build the watch list from --fromfile and the operands; -1 if it cannot
+ * be made or is empty (that is said). */
+static int read_paths(struct cli_opts *o)
 {
 	if (o->fromfile && read_fromfile(o) < 0)
 		return -1;
 	for (int i = 0; i < o->noperands; i++)
 		if (add_path(o, o->operands[i]) < 0)
 			return -1;
+	if (o->paths.n == 0) {
+		fputs(MSG_NO_FILES, stderr);
+		return -1;
+	}
 	return 0;
 }
 
@@ -715,7 +724,10 @@ static int last_of_its_option(const struct cli_opts *o, size_t i)
 	return 1;
 }
 
-int cli_filter(struct it_ctx *c, const struct cli_opts *o, int quiet)
+/* Compile the --exclude/--include patterns into c; -1 after printing why.
+ * A bad pattern that is not the last of its option is skipped, with a
+ * warning unless quiet: upstream compiles only the last one. */
+static int set_filter(struct it_ctx *c, const struct cli_opts *o, int quiet)
 {
 	for (size_t i = 0; i < o->npats; i++) {
 		const struct cli_pat *p = &o->pats[i];
@@ -763,7 +775,10 @@ int64_t cli_deadline(long seconds)
 	return it_now_ms() + (int64_t)seconds * 1000;
 }
 
-int cli_exit_with_parent(pid_t parent)
+/* --exit-with-parent: be sent SIGTERM when the parent dies, and send it
+ * now if parent (getppid() when the tool started) is gone already; -1
+ * after printing why it cannot be arranged. */
+static int exit_with_parent(pid_t parent)
 {
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0) {
 		fprintf(stderr, "Couldn't set up --exit-with-parent: %s\n",
@@ -818,7 +833,8 @@ int cli_watch(struct it_ctx *c, struct cli_opts *o, uint32_t mask,
 	return 0;
 }
 
-void cli_warn_new_dir(void *arg, const char *path, int err)
+/* The library's warn callback: a new directory could not be watched. */
+static void warn_new_dir(void *arg, const char *path, int err)
 {
 	(void)arg;
 	cli_err("Couldn't watch new directory %s: %s\n", path, strerror(err));
@@ -833,6 +849,7 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, enum cli_tool_id t)
 
 	*o = (struct cli_opts){ .tool = t,
 				.parent = getppid(),
+				.monitor = tools[t].monitor,
 				.sort_stat = IT_STAT_TOTAL };
 	base = base ? base + 1 : argv[0];
 	cli_name = tools[t].name;
@@ -852,5 +869,46 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, enum cli_tool_id t)
 		o->events = IT_ALL_EVENTS;
 	o->operands = argv + optind;
 	o->noperands = argc - optind;
+	return 0;
+}
+
+int cli_setup(struct it_ctx *c, struct cli_opts *o, const struct cli_steps *s,
+	      void *arg)
+{
+	const struct tool *t = &tools[o->tool];
+	uint32_t mask = o->events;
+
+	if (o->exit_with_parent && exit_with_parent(o->parent) < 0)
+		return -1;
+	if (o->syslog) {
+		cli_syslog = 1;
+		openlog(cli_name, LOG_CONS | LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	}
+	if (cli_open(c, o) < 0)
+		return -1;
+	c->warn = warn_new_dir;
+	if (set_filter(c, o, o->quiet) < 0 ||
+	    (s->prepare && s->prepare(c, o, arg) < 0) || read_paths(o) < 0)
+		return -1;
+	if (o->monitor && o->recursive) {
+		mask |= IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM;
+		c->autowatch = 1;
+		c->automask = mask;
+	}
+	if (o->no_deref)
+		mask |= IN_DONT_FOLLOW;
+	if ((s->arm && s->arm(c, o, arg) < 0) ||
+	    cli_watch(c, o, mask,
+		      o->filesystem ? "Couldn't add filesystem watch %s: %s\n"
+				    : t->failfmt,
+		      (o->verbose ? CLI_VERBOSE : 0) |
+			      (t->announce_fs ? CLI_ANNOUNCE_FS : 0)) < 0)
+		return -1;
+	if (s->ready)
+		s->ready(c, o, arg);
+	if (o->timeout < 0) {
+		cli_err(MSG_NEG_TIMEOUT);
+		return -1;
+	}
 	return 0;
 }

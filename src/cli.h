@@ -108,7 +108,7 @@ struct cli_opts {
 	struct strv paths; /* watch list */
 	struct strv skip;  /* @ exclusions */
 
-	/* inotifywait */
+	/* inotifywait; monitor is always set for inotifywatch */
 	int monitor, daemon, syslog, quiet, no_newline;
 	const char *outfile, *format, *timefmt;
 
@@ -144,6 +144,17 @@ struct cli_option {
 	const char *help[CLI_NTOOLS];
 };
 
+/* What a tool does of its own in cli_setup(), each step called with the
+ * arg given to it; NULL: nothing. prepare: the filters are set, the paths
+ * not read yet; arm: the paths are read, nothing is watched yet; both
+ * return -1 after printing why the tool cannot go on. ready: everything is
+ * watched. */
+struct cli_steps {
+	int (*prepare)(struct it_ctx *c, struct cli_opts *o, void *arg);
+	int (*arm)(struct it_ctx *c, struct cli_opts *o, void *arg);
+	void (*ready)(struct it_ctx *c, const struct cli_opts *o, void *arg);
+};
+
 /* Where error-channel messages go: stderr, or syslog with -s. */
 extern int cli_syslog;
 /* The name the tool was run as: fsnotifywait/fsnotifywatch select fanotify. */
@@ -159,23 +170,16 @@ void cli_write_failed(const char *what, int err);
 int cli_parse(struct cli_opts *o, int argc, char **argv, enum cli_tool_id t);
 /* Check the regex option combinations; -1 after printing why. */
 int cli_check_regex(const struct cli_opts *o);
-/* The library's warn callback: a new directory could not be watched. */
-void cli_warn_new_dir(void *arg, const char *path, int err);
-/* Build the watch list from --fromfile and the operands. */
-int cli_paths(struct cli_opts *o);
-/* Compile the --exclude/--include patterns into c; -1 after printing why.
- * A bad pattern that is not the last of its option is skipped, with a
- * warning unless quiet: upstream compiles only the last one. */
-int cli_filter(struct it_ctx *c, const struct cli_opts *o, int quiet);
-/* --exit-with-parent: be sent SIGTERM when the parent dies, and send it
- * now if parent (getppid() when the tool started) is gone already; -1
- * after printing why it cannot be arranged. */
-int cli_exit_with_parent(pid_t parent);
+/* Everything between validating and the event loop, for both tools: open
+ * the context, compile the filters, read the paths, watch them, with the
+ * tool's own steps; -1 after printing why. */
+int cli_setup(struct it_ctx *c, struct cli_opts *o, const struct cli_steps *s,
+	      void *arg);
 /* Add the lines of f (a --fromfile list) to the watch and @ lists. */
 int cli_read_list(struct cli_opts *o, FILE *f);
 /* Open the inotify or fanotify context; -1 after printing why. */
 int cli_open(struct it_ctx *c, const struct cli_opts *o);
-/* Free what cli_parse() and cli_paths() allocated in o. */
+/* Free what cli_parse() and cli_setup() allocated in o. */
 void cli_free(struct cli_opts *o);
 /* Append a copy of s to v. */
 int strv_push(struct strv *v, const char *s);

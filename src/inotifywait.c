@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -50,10 +49,11 @@ static int validate(const struct cli_opts *o)
 	return 0;
 }
 
-/* The format to print with; -1 after printing why it cannot work. */
-static int prepare_format(struct it_ctx *c, const struct cli_opts *o,
-			  struct out *w)
+/* cli_setup() step: the format to print with; -1 after printing why it
+ * cannot work. */
+static int prepare_format(struct it_ctx *c, struct cli_opts *o, void *arg)
 {
+	struct out *w = arg;
 	const char *f = o->format ? o->format : "%w %,e %f";
 	size_t n = strlen(f);
 
@@ -92,63 +92,43 @@ static int absolute_paths(struct strv *v)
 	return cwd ? 0 : -1;
 }
 
-/* Open -o (creating it) before anything is watched, so that a bad path
- * fails early and a relative one works in daemon mode. */
-static int open_outfile(const struct cli_opts *o, struct out *w)
+/*
+ * cli_setup() step, before anything is watched: open -o (creating it), so
+ * that a bad path fails early and a relative one works in daemon mode;
+ * then say what is coming.
+ */
+static int arm(struct it_ctx *c, struct cli_opts *o, void *arg)
 {
-	if (!o->outfile)
-		return 0;
-	w->fd = open(o->outfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-		     0600);
-	if (w->fd < 0 || dup2(w->fd, STDOUT_FILENO) < 0) {
-		fprintf(stderr, "Failed to open output file %s\n", o->outfile);
-		return -1;
-	}
-	return 0;
-}
+	struct out *w = arg;
 
-/* Everything between parsing and the event loop; -1 on failure. */
-static int setup(struct it_ctx *c, struct cli_opts *o, struct out *w)
-{
-	uint32_t mask = o->events;
-
-	if (cli_open(c, o) < 0)
-		return -1;
-	c->warn = cli_warn_new_dir;
-	if (cli_filter(c, o, o->quiet) < 0 || prepare_format(c, o, w) < 0 ||
-	    cli_paths(o) < 0)
-		return -1;
-	if (o->paths.n == 0) {
-		fputs(MSG_NO_FILES, stderr);
-		return -1;
+	(void)c;
+	if (o->outfile) {
+		w->fd = open(o->outfile,
+			     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (w->fd < 0 || dup2(w->fd, STDOUT_FILENO) < 0) {
+			fprintf(stderr, "Failed to open output file %s\n",
+				o->outfile);
+			return -1;
+		}
 	}
-	if (open_outfile(o, w) < 0 || (o->daemon && absolute_paths(&o->paths)))
+	if (o->daemon && absolute_paths(&o->paths))
 		return -1;
-	if (o->monitor && o->recursive) {
-		mask |= IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM;
-		c->autowatch = 1;
-		c->automask = mask;
-	}
-	if (o->no_deref)
-		mask |= IN_DONT_FOLLOW;
 	if (!o->quiet)
 		cli_err(o->filesystem  ? "Setting up filesystem watches.\n"
 			: o->recursive ? "Setting up watches.  Beware: since "
 					 "-r was given, this may take a "
 					 "while!\n"
 				       : "Setting up watches.\n");
-	if (cli_watch(c, o, mask,
-		      o->filesystem ? "Couldn't add filesystem watch %s: %s\n"
-				    : "Couldn't watch %s: %s\n",
-		      0) < 0)
-		return -1;
+	return 0;
+}
+
+/* cli_setup() step, once everything is watched. */
+static void ready(struct it_ctx *c, const struct cli_opts *o, void *arg)
+{
+	(void)c;
+	(void)arg;
 	if (!o->quiet)
 		cli_err("Watches established.\n");
-	if (o->timeout < 0) {
-		cli_err(MSG_NEG_TIMEOUT);
-		return -1;
-	}
-	return 0;
 }
 
 /* -d: go to the background, printing to the -o file; -1 after printing
@@ -283,6 +263,12 @@ static int run(struct it_ctx *c, const struct cli_opts *o, const struct out *w)
 	return status;
 }
 
+static const struct cli_steps steps = {
+	.prepare = prepare_format,
+	.arm = arm,
+	.ready = ready,
+};
+
 int main(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -290,16 +276,8 @@ int main(int argc, char **argv)
 	struct it_ctx c = { .fd = -1 };
 	int status = EXIT_FAILURE;
 
-	if (cli_parse(&o, argc, argv, CLI_WAIT) < 0 || validate(&o) < 0 ||
-	    (o.exit_with_parent && cli_exit_with_parent(o.parent) < 0)) {
-		cli_free(&o);
-		return EXIT_FAILURE;
-	}
-	if (o.syslog) {
-		cli_syslog = 1;
-		openlog(cli_name, LOG_CONS | LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	}
-	if (setup(&c, &o, &w) == 0 && detach(&o, &w) == 0)
+	if (cli_parse(&o, argc, argv, CLI_WAIT) == 0 && validate(&o) == 0 &&
+	    cli_setup(&c, &o, &steps, &w) == 0 && detach(&o, &w) == 0)
 		status = run(&c, &o, &w);
 	it_ctx_close(&c);
 	cli_free(&o);

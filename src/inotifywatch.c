@@ -273,45 +273,25 @@ static void renumber(struct it_ctx *c)
 	free(all);
 }
 
-/* Everything between parsing and collecting; -1 on failure. */
-static int setup(struct it_ctx *c, struct cli_opts *o, sigset_t *waitmask)
+/* cli_setup() step, before anything is watched: keep the counts of
+ * watches that go, and wait for events with the signals (arg) let in. */
+static int arm(struct it_ctx *c, struct cli_opts *o, void *arg)
 {
-	uint32_t mask = o->events;
-
-	if (cli_open(c, o) < 0 || cli_filter(c, o, 0) < 0 || cli_paths(o) < 0)
-		return -1;
-	if (o->paths.n == 0) {
-		fputs(MSG_NO_FILES, stderr);
-		return -1;
-	}
-	if (o->recursive) {
-		mask |= IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM;
-		c->autowatch = 1;
-		c->automask = mask;
-		c->warn = cli_warn_new_dir;
-	}
-	if (o->no_deref)
-		mask |= IN_DONT_FOLLOW;
+	(void)o;
 	c->keep_counted = 1;
-	c->sigmask = waitmask;
+	c->sigmask = arg;
 	cli_err("Establishing watches...\n");
-	if (cli_watch(c, o, mask,
-		      o->filesystem ? "Couldn't add filesystem watch %s: %s\n"
-				    : "Failed to watch %s: %s\n",
-		      (o->verbose ? CLI_VERBOSE : 0) | CLI_ANNOUNCE_FS) < 0)
-		return -1;
+	return 0;
+}
+
+/* cli_setup() step, once everything is watched. */
+static void ready(struct it_ctx *c, const struct cli_opts *o, void *arg)
+{
+	(void)arg;
 	renumber(c);
 	if (o->verbose)
 		cli_err("Total of %zu watches.\n", c->tab.nlive);
 	cli_err("Finished establishing watches, now collecting statistics.\n");
-	if (o->timeout < 0) {
-		cli_err(MSG_NEG_TIMEOUT);
-		return -1;
-	}
-	if (o->verbose && o->timeout > 0)
-		cli_err("Will listen for events for %ld seconds.\n",
-			o->timeout);
-	return 0;
 }
 
 /* Count ev, unless it is an event only asked for to follow the tree. */
@@ -326,8 +306,12 @@ static void count(struct it_ctx *c, const struct cli_opts *o,
 static int collect(struct it_ctx *c, const struct cli_opts *o,
 		   sigset_t *waitmask)
 {
-	int64_t deadline = cli_deadline(o->timeout);
+	int64_t deadline;
 
+	if (o->verbose && o->timeout > 0)
+		cli_err("Will listen for events for %ld seconds.\n",
+			o->timeout);
+	deadline = cli_deadline(o->timeout);
 	established = 1;
 	catch_signals(waitmask, 1);
 	while (!stop) {
@@ -369,6 +353,8 @@ static int validate(const struct cli_opts *o)
 	return 0;
 }
 
+static const struct cli_steps steps = { .arm = arm, .ready = ready };
+
 int main(int argc, char **argv)
 {
 	struct cli_opts o;
@@ -376,14 +362,12 @@ int main(int argc, char **argv)
 	sigset_t waitmask;
 	int status = EXIT_FAILURE;
 
-	if (cli_parse(&o, argc, argv, CLI_WATCH) < 0 || validate(&o) < 0 ||
-	    (o.exit_with_parent && cli_exit_with_parent(o.parent) < 0)) {
-		cli_free(&o);
-		return EXIT_FAILURE;
+	if (cli_parse(&o, argc, argv, CLI_WATCH) == 0 && validate(&o) == 0) {
+		catch_signals(&waitmask, 0);
+		if (cli_setup(&c, &o, &steps, &waitmask) == 0 &&
+		    collect(&c, &o, &waitmask) == 0)
+			status = EXIT_SUCCESS;
 	}
-	catch_signals(&waitmask, 0);
-	if (setup(&c, &o, &waitmask) == 0 && collect(&c, &o, &waitmask) == 0)
-		status = EXIT_SUCCESS;
 	it_ctx_close(&c);
 	cli_free(&o);
 	flush_out();
