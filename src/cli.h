@@ -2,8 +2,6 @@
 #ifndef CLI_H
 #define CLI_H
 
-#include <getopt.h>
-#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,9 +25,10 @@
 #define MSG_BAD_REGEX "Error in `%s' regular expression.\n"
 #define MSG_SKIP_REGEX                                                         \
 	"--%s%s: `%s' is not a valid regular expression; skipped.\n"
-#define MSG_FROMFILE_TWICE "Multiple --fromfile options given.\n"
+#define MSG_TWICE "Multiple --%s options given.\n" /* --fromfile, -o */
 #define MSG_CANT_OPEN "Couldn't open %s: %s\n"
 #define MSG_CANT_READ "Couldn't read %s: %s\n"
+#define MSG_CANT_WRITE "Couldn't write to %s: %s\n"
 #define MSG_BAD_REGEX_LINE                                                     \
 	"Error in `%s' regular expression on line %zu of %s.\n"
 #define MSG_NO_FILES "No files specified to watch!\n"
@@ -61,44 +60,8 @@
 	"Watching a whole filesystem (-S) requires admin privileges "          \
 	"(CAP_SYS_ADMIN).\n"
 
-/* Long-only options, numbered above every short option character. */
-enum {
-	OPT_FROMFILE = CHAR_MAX + 1,
-	OPT_EXCLUDE,
-	OPT_EXCLUDEI,
-	OPT_INCLUDE,
-	OPT_INCLUDEI,
-	OPT_FORMAT,
-	OPT_NO_NEWLINE,
-	OPT_TIMEFMT,
-	OPT_VERSION,
-	OPT_EXCLUDE_FROM,
-	OPT_INCLUDE_FROM,
-	OPT_JSON,
-	OPT_EXIT_WITH_PARENT,
-};
-
-/* The getopt_long entries both tools have; short letters are in each tool. */
-/* clang-format off */
-#define CLI_LONGOPTS \
-	{ "help", no_argument, NULL, 'h' }, \
-	{ "event", required_argument, NULL, 'e' }, \
-	{ "timeout", required_argument, NULL, 't' }, \
-	{ "recursive", no_argument, NULL, 'r' }, \
-	{ "no-dereference", no_argument, NULL, 'P' }, \
-	{ "inotify", no_argument, NULL, 'I' }, \
-	{ "fanotify", no_argument, NULL, 'F' }, \
-	{ "filesystem", no_argument, NULL, 'S' }, \
-	{ "fromfile", required_argument, NULL, OPT_FROMFILE }, \
-	{ "exclude", required_argument, NULL, OPT_EXCLUDE }, \
-	{ "excludei", required_argument, NULL, OPT_EXCLUDEI }, \
-	{ "include", required_argument, NULL, OPT_INCLUDE }, \
-	{ "includei", required_argument, NULL, OPT_INCLUDEI }, \
-	{ "exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM }, \
-	{ "include-from", required_argument, NULL, OPT_INCLUDE_FROM }, \
-	{ "version", no_argument, NULL, OPT_VERSION }, \
-	{ "exit-with-parent", no_argument, NULL, OPT_EXIT_WITH_PARENT }
-/* clang-format on */
+/* The tools: which rows of the option table are theirs, which --help. */
+enum cli_tool_id { CLI_WAIT, CLI_WATCH, CLI_NTOOLS };
 
 /* A NULL-terminated list of strings. */
 struct strv {
@@ -114,29 +77,82 @@ struct cli_pat {
 	size_t line;
 };
 
-/* What cli_parse() needs to know of a tool. */
-struct cli_tool {
-	const char *name;
-	const char *shortopts;
-	const struct option *longopts;
-	void (*usage)(void);
-	/* handle a tool's own option; -1 if it is bad */
-	int (*option)(void *arg, int opt, const char *optarg);
+/* The kind of a pattern option: two bits, and an index of cli_opts.npat
+ * (--exclude-from and --include-from count as --exclude and --include). */
+enum {
+	PAT_EXCLUDE = 0,
+	PAT_INCLUDE = 1, /* the bit of --include and --includei */
+	PAT_ICASE = 2,	 /* the bit of --excludei and --includei */
+	PAT_EXCLUDEI = PAT_EXCLUDE | PAT_ICASE,
+	PAT_INCLUDEI = PAT_INCLUDE | PAT_ICASE,
+	PAT_NKINDS
 };
 
-/* Options both tools take, as parsed. */
+/* The command line, as parsed: the options of both tools. */
 struct cli_opts {
-	uint32_t events; /* union of -e, 0 if none */
+	enum cli_tool_id tool;
+	pid_t parent; /* getppid() before parsing, for --exit-with-parent */
+
+	/* both tools */
+	uint32_t events; /* union of -e, every event if none */
 	int recursive, no_deref, fanotify, filesystem;
-	int exit_with_parent;
+	int exit_with_parent, csv, json;
 	long timeout;
 	const char *fromfile;
 	struct cli_pat *pats; /* every pattern, in order */
 	size_t npats;
-	struct strv lines; /* the lines read from --exclude-from and co */
-	int nexclude, nexcludei, ninclude, nincludei;
+	struct strv lines;    /* the lines read from --exclude-from and co */
+	int npat[PAT_NKINDS]; /* how many of each kind were given */
+	char **operands; /* what getopt left: the watch list and @ exclusions */
+	int noperands;
 	struct strv paths; /* watch list */
 	struct strv skip;  /* @ exclusions */
+
+	/* inotifywait; monitor is always set for inotifywatch */
+	int monitor, daemon, syslog, quiet, no_newline;
+	const char *outfile, *format, *timefmt;
+
+	/* inotifywatch */
+	int verbose, zero, sort_set, ascending;
+	int sort_stat;	     /* counter to sort by; IT_STAT_TOTAL default */
+	uint32_t sort_event; /* its event bit, 0 for total */
+};
+
+struct cli_option;
+/*
+ * The handler of an option (a row of the table in cli.c), called with the
+ * row and the option's argument (NULL if it takes none). The convention of
+ * every handler: 0 to go on parsing, or -1 after printing why the option
+ * is bad, and the tool exits 1. Only --help and --version do not return:
+ * they print to stdout and exit, 1 (as upstream) and 0.
+ */
+typedef int cli_handler(struct cli_opts *o, const struct cli_option *opt,
+			const char *arg);
+
+/* A row of the option table: getopt's long and short options and --help
+ * are made from the rows of the tool. */
+struct cli_option {
+	const char *name; /* long name; NULL: a --help line only */
+	int key;	  /* short letter, or above CHAR_MAX if long only */
+	int has_arg;	  /* getopt's no_argument or required_argument */
+	unsigned tools;	  /* 1 << CLI_WAIT, 1 << CLI_WATCH or both */
+	cli_handler *fn;
+	size_t field; /* the member the generic handlers set (offsetof) */
+	int kind;     /* for the pattern handlers: PAT_* */
+	/* the --help lines, printf formats with %s the tool's name; NULL:
+	 * none (the option is undocumented) */
+	const char *help[CLI_NTOOLS];
+};
+
+/* What a tool does of its own in cli_setup(), each step called with the
+ * arg given to it; NULL: nothing. prepare: the filters are set, the paths
+ * not read yet; arm: the paths are read, nothing is watched yet; both
+ * return -1 after printing why the tool cannot go on. ready: everything is
+ * watched. */
+struct cli_steps {
+	int (*prepare)(struct it_ctx *c, struct cli_opts *o, void *arg);
+	int (*arm)(struct it_ctx *c, struct cli_opts *o, void *arg);
+	void (*ready)(struct it_ctx *c, const struct cli_opts *o, void *arg);
 };
 
 /* Where error-channel messages go: stderr, or syslog with -s. */
@@ -144,32 +160,26 @@ extern int cli_syslog;
 /* The name the tool was run as: fsnotifywait/fsnotifywatch select fanotify. */
 extern const char *cli_name;
 
-/* Print the -I/-F/-S lines of --help, upstream 4.x's. */
-void cli_help_backends(void);
-
 /* Print to the error channel (stderr or syslog). */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Parse the command line: 0 to go on, 1 after --help, 2 after --version,
- * -1 on a bad option (already reported). */
-int cli_parse(struct cli_opts *o, int argc, char **argv,
-	      const struct cli_tool *tool, void *arg);
-/* The library's warn callback: a new directory could not be watched. */
-void cli_warn_new_dir(void *arg, const char *path, int err);
-/* Handle opt if it is a shared option: 1 done, 0 not shared, -1 bad. */
-int cli_option(struct cli_opts *o, int opt, const char *arg);
+/* Report that writing the output to what failed with err, unless a reader
+ * that went away (EPIPE) is all it was: that is no news. */
+void cli_write_failed(const char *what, int err);
+/* Parse the command line of tool t into o: 0, or -1 after printing why
+ * (the tool exits 1). --help and --version exit here. */
+int cli_parse(struct cli_opts *o, int argc, char **argv, enum cli_tool_id t);
 /* Check the regex option combinations; -1 after printing why. */
 int cli_check_regex(const struct cli_opts *o);
+/* Everything between validating and the event loop, for both tools: open
+ * the context, compile the filters, read the paths, watch them, with the
+ * tool's own steps; -1 after printing why. */
+int cli_setup(struct it_ctx *c, struct cli_opts *o, const struct cli_steps *s,
+	      void *arg);
 /* Add the lines of f (a --fromfile list) to the watch and @ lists. */
 int cli_read_list(struct cli_opts *o, FILE *f);
-/* Build the watch list from --fromfile and the operands. */
-int cli_paths(struct cli_opts *o, int argc, char **argv);
-/* Open the inotify context; -1 after printing why. */
+/* Open the inotify or fanotify context; -1 after printing why. */
 int cli_open(struct it_ctx *c, const struct cli_opts *o);
-/* Compile the --exclude/--include patterns into c; -1 after printing why.
- * A bad pattern that is not the last of its option is skipped, with a
- * warning unless quiet: upstream compiles only the last one. */
-int cli_filter(struct it_ctx *c, const struct cli_opts *o, int quiet);
-/* Free what cli_parse() and cli_paths() allocated. */
+/* Free what cli_parse() and cli_setup() allocated in o. */
 void cli_free(struct cli_opts *o);
 /* Append a copy of s to v. */
 int strv_push(struct strv *v, const char *s);
@@ -182,12 +192,6 @@ void strv_free(struct strv *v);
  * failure; -1 after the first failure. flags: CLI_* above. */
 int cli_watch(struct it_ctx *c, struct cli_opts *o, uint32_t mask,
 	      const char *failfmt, int flags);
-/* --exit-with-parent: be sent SIGTERM when the parent dies, and send it
- * now if parent (getppid() when main started) is gone already; -1 after
- * printing why it cannot be arranged. */
-int cli_exit_with_parent(pid_t parent);
-/* Print the "Events:" part of --help, from the event table. */
-void cli_help_events(void);
 /* Deadline on it_now_ms()'s scale for a timeout in seconds (0: none). */
 int64_t cli_deadline(long seconds);
 

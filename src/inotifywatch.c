@@ -11,147 +11,7 @@
 
 #include "cli.h"
 
-struct opts {
-	struct cli_opts c;
-	int verbose, zero, csv, json;
-	int sort_set, ascending;
-	int sort_stat;	     /* counter to sort by; IT_STAT_TOTAL default */
-	uint32_t sort_event; /* its event bit, 0 for total */
-	int argc;
-	char **argv;
-};
-
-static const char shortopts[] = "hrPa:d:zve:t:IFS";
-static const struct option longopts[] = {
-	CLI_LONGOPTS,
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "zero", no_argument, NULL, 'z' },
-	{ "ascending", required_argument, NULL, 'a' },
-	{ "descending", required_argument, NULL, 'd' },
-	{ "csv", no_argument, NULL, 'c' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ NULL, 0, NULL, 0 },
-};
-
 static volatile sig_atomic_t established, interrupted, stop, dump;
-
-static void usage(void)
-{
-	printf("%s %s\n", cli_name, PACKAGE_VERSION);
-	printf("Gather filesystem usage statistics using %s.\n", cli_name);
-	printf("Usage: %s [ options ] file1 [ file2 ] [ ... ]\n", cli_name);
-	fputs("Options:\n"
-	      "\t-h|--help    \tShow this help text.\n"
-	      "\t--version    \tShow the version and exit.\n"
-	      "\t-v|--verbose \tBe verbose.\n"
-	      "\t@<file>       \tExclude the specified file from being "
-	      "watched.\n"
-	      "\t--fromfile <file>\n"
-	      "\t\tRead files to watch from <file> or `-' for stdin.\n"
-	      "\t--exclude <pattern>\n"
-	      "\t\tExclude all events on files matching the extended regular\n"
-	      "\t\texpression <pattern>.  May be given several times: any\n"
-	      "\t\tmatch excludes.\n"
-	      "\t--excludei <pattern>\n"
-	      "\t\tLike --exclude but case insensitive.\n"
-	      "\t--include <pattern>\n"
-	      "\t\tExclude all events on files except the ones\n"
-	      "\t\tmatching the extended regular expression\n"
-	      "\t\t<pattern>.\n"
-	      "\t--includei <pattern>\n"
-	      "\t\tLike --include but case insensitive.\n"
-	      "\t--exclude-from <file>\n"
-	      "\t\tLike --exclude, once for each line of <file>.\n"
-	      "\t--include-from <file>\n"
-	      "\t\tLike --include, once for each line of <file>.\n"
-	      "\t--exit-with-parent\n"
-	      "\t\tExit when the parent process dies.\n"
-	      "\t-z|--zero\n"
-	      "\t\tIn the final table of results, output rows and columns "
-	      "even\n"
-	      "\t\tif they consist only of zeros (the default is to not "
-	      "output\n"
-	      "\t\tthese rows and columns).\n"
-	      "\t-r|--recursive\tWatch directories recursively.\n",
-	      stdout);
-	cli_help_backends();
-	fputs("\t-P|--no-dereference\n"
-	      "\t\tDo not follow symlinks.\n"
-	      "\t-t|--timeout <seconds>\n"
-	      "\t\tListen only for specified amount of time in seconds; if\n",
-	      stdout);
-	printf("\t\tomitted or zero, %s will execute until receiving an\n",
-	       cli_name);
-	fputs("\t\tinterrupt signal.\n"
-	      "\t-e|--event <event1> [ -e|--event <event2> ... ]\n"
-	      "\t\tListen for specific event(s).  If omitted, all events are \n"
-	      "\t\tlistened for.\n"
-	      "\t--csv\t\tPrint the final table as CSV.\n"
-	      "\t--json\t\tPrint the final table as JSON.\n"
-	      "\t-a|--ascending <event>\n"
-	      "\t\tSort ascending by a particular event, or `total'.\n"
-	      "\t-d|--descending <event>\n"
-	      "\t\tSort descending by a particular event, or `total'.\n"
-	      "\n"
-	      "Exit status:\n"
-	      "\t0  -  Exited normally.\n"
-	      "\t1  -  Some error occurred.\n"
-	      "\n",
-	      stdout);
-	cli_help_events();
-}
-
-static int parse_sort(struct opts *o, int opt, const char *arg)
-{
-	const struct it_event *e;
-
-	/* As upstream: only an earlier -a makes a second -a or -d an error. */
-	if (o->sort_set) {
-		fputs("Please specify -a or -d once only!\n", stderr);
-		return -1;
-	}
-	o->sort_set = opt == 'a';
-	o->ascending = opt == 'a';
-	if (!strcasecmp(arg, "total")) {
-		o->sort_stat = IT_STAT_TOTAL;
-		o->sort_event = 0;
-		return 0;
-	}
-	if (!strcasecmp(arg, "move") || !strcasecmp(arg, "close")) {
-		fprintf(stderr,
-			"Cannot sort by `%s' event; please use `%s' or `%s'.\n",
-			arg[0] == 'm' || arg[0] == 'M' ? "move" : "close",
-			arg[0] == 'm' || arg[0] == 'M' ? "moved_from"
-						       : "close_write",
-			arg[0] == 'm' || arg[0] == 'M' ? "moved_to"
-						       : "close_nowrite");
-		return -1;
-	}
-	if (!(e = it_event_by_name(arg)) || e->stat < 0) {
-		fprintf(stderr, "'%s' is not a valid key for sorting!\n", arg);
-		return -1;
-	}
-	o->sort_stat = e->stat;
-	o->sort_event = e->mask;
-	return 0;
-}
-
-static int parse_opt(void *arg_o, int opt, const char *arg)
-{
-	struct opts *o = arg_o;
-
-	if (opt == 'v')
-		o->verbose = 1;
-	else if (opt == 'z')
-		o->zero = 1;
-	else if (opt == 'c')
-		o->csv = 1;
-	else if (opt == OPT_JSON)
-		o->json = 1;
-	else if ((opt != 'a' && opt != 'd') || parse_sort(o, opt, arg) < 0)
-		return -1;
-	return 0;
-}
 
 static void on_signal(int sig)
 {
@@ -176,7 +36,6 @@ static void on_signal(int sig)
 	}
 }
 
-/* Signals are blocked except while waiting for events (see ctx sigmask). */
 /*
  * During setup only SIGINT is caught (the two-step abort); SIGUSR1 waits.
  * Once collecting, the ending signals and SIGUSR1 are caught and blocked
@@ -212,7 +71,7 @@ static unsigned count_of(struct watch *w, int stat)
 	return counts ? counts[stat] : 0;
 }
 
-static const struct opts *sort_opts;
+static const struct cli_opts *sort_opts;
 
 static int by_key(const void *a, const void *b)
 {
@@ -227,7 +86,8 @@ static int by_key(const void *a, const void *b)
 }
 
 /* Live and retired watches that have a row in the table. */
-static struct watch **rows(struct it_ctx *c, const struct opts *o, size_t *n)
+static struct watch **rows(struct it_ctx *c, const struct cli_opts *o,
+			   size_t *n)
 {
 	size_t cap = c->tab.nlive + c->tab.nretired + 1, k = 0;
 	struct watch **all;
@@ -257,8 +117,8 @@ static void flush_out(void)
 }
 
 /* One cell of a --csv or --json row: name is the column's heading. */
-static void put_cell(struct it_buf *b, const struct opts *o, const char *name,
-		     unsigned v, int first)
+static void put_cell(struct it_buf *b, const struct cli_opts *o,
+		     const char *name, unsigned v, int first)
 {
 	char tmp[64];
 
@@ -271,8 +131,8 @@ static void put_cell(struct it_buf *b, const struct opts *o, const char *name,
 
 /* The table as CSV (a heading line, then a line per row) or as a JSON
  * array of objects, one per line; the same rows and columns as the text. */
-static void print_data(struct it_ctx *c, const struct opts *o, const int *shown,
-		       struct watch **row, size_t n)
+static void print_data(struct it_ctx *c, const struct cli_opts *o,
+		       const int *shown, struct watch **row, size_t n)
 {
 	struct it_buf b = { 0 };
 	const struct it_event *e;
@@ -280,9 +140,10 @@ static void print_data(struct it_ctx *c, const struct opts *o, const int *shown,
 	if (o->csv) {
 		it_buf_put(&b, "total,", 6);
 		for (int i = 0; (e = it_event_column(i)); i++)
-			if (shown[i])
-				it_buf_put(&b, e->name, strlen(e->name)),
-					it_buf_put(&b, ",", 1);
+			if (shown[i]) {
+				it_buf_put(&b, e->name, strlen(e->name));
+				it_buf_put(&b, ",", 1);
+			}
 		it_buf_put(&b, "filename\n", 9);
 	} else {
 		it_buf_put(&b, "[", 1);
@@ -317,7 +178,7 @@ static void print_data(struct it_ctx *c, const struct opts *o, const int *shown,
 	free(b.data);
 }
 
-static void print_table(struct it_ctx *c, const struct opts *o)
+static void print_table(struct it_ctx *c, const struct cli_opts *o)
 {
 	int shown[IT_NSTATS] = { 0 };
 	const struct it_event *e;
@@ -327,7 +188,7 @@ static void print_table(struct it_ctx *c, const struct opts *o)
 	if (!(row = rows(c, o, &n)))
 		return;
 	for (int i = 0; (e = it_event_column(i)); i++)
-		shown[i] = (o->c.events & e->mask) &&
+		shown[i] = (o->events & e->mask) &&
 			   (o->zero || c->totals[e->stat]);
 	if (o->csv || o->json) {
 		print_data(c, o, shown, row, n);
@@ -362,7 +223,7 @@ static int by_seq(const void *a, const void *b)
 }
 
 /* The table, or why there is none. */
-static void report(struct it_ctx *c, const struct opts *o)
+static void report(struct it_ctx *c, const struct cli_opts *o)
 {
 	if (c->totals[IT_STAT_TOTAL] == 0) {
 		fputs("No events occurred.\n", stderr);
@@ -380,7 +241,9 @@ static void report(struct it_ctx *c, const struct opts *o)
 /* Number watches in upstream's order: each tree children first. */
 static void renumber_one(struct watch *w, void *arg)
 {
-	w->seq = (uint32_t)++ * (unsigned long *)arg;
+	unsigned long *seq = arg;
+
+	w->seq = (uint32_t)(++*seq);
 }
 
 static void renumber(struct it_ctx *c)
@@ -410,62 +273,45 @@ static void renumber(struct it_ctx *c)
 	free(all);
 }
 
-/* Everything between parsing and collecting; -1 on failure. */
-static int setup(struct it_ctx *c, struct opts *o, sigset_t *waitmask)
+/* cli_setup() step, before anything is watched: keep the counts of
+ * watches that go, and wait for events with the signals (arg) let in. */
+static int arm(struct it_ctx *c, struct cli_opts *o, void *arg)
 {
-	uint32_t mask;
-
-	if (cli_open(c, &o->c) < 0 || cli_filter(c, &o->c, 0) < 0 ||
-	    cli_paths(&o->c, o->argc, o->argv) < 0)
-		return -1;
-	if (o->c.paths.n == 0) {
-		fputs(MSG_NO_FILES, stderr);
-		return -1;
-	}
-	mask = o->c.events;
-	if (o->c.recursive) {
-		mask |= IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM;
-		c->autowatch = 1;
-		c->automask = mask;
-		c->warn = cli_warn_new_dir;
-	}
-	if (o->c.no_deref)
-		mask |= IN_DONT_FOLLOW;
+	(void)o;
 	c->keep_counted = 1;
-	c->sigmask = waitmask;
+	c->sigmask = arg;
 	cli_err("Establishing watches...\n");
-	if (cli_watch(c, &o->c, mask,
-		      o->c.filesystem ? "Couldn't add filesystem watch %s: %s\n"
-				      : "Failed to watch %s: %s\n",
-		      (o->verbose ? CLI_VERBOSE : 0) | CLI_ANNOUNCE_FS) < 0)
-		return -1;
+	return 0;
+}
+
+/* cli_setup() step, once everything is watched. */
+static void ready(struct it_ctx *c, const struct cli_opts *o, void *arg)
+{
+	(void)arg;
 	renumber(c);
 	if (o->verbose)
 		cli_err("Total of %zu watches.\n", c->tab.nlive);
 	cli_err("Finished establishing watches, now collecting statistics.\n");
-	if (o->c.timeout < 0) {
-		cli_err(MSG_NEG_TIMEOUT);
-		return -1;
-	}
-	if (o->verbose && o->c.timeout > 0)
-		cli_err("Will listen for events for %ld seconds.\n",
-			o->c.timeout);
-	return 0;
 }
 
 /* Count ev, unless it is an event only asked for to follow the tree. */
-static void count(struct it_ctx *c, const struct opts *o,
+static void count(struct it_ctx *c, const struct cli_opts *o,
 		  const struct inotify_event *ev)
 {
-	if (ev->wd < 0 || !(ev->mask & (o->c.events | IN_IGNORED | IN_UNMOUNT)))
+	if (ev->wd < 0 || !(ev->mask & (o->events | IN_IGNORED | IN_UNMOUNT)))
 		return;
 	it_stats_record(c, ev);
 }
 
-static int collect(struct it_ctx *c, const struct opts *o, sigset_t *waitmask)
+static int collect(struct it_ctx *c, const struct cli_opts *o,
+		   sigset_t *waitmask)
 {
-	int64_t deadline = cli_deadline(o->c.timeout);
+	int64_t deadline;
 
+	if (o->verbose && o->timeout > 0)
+		cli_err("Will listen for events for %ld seconds.\n",
+			o->timeout);
+	deadline = cli_deadline(o->timeout);
 	established = 1;
 	catch_signals(waitmask, 1);
 	while (!stop) {
@@ -491,16 +337,14 @@ static int collect(struct it_ctx *c, const struct opts *o, sigset_t *waitmask)
 }
 
 /* The checks made once every option is known; -1 after printing why. */
-static int validate(struct opts *o)
+static int validate(const struct cli_opts *o)
 {
-	if (!o->c.events)
-		o->c.events = IT_ALL_EVENTS;
-	if (o->sort_event && !(o->c.events & o->sort_event)) {
+	if (o->sort_event && !(o->events & o->sort_event)) {
 		fputs("Can't sort by an event which isn't being watched for!\n",
 		      stderr);
 		return -1;
 	}
-	if (cli_check_regex(&o->c) < 0)
+	if (cli_check_regex(o) < 0)
 		return -1;
 	if (o->csv && o->json) {
 		fputs("--csv and --json cannot both be specified.\n", stderr);
@@ -509,38 +353,28 @@ static int validate(struct opts *o)
 	return 0;
 }
 
+static const struct cli_steps steps = { .arm = arm, .ready = ready };
+
 int main(int argc, char **argv)
 {
-	struct opts o = { .sort_stat = IT_STAT_TOTAL,
-			  .argc = argc,
-			  .argv = argv };
+	struct cli_opts o;
 	struct it_ctx c = { .fd = -1 };
-	pid_t parent = getppid();
 	sigset_t waitmask;
-	int rc;
+	int status = EXIT_FAILURE;
 
-	static const struct cli_tool tool = {
-		"inotifywatch", shortopts, longopts, usage, parse_opt,
-	};
-
-	if ((rc = cli_parse(&o.c, argc, argv, &tool, &o)) != 0 ||
-	    validate(&o) < 0 ||
-	    (o.c.exit_with_parent && cli_exit_with_parent(parent) < 0)) {
-		cli_free(&o.c);
-		return rc == 2 ? EXIT_SUCCESS : EXIT_FAILURE;
+	if (cli_parse(&o, argc, argv, CLI_WATCH) == 0 && validate(&o) == 0) {
+		catch_signals(&waitmask, 0);
+		if (cli_setup(&c, &o, &steps, &waitmask) == 0 &&
+		    collect(&c, &o, &waitmask) == 0)
+			status = EXIT_SUCCESS;
 	}
-	catch_signals(&waitmask, 0);
-	rc = setup(&c, &o, &waitmask) < 0 || collect(&c, &o, &waitmask) < 0;
 	it_ctx_close(&c);
-	cli_free(&o.c);
+	cli_free(&o);
 	flush_out();
 	if (out_err || ferror(stdout)) {
 		/* a reader that went away (SIGPIPE ignored) is no news */
-		if (out_err != EPIPE)
-			fprintf(stderr,
-				"Couldn't write to standard output: %s\n",
-				strerror(out_err ? out_err : EIO));
-		rc = 1;
+		cli_write_failed("standard output", out_err ? out_err : EIO);
+		status = EXIT_FAILURE;
 	}
-	return rc ? EXIT_FAILURE : EXIT_SUCCESS;
+	return status;
 }
