@@ -594,12 +594,18 @@ dotted_names() {
 	assert_status 0
 }
 
-@test "a full state dir: syncing goes on from memory, one error logged, written again later" {
+# small_state_fs: STATE on a tmpfs of its own, $IT_TMP/stfs, small enough
+# to fill (root only).
+small_state_fs() {
 	[ "$(id -u)" = 0 ] || skip "mounting a small tmpfs needs root"
-	prepare
 	mkdir -p "$IT_TMP/stfs"
 	mount -t tmpfs -o size=256k tmpfs "$IT_TMP/stfs" || skip "cannot mount a tmpfs here"
 	STATE=$IT_TMP/stfs/state
+}
+
+@test "a full state dir: syncing goes on from memory, one error logged, written again later" {
+	prepare
+	small_state_fs
 	populate "$SRC"
 	sync_started --delay 0.2 "$SRC" "$IT_TMP/dst"
 	dd if=/dev/zero of="$IT_TMP/stfs/fill" bs=4k 2>/dev/null || true
@@ -612,7 +618,7 @@ dotted_names() {
 	wait_for_line "$LOG" 'cannot write .* to the state dir'
 	echo more >"$SRC/more"
 	converge "$SRC" "$IT_TMP/dst" "more with the state dir full"
-	grep 'cannot write' "$LOG" >&2; [ "$(grep -c 'cannot write' "$LOG")" = 1 ]
+	[ "$(grep -c 'cannot write' "$LOG")" = 1 ]
 	rm "$IT_TMP/stfs/fill"
 	wait_for_line "$LOG" 'the state dir takes writes again'
 	wait_until status_is 1 pending 0
@@ -622,11 +628,8 @@ dotted_names() {
 }
 
 @test "the state dir still full at a stop: the lock stays, the next start makes a full sync" {
-	[ "$(id -u)" = 0 ] || skip "mounting a small tmpfs needs root"
 	prepare
-	mkdir -p "$IT_TMP/stfs"
-	mount -t tmpfs -o size=256k tmpfs "$IT_TMP/stfs" || skip "cannot mount a tmpfs here"
-	STATE=$IT_TMP/stfs/state
+	small_state_fs
 	populate "$SRC"
 	mkdir "$IT_TMP/gate"
 	sync_started --delay 0.2 --retry 0.3 "$SRC" "$IT_TMP/gate/dst"
