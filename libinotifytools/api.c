@@ -12,7 +12,6 @@
 #include "inotifytools/inotifytools.h"
 
 static struct it_ctx dflt = { .fd = -1 };
-static int initialized;
 
 /* The record of wd as the API sees it: not one it removed. */
 static struct watch *by_wd(int wd)
@@ -41,7 +40,6 @@ static void keep_settings(struct it_ctx *to, const struct it_ctx *from)
 	to->pats = from->pats;
 	to->npats = from->npats;
 	to->nincl = from->nincl;
-	to->have_regex = from->have_regex;
 	to->stats = from->stats;
 	to->keep_counted = from->keep_counted;
 }
@@ -51,7 +49,7 @@ int inotifytools_init(int fanotify, int watch_filesystem, int verbose)
 	struct it_ctx before = dflt;
 
 	(void)verbose; /* upstream's fanotify debug output: never printed */
-	if (initialized)
+	if (dflt.fd >= 0)
 		return 1;
 	/* (upstream clears the time format) */
 	free(dflt.timefmt);
@@ -66,14 +64,12 @@ int inotifytools_init(int fanotify, int watch_filesystem, int verbose)
 		return 0;
 	}
 	keep_settings(&dflt, &before);
-	initialized = 1;
 	return 1;
 }
 
 void inotifytools_cleanup(void)
 {
 	it_ctx_close(&dflt);
-	initialized = 0;
 }
 
 int inotifytools_error(void)

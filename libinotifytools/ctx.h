@@ -9,13 +9,8 @@
 #include <sys/inotify.h>
 
 #include "events.h"
+#include "util.h"
 #include "wtab.h"
-
-/* A growable byte buffer: synthetic events, formatter output. */
-struct it_buf {
-	char *data;
-	size_t len, cap, pos;
-};
 
 /* One entry of struct it_seen. */
 struct it_seen_entry {
@@ -81,8 +76,7 @@ struct it_ctx {
 	 */
 	struct it_pattern *pats;
 	size_t npats, nincl;
-	int have_regex; /* npats > 0 */
-	int prune;	/* directories an exclude pattern matches: no watch */
+	int prune; /* directories an exclude pattern matches: no watch */
 	struct it_buf scratch; /* "%w%f" of the event being matched */
 
 	/* formatter */
@@ -106,20 +100,11 @@ void it_seen_clear(struct it_seen *s);
 void it_seen_free(struct it_seen *s);
 
 /* ctx.c */
-/* Open an inotify instance into c; -1 with c->error set on failure. */
-int it_ctx_open(struct it_ctx *c);
 /* Open c with inotify, or fanotify marking directories or (filesystem)
  * whole filesystems; -1 with c->error set on failure. */
 int it_ctx_open_backend(struct it_ctx *c, int fanotify, int filesystem);
 /* Release everything c holds; c may be opened again. */
 void it_ctx_close(struct it_ctx *c);
-/* Append n bytes to b; -1 on allocation failure. */
-int it_buf_put(struct it_buf *b, const void *p, size_t n);
-/* Milliseconds of CLOCK_MONOTONIC. */
-int64_t it_now_ms(void);
-/* Milliseconds from now to deadline (it_now_ms() scale; -1: none, gives -1),
- * 0 once it has passed, at most INT_MAX: a poll timeout. */
-int it_ms_left(int64_t deadline);
 
 /* walk.c */
 /* Watch one path; directories (after following links unless IN_DONT_FOLLOW)
@@ -143,8 +128,6 @@ int it_unwatch(struct it_ctx *c, struct watch *w);
  * c->error 0 on timeout, or the errno of a failure (EINTR on a signal).
  * The event stays valid until the next call. */
 struct inotify_event *it_next_event(struct it_ctx *c, int64_t deadline_ms);
-/* Forget the watch w, whose IN_IGNORED was seen. */
-void it_release(struct it_ctx *c, struct watch *w);
 /* Start a scan of directories: their reads by us are not events. */
 void it_quiet_begin(struct it_ctx *c, unsigned long seq);
 /* End a scan: the events it caused are all queued by now. */
@@ -219,8 +202,5 @@ int it_json_escape(struct it_buf *b, const char *s, size_t n);
 int it_strftime(const struct it_ctx *c, const char *fmt, char *buf, size_t cap);
 /* Append s CSV-escaped to b. */
 int it_csv_escape(struct it_buf *b, const char *s);
-/* The watched name of ev's watch (%w) and its length; "" if unknown. */
-const char *it_event_dir(struct it_ctx *c, const struct inotify_event *ev,
-			 size_t *len);
 
 #endif

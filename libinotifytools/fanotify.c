@@ -82,15 +82,6 @@ struct it_fan {
 /* ------------------------------------------------------------------ */
 /* the handle table                                                    */
 
-static uint32_t hash_key(const unsigned char *k, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	while (n--)
-		h = (h ^ *k++) * 16777619u;
-	return h;
-}
-
 static struct fobj *obj_find(const struct it_fan *f, const unsigned char *key,
 			     size_t klen)
 {
@@ -98,7 +89,7 @@ static struct fobj *obj_find(const struct it_fan *f, const unsigned char *key,
 
 	if (!f->nbuckets)
 		return NULL;
-	h = hash_key(key, klen);
+	h = it_hash(IT_HASH_INIT, key, klen);
 	for (struct fobj *o = f->bucket[h & (f->nbuckets - 1)]; o; o = o->next)
 		if (o->hash == h && o->klen == klen &&
 		    !memcmp(o->key, key, klen))
@@ -138,20 +129,20 @@ static struct fobj *obj_add(struct it_fan *f, const unsigned char *key,
 	if (f->nobj >= f->nbuckets && obj_grow(f) < 0)
 		return NULL;
 	if ((size_t)wd >= f->nbywd) {
-		size_t n = f->nbywd ? f->nbywd * 2 : 256;
-		struct fobj **v = realloc(f->bywd, n * sizeof(*v));
+		size_t n = f->nbywd;
+		struct fobj **v = it_grow(f->bywd, &f->nbywd, (size_t)wd + 1,
+					  sizeof(*v), 256);
 
 		if (!v)
 			return NULL;
-		memset(v + f->nbywd, 0, (n - f->nbywd) * sizeof(*v));
+		memset(v + n, 0, (f->nbywd - n) * sizeof(*v));
 		f->bywd = v;
-		f->nbywd = n;
 	}
 	if (!(o = malloc(sizeof(*o) + klen)))
 		return NULL;
 	memcpy(o->key, key, klen);
 	o->klen = klen;
-	o->hash = hash_key(key, klen);
+	o->hash = it_hash(IT_HASH_INIT, key, klen);
 	o->wd = wd;
 	o->root = 0;
 	o->next = f->bucket[o->hash & (f->nbuckets - 1)];
@@ -507,32 +498,7 @@ int it_fan_rm(struct it_ctx *c, struct watch *w)
 
 char *it_fan_abspath(const char *path, int nofollow)
 {
-	const char *slash = strrchr(path, '/'), *base;
-	struct stat st;
-	char *dir, *p;
-	size_t n;
-
-	if (!nofollow || lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
-		return realpath(path, NULL);
-	/* -P on a symbolic link: resolve its directory, keep its name */
-	if (!slash) {
-		dir = realpath(".", NULL);
-	} else if (slash == path) {
-		dir = strdup("/");
-	} else {
-		char *d = strndup(path, (size_t)(slash - path));
-
-		dir = d ? realpath(d, NULL) : NULL;
-		free(d);
-	}
-	if (!dir)
-		return NULL;
-	base = slash ? slash + 1 : path;
-	n = strlen(dir);
-	if ((p = malloc(n + strlen(base) + 2)))
-		sprintf(p, "%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", base);
-	free(dir);
-	return p;
+	return it_abspath(path, nofollow);
 }
 
 /* ------------------------------------------------------------------ */
@@ -584,7 +550,7 @@ static struct watch *live(struct watch *w)
 static void bury(struct it_ctx *c, struct watch *w)
 {
 	if (c->zombie && c->zombie != w)
-		it_release(c, c->zombie);
+		it_wtab_release(&c->tab, c->zombie, c->keep_counted);
 	c->zombie = w;
 }
 
@@ -696,7 +662,7 @@ static void renamed(struct it_ctx *c, const struct where *from,
 			obj_del(f, o);
 			if (w && w != c->zombie) {
 				it_wtab_kill(&c->tab, w);
-				it_release(c, w);
+				it_wtab_release(&c->tab, w, c->keep_counted);
 			}
 		}
 		return;
@@ -726,6 +692,7 @@ static void died(struct it_ctx *c, struct watch *w)
 {
 	struct it_fan *f = c->fan;
 	struct fobj *o = obj_by_wd(f, w->wd);
+	int *v;
 
 	if (f->filesystem) {
 		if (o && o->root)
@@ -739,15 +706,10 @@ static void died(struct it_ctx *c, struct watch *w)
 	if (o)
 		obj_del(f, o);
 	it_wtab_kill(&c->tab, w);
-	if (f->npending == f->cappending) {
-		size_t n = f->cappending ? f->cappending * 2 : 16;
-		int *v = realloc(f->pending, n * sizeof(*v));
-
-		if (!v)
-			return;
-		f->pending = v;
-		f->cappending = n;
-	}
+	if (!(v = it_grow(f->pending, &f->cappending, f->npending + 1,
+			  sizeof(*v), 16)))
+		return;
+	f->pending = v;
 	f->pending[f->npending++] = w->wd;
 }
 
@@ -821,7 +783,8 @@ static struct inotify_event *translate(struct it_ctx *c,
 		if (!w && !wf && f->filesystem)
 			w = resolve(c, d.key, d.klen);
 		if (!w) {
-			w = wf, wf = NULL;
+			w = wf;
+			wf = NULL;
 			name = "";
 		}
 	}

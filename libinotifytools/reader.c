@@ -38,14 +38,6 @@ static int ev_ok(const char *buf, size_t pos, size_t end)
 	return ev->len == 0 || ev->name[ev->len - 1] == '\0';
 }
 
-void it_release(struct it_ctx *c, struct watch *w)
-{
-	if (c->keep_counted && it_wtab_counts(&c->tab, w, 0))
-		it_wtab_retire(&c->tab, w);
-	else
-		it_wtab_free_watch(&c->tab, w);
-}
-
 static struct watch *child_watch(struct it_ctx *c, const struct watch *w,
 				 const struct inotify_event *ev);
 
@@ -263,7 +255,7 @@ static void ignored(struct it_ctx *c, struct watch *w)
 	if (m && m->w == w)
 		drop_move(c, m);
 	if (c->zombie)
-		it_release(c, c->zombie);
+		it_wtab_release(&c->tab, c->zombie, c->keep_counted);
 	it_wtab_kill(&c->tab, w);
 	c->zombie = w;
 }
@@ -293,7 +285,7 @@ static int maintain(struct it_ctx *c, struct inotify_event **evp)
 			/* (a second IGNORED for the zombie: the kernel sends
 			 * one, the zombie is released at the next read) */
 			if (w != c->zombie)
-				it_release(c, w);
+				it_wtab_release(&c->tab, w, c->keep_counted);
 			return !show;
 		}
 		/* the move that took it out of the tree, under its old name */
@@ -367,7 +359,7 @@ struct inotify_event *it_next_event(struct it_ctx *c, int64_t deadline_ms)
 	struct inotify_event *ev;
 
 	if (c->zombie) {
-		it_release(c, c->zombie);
+		it_wtab_release(&c->tab, c->zombie, c->keep_counted);
 		c->zombie = NULL;
 	}
 	c->error = 0;
@@ -379,7 +371,7 @@ struct inotify_event *it_next_event(struct it_ctx *c, int64_t deadline_ms)
 				continue;
 			return NULL;
 		}
-		if (c->have_regex && it_filter_hides(c, ev))
+		if (c->npats && it_filter_hides(c, ev))
 			continue;
 		if (c->stats)
 			it_stats_record(c, ev);

@@ -9,11 +9,7 @@
 
 static uint32_t hash_name(int wd, const char *name)
 {
-	uint32_t h = 2166136261u ^ (uint32_t)wd;
-
-	while (*name)
-		h = (h ^ (unsigned char)*name++) * 16777619u;
-	return h;
+	return it_hash(IT_HASH_INIT ^ (uint32_t)wd, name, strlen(name));
 }
 
 static struct it_seen_entry *find(struct it_seen *s, int wd, uint32_t h,

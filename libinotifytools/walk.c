@@ -38,7 +38,7 @@ static struct watch *record(struct it_ctx *c, int wd, const char *path,
 	struct watch *w = it_wtab_by_wd(&c->tab, wd);
 
 	if (w && (w->flags & IT_W_DEAD)) {
-		it_release(c, w);
+		it_wtab_release(&c->tab, w, c->keep_counted);
 		w = NULL;
 	}
 	if (!w && !(w = it_wtab_add(&c->tab, wd, path, len, flags, parent))) {
@@ -191,15 +191,11 @@ static int skip(struct it_ctx *c, const struct walk *k, const char *path,
 
 static int wlist_push(struct wlist *l, struct watch *w)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct watch **v = realloc(l->v, cap * sizeof(*v));
+	struct watch **v = it_grow(l->v, &l->cap, l->n + 1, sizeof(*v), 64);
 
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (!v)
+		return -1;
+	l->v = v;
 	l->v[l->n++] = w;
 	return 0;
 }
@@ -258,17 +254,11 @@ static void walk_free(struct walk *k)
 /* Make k->path s (n bytes) from offset at on; -1 without memory. */
 static int path_put(struct walk *k, size_t at, const char *s, size_t n)
 {
-	if (at + n + 2 > k->cap) {
-		size_t cap = k->cap ? k->cap : 256;
-		char *p;
+	char *p = it_grow(k->path, &k->cap, at + n + 2, 1, 256);
 
-		while (cap < at + n + 2)
-			cap *= 2;
-		if (!(p = realloc(k->path, cap)))
-			return -1;
-		k->path = p;
-		k->cap = cap;
-	}
+	if (!p)
+		return -1;
+	k->path = p;
 	memcpy(k->path + at, s, n);
 	k->len = at + n;
 	k->path[k->len] = '\0';
@@ -307,7 +297,7 @@ static struct watch *record_child(struct it_ctx *c, int wd, const char *name,
 	struct watch *cw = it_wtab_by_wd(&c->tab, wd);
 
 	if (cw && (cw->flags & IT_W_DEAD)) {
-		it_release(c, cw);
+		it_wtab_release(&c->tab, cw, c->keep_counted);
 		cw = NULL;
 	}
 	if (cw && it_wtab_child(&c->tab, w, name, len) != cw &&
@@ -343,15 +333,12 @@ static int is_dir(int dfd, const struct dent64 *d)
 
 static int kid_push(struct walk *k, struct watch *w, const char *name, size_t n)
 {
-	if (k->nkids == k->kidscap) {
-		size_t cap = k->kidscap ? k->kidscap * 2 : 64;
-		struct kid *v = realloc(k->kids, cap * sizeof(*v));
+	struct kid *v =
+		it_grow(k->kids, &k->kidscap, k->nkids + 1, sizeof(*v), 64);
 
-		if (!v)
-			return -1;
-		k->kids = v;
-		k->kidscap = cap;
-	}
+	if (!v)
+		return -1;
+	k->kids = v;
 	k->kids[k->nkids].w = w;
 	k->kids[k->nkids++].name = k->knames.len;
 	return it_buf_put(&k->knames, name, n + 1);
@@ -378,8 +365,10 @@ static int add_child(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 		goto out;
 	if (it_filter_prunes(c, k->path, k->len)) {
 		if (k->synth &&
-		    queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0)
-			c->error = ENOMEM, rc = -1;
+		    queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0) {
+			c->error = ENOMEM;
+			rc = -1;
+		}
 		goto out;
 	}
 	if (!*here && (*here = go(k, fd)))
@@ -387,8 +376,10 @@ static int add_child(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 	wd = add_watch(c, *here ? name : k->path,
 		       (k->mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
 	if (wd < 0) {
-		if (!vanished(errno) && !skip(c, k, k->path, errno))
-			c->error = errno, rc = -1;
+		if (!vanished(errno) && !skip(c, k, k->path, errno)) {
+			c->error = errno;
+			rc = -1;
+		}
 		goto out;
 	}
 	if (k->synth && queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0) {
@@ -428,9 +419,11 @@ static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 
 		if (n <= 0) {
 			if (n < 0 &&
-			    !(w->parent &&
-			      (vanished(errno) || skip(c, k, k->path, errno))))
-				c->error = errno, rc = -1;
+			    !(w->parent && (vanished(errno) ||
+					    skip(c, k, k->path, errno)))) {
+				c->error = errno;
+				rc = -1;
+			}
 			break;
 		}
 		for (long off = 0; rc == 0 && off < n;) {
@@ -445,8 +438,10 @@ static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 				rc = add_child(c, k, w, fd, name, &here,
 					       &here_at);
 			else if (k->synth &&
-				 queue_event(c, w->wd, IN_CREATE, name))
-				c->error = ENOMEM, rc = -1;
+				 queue_event(c, w->wd, IN_CREATE, name)) {
+				c->error = ENOMEM;
+				rc = -1;
+			}
 		}
 	}
 	/* list the children */
@@ -462,8 +457,10 @@ static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 		}
 		if (depth >= FD_DEPTH) {
 			k->kids[i].w = NULL;
-			if (wlist_push(&k->deep, cw) < 0)
-				c->error = ENOMEM, rc = -1;
+			if (wlist_push(&k->deep, cw) < 0) {
+				c->error = ENOMEM;
+				rc = -1;
+			}
 			continue;
 		}
 		cfd = openat(fd, k->path + base,
@@ -666,14 +663,11 @@ void it_rescan(struct it_ctx *c)
 	while ((w = it_wtab_live(&c->tab, &i))) {
 		if (w->parent || !(w->flags & IT_W_DIR))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if (!(v = realloc(roots, cap * sizeof(*v)))) {
-				free(roots);
-				return;
-			}
-			roots = v;
+		if (!(v = it_grow(roots, &cap, n + 1, sizeof(*v), 16))) {
+			free(roots);
+			return;
 		}
+		roots = v;
 		roots[n++] = w;
 	}
 	it_quiet_begin(c, 0);

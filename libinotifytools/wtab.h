@@ -7,6 +7,8 @@
 
 #include "events.h"
 
+struct inotify_event;
+
 /* Flags of a watch record. */
 #define IT_W_DIR 0x1u /* a directory: its path ends with '/' */
 #define IT_W_DEAD                                                              \
@@ -70,9 +72,9 @@ struct wtab {
 	size_t nameslen, namescap, namesgarbage;
 	/* extensions */
 	struct watch_ext *ext;
-	uint32_t next_ext, extcap,
-		extfree; /* slots used, allocated, free list */
-	size_t ncached;	 /* public paths materialised */
+	uint32_t next_ext, extfree; /* slots used, free list */
+	size_t extcap;		    /* slots allocated */
+	size_t ncached;		    /* public paths materialised */
 	/* retired records, linked by next_wd */
 	uint32_t retired;
 	size_t nretired;
@@ -143,6 +145,13 @@ void it_wtab_list(const struct wtab *t, struct watch **out);
 struct watch *it_wtab_live(const struct wtab *t, uint32_t *i);
 /* Fill out[] with every retired record (t->nretired entries). */
 void it_wtab_list_retired(const struct wtab *t, struct watch **out);
+/* Free w, whose watch has ended, or with keep_counted retire it if it has
+ * counters: statistics outlive their watches. */
+void it_wtab_release(struct wtab *t, struct watch *w, int keep_counted);
+/* The path of the watch of ev (%w) and its length, as it_wtab_path(); ""
+ * if ev's wd is unknown. */
+const char *it_wtab_event_dir(struct wtab *t, const struct inotify_event *ev,
+			      size_t *len);
 
 /*
  * The path of w and its length, in a buffer of the table valid until the
