@@ -249,8 +249,7 @@ int inotifytools_remove_watch_by_wd(int wd)
 	dflt.error = 0;
 	if (!w || (w->flags & IT_W_DEAD))
 		return 1;
-	if ((dflt.fan ? it_fan_rm(&dflt, w) : inotify_rm_watch(dflt.fd, wd)) <
-	    0) {
+	if (dflt.be->rm(&dflt, w) < 0) {
 		dflt.error = errno;
 		return 0;
 	}

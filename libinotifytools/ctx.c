@@ -1,4 +1,5 @@
-/* ctx.c: opening and closing a library context. */
+/* ctx.c: opening and closing a library context, its backend chosen here;
+ * the only file that names a backend. */
 #include "config.h"
 
 #include "ctx.h"
@@ -13,18 +14,17 @@
 int it_ctx_open_backend(struct it_ctx *c, int fanotify, int filesystem)
 {
 	memset(c, 0, sizeof(*c));
+	c->fd = -1;
 	it_wtab_init(&c->tab);
-	if (fanotify) {
-		if (it_fan_open(c, filesystem) < 0)
-			return -1;
-	} else if ((c->fd = inotify_init1(IN_CLOEXEC)) < 0) {
-		c->error = errno;
+	c->be = !fanotify    ? &it_backend_inotify
+		: filesystem ? &it_backend_fanotify_fs
+			     : &it_backend_fanotify;
+	if (c->be->open(c) < 0)
 		return -1;
-	}
 	c->rsize = READ_SIZE;
 	c->rbuf = aligned_alloc(__alignof__(struct inotify_event), c->rsize);
 	if (!c->rbuf) {
-		it_fan_close(c);
+		c->be->close(c);
 		close(c->fd);
 		c->fd = -1;
 		c->error = ENOMEM;
@@ -35,10 +35,10 @@ int it_ctx_open_backend(struct it_ctx *c, int fanotify, int filesystem)
 
 void it_ctx_close(struct it_ctx *c)
 {
+	if (c->be)
+		c->be->close(c);
 	if (c->fd >= 0)
 		close(c->fd);
-	c->fd = -1;
-	it_fan_close(c);
 	it_wtab_free(&c->tab);
 	it_filter_clear(c);
 	free(c->rbuf);

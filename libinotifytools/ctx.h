@@ -1,4 +1,10 @@
-/* ctx.h: the library context and the internal interface between modules. */
+/*
+ * ctx.h: the library context and the interface between the library's
+ * files, which call each other in one direction only:
+ *
+ *   api -> reader -> tree -> walk -> seen, filter -> backends (backend.h)
+ *       -> wtab, events -> util      (format, stats, compat: -> wtab, events)
+ */
 #ifndef IT_CTX_H
 #define IT_CTX_H
 
@@ -8,6 +14,7 @@
 #include <stdint.h>
 #include <sys/inotify.h>
 
+#include "backend.h"
 #include "events.h"
 #include "util.h"
 #include "wtab.h"
@@ -41,29 +48,34 @@ struct it_move {
 
 #define IT_MAX_MOVES 64
 
-struct it_fan; /* fanotify.c */
-
 struct it_ctx {
-	int fd;		    /* inotify descriptor, -1 if closed */
-	struct it_fan *fan; /* fanotify backend (fd is fanotify's), or NULL */
-	int error;	    /* what inotifytools_error() returns */
+	int fd;			     /* the backend's descriptor, -1: closed */
+	const struct it_backend *be; /* chosen at open */
+	void *be_data;		     /* the backend's own state */
+	int error;		     /* what inotifytools_error() returns */
 	struct wtab tab;
 
-	/* reader */
-	char *rbuf; /* aligned read buffer */
+	/* the backend's read buffer */
+	char *rbuf; /* aligned for struct inotify_event */
 	size_t rsize, rpos, rend;
-	uint64_t rbase;		 /* queue offset of rbuf[0] */
+	uint64_t rbase;		 /* queue position of rbuf[0] (inotify) */
+	const sigset_t *sigmask; /* signal mask while waiting, or NULL */
+
+	/* tree.c */
+	uint64_t qtaken; /* where the events taken so far end */
+	struct it_move moves[IT_MAX_MOVES];
+	size_t nmoves;
+	int64_t rescan_at;    /* after an overflow: rescan by then (0: none) */
+	struct watch *zombie; /* its IGNORED is out: freed at the next read */
+
+	/* seen.c */
 	uint64_t quiet_until;	 /* our own scans' events end here */
 	unsigned long quiet_seq; /* watches our scans made start here */
 	struct it_seen seen;	 /* CREATEs our scans reported */
-	struct it_buf syn;	 /* synthetic events, served first */
-	struct watch *zombie;	 /* freed at the next read */
-	const sigset_t *sigmask; /* signal mask while waiting, or NULL */
-	struct it_move moves[IT_MAX_MOVES];
-	size_t nmoves;
-	int64_t rescan_at; /* after an overflow: rescan by then (0: none) */
 
-	int walk_chdir; /* walks may change directory (one thread only) */
+	/* walk.c */
+	struct it_buf syn; /* synthetic events, served first (reader.c) */
+	int walk_chdir;	   /* walks may change directory (one thread only) */
 
 	/* recursive monitoring: watch directories as they appear */
 	int autowatch;
@@ -90,6 +102,15 @@ struct it_ctx {
 };
 
 /* seen.c */
+/* Start a scan of directories: their reads by us are not events; seq is
+ * the first of the watches the scan makes. */
+void it_quiet_begin(struct it_ctx *c, unsigned long seq);
+/* End a scan: the events it caused are all queued by now. */
+void it_quiet_end(struct it_ctx *c);
+/* Whether ev on the live w, taken at queue position pos, is an echo of a
+ * scan of ours (a read of a directory it watched, a CREATE it reported). */
+int it_quiet_echo(struct it_ctx *c, const struct watch *w,
+		  const struct inotify_event *ev, uint64_t pos);
 /* Remember that a CREATE of name in wd was reported; -1 without memory. */
 int it_seen_add(struct it_seen *s, int wd, const char *name);
 /* Whether a CREATE of name in wd was reported, forgetting it if so. */
@@ -120,38 +141,24 @@ void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
 		      int synth);
 /* Watch every directory below the live watches that is not watched yet. */
 void it_rescan(struct it_ctx *c);
-/* Remove the watch w and its whole subtree; 0 or -1 with c->error. */
-int it_unwatch(struct it_ctx *c, struct watch *w);
+/* Remove the watch w and its whole subtree. */
+void it_unwatch(struct it_ctx *c, struct watch *w);
+/* The absolute path of path as c records it (malloc'd) where the backend
+ * needs absolute paths, NULL where it records path as given (or on
+ * failure): what @ exclusions must be compared with. */
+char *it_watch_abspath(const struct it_ctx *c, const char *path, int nofollow);
+
+/* tree.c */
+/* The next event of the backend to hand out, the watch table brought up
+ * to date with it; NULL at the deadline (deadline_ms as it_next_event()),
+ * on error, or with c->error 0 when synthetic events are to go first. */
+struct inotify_event *it_tree_next(struct it_ctx *c, int64_t deadline_ms);
 
 /* reader.c */
 /* Next event before deadline_ms (it_now_ms() scale; -1: none). NULL with
  * c->error 0 on timeout, or the errno of a failure (EINTR on a signal).
  * The event stays valid until the next call. */
 struct inotify_event *it_next_event(struct it_ctx *c, int64_t deadline_ms);
-/* Start a scan of directories: their reads by us are not events. */
-void it_quiet_begin(struct it_ctx *c, unsigned long seq);
-/* End a scan: the events it caused are all queued by now. */
-void it_quiet_end(struct it_ctx *c);
-
-/* fanotify.c: the fanotify backend, used where c->fan is set. */
-/* Create the fanotify group into c->fd; -1 with c->error. */
-int it_fan_open(struct it_ctx *c, int filesystem);
-/* Free the backend's state (not c->fd). */
-void it_fan_close(struct it_ctx *c);
-/* Whether c marks whole filesystems (-S). */
-int it_fan_filesystem(const struct it_ctx *c);
-/* Mark path (inotify mask and IN_ONLYDIR/IN_DONT_FOLLOW flags; with -S the
- * filesystem holding it); returns its pseudo wd, or -1 with c->error. */
-int it_fan_add(struct it_ctx *c, const char *path, uint32_t mask);
-/* Remove the mark of w and forget its handle; -1 with errno. */
-int it_fan_rm(struct it_ctx *c, struct watch *w);
-/* The absolute path of path (malloc'd, NULL with errno): fanotify's %w. */
-char *it_fan_abspath(const char *path, int nofollow);
-/* Where the events read so far end, in the unit of FIONREAD. */
-uint64_t it_fan_queue_pos(const struct it_ctx *c);
-/* it_next_event() for fanotify: NULL with c->error 0 on timeout or when
- * synthetic events were queued. */
-struct inotify_event *it_fan_next(struct it_ctx *c, int64_t deadline_ms);
 
 /* filter.c */
 /* Make pattern the only path filter (NULL: none); -1 with c->error. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -24,6 +25,23 @@ int it_buf_put(struct it_buf *b, const void *p, size_t n)
 	b->data = d;
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
+	return 0;
+}
+
+int it_buf_put_event(struct it_buf *b, int wd, uint32_t mask, uint32_t cookie,
+		     const char *name)
+{
+	static const char zeros[sizeof(struct inotify_event)];
+	size_t n = name && *name ? strlen(name) + 1 : 0;
+	size_t len = (n + sizeof(struct inotify_event) - 1) &
+		     ~(sizeof(struct inotify_event) - 1);
+	struct inotify_event ev = {
+		.wd = wd, .mask = mask, .cookie = cookie, .len = (uint32_t)len
+	};
+
+	if (it_buf_put(b, &ev, sizeof(ev)) || it_buf_put(b, name, n) ||
+	    it_buf_put(b, zeros, len - n))
+		return -1;
 	return 0;
 }
 

@@ -14,6 +14,12 @@ struct it_buf {
 /* Append n bytes to b; -1 on allocation failure. */
 int it_buf_put(struct it_buf *b, const void *p, size_t n);
 
+/* Append an inotify-shaped event to b, its name (NULL or "": none)
+ * NUL-padded to a multiple of the header's size as the kernel pads it;
+ * -1 on allocation failure, b then holding part of it. */
+int it_buf_put_event(struct it_buf *b, int wd, uint32_t mask, uint32_t cookie,
+		     const char *name);
+
 /*
  * The array p (*cap elements of size bytes) with room for need elements:
  * p itself if it has it, else p reallocated to min elements or twice

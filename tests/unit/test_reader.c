@@ -20,6 +20,7 @@ static void start(void)
 {
 	memset(&c, 0, sizeof(c));
 	c.fd = -1;
+	c.be = &it_backend_inotify;
 	it_wtab_init(&c.tab);
 	c.rsize = 4096;
 	c.rbuf = aligned_alloc(__alignof__(struct inotify_event), c.rsize);
