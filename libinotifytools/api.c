@@ -1,5 +1,4 @@
-/* api.c: the public inotifytools_* API, a thin layer over one default context.
- */
+/* api.c: the public inotifytools_* API; no logic of its own, never prints. */
 #include "config.h"
 
 #include "compat.h"

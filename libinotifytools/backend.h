@@ -1,7 +1,8 @@
-/*
- * backend.h: the seam between the library and the kernel. Each backend
- * (inotify.c, fanotify.c) fills one struct it_backend; nothing above it
- * asks which one it talks to, only what it can do (caps).
+/* backend.h: the interface every backend fills; nothing above asks which.
+ *
+ * Each backend (inotify.c, fanotify.c) fills one struct it_backend, which
+ * ctx.c chooses at open; the rest of the library knows only what it can
+ * do (caps), never which one it is.
  */
 #ifndef IT_BACKEND_H
 #define IT_BACKEND_H

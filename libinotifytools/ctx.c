@@ -1,5 +1,4 @@
-/* ctx.c: opening and closing a library context, its backend chosen here;
- * the only file that names a backend. */
+/* ctx.c: opening and closing a context; the only file that names a backend. */
 #include "config.h"
 
 #include "ctx.h"

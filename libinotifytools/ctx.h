@@ -1,9 +1,16 @@
-/*
- * ctx.h: the library context and the interface between the library's
- * files, which call each other in one direction only:
+/* ctx.h: the context and the library's internal interface, called one way.
  *
- *   api -> reader -> tree -> walk -> seen, filter -> backends (backend.h)
- *       -> wtab, events -> util      (format, stats, compat: -> wtab, events)
+ * Each line of files calls only the lines below it (no cycle: checked by
+ * tests/unit/callgraph.sh on the objects):
+ *
+ *   api.c                               the public API
+ *   ctx.c  reader.c                     open, close; the events handed out
+ *   tree.c  stats.c                     the tree upkeep; counters
+ *   walk.c                              adding and removing watches
+ *   seen.c  filter.c  format.c  compat.c
+ *   inotify.c  fanotify.c               the backends (backend.h, c->be)
+ *   wtab.c  events.c                    the watch table; the event table
+ *   util.c                              leaf helpers
  */
 #ifndef IT_CTX_H
 #define IT_CTX_H
@@ -77,7 +84,7 @@ struct it_ctx {
 	struct it_buf syn; /* synthetic events, served first (reader.c) */
 	int walk_chdir;	   /* walks may change directory (one thread only) */
 
-	/* recursive monitoring: watch directories as they appear */
+	/* walk.c, tree.c: watch directories as they appear (-m -r) */
 	int autowatch;
 	uint32_t automask; /* kernel mask for new watches */
 	void (*warn)(void *arg, const char *path, int err);
@@ -89,7 +96,7 @@ struct it_ctx {
 	struct it_pattern *pats;
 	size_t npats, nincl;
 	int prune; /* directories an exclude pattern matches: no watch */
-	struct it_buf scratch; /* "%w%f" of the event being matched */
+	struct it_buf scratch; /* a string being built: "%w%f", a new name */
 
 	/* formatter */
 	char *timefmt;

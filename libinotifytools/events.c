@@ -1,5 +1,4 @@
-/* events.c: conversions between event names and masks, driven by one table;
- * a leaf: it knows no watch and calls no other file. */
+/* events.c: the event table and its conversions; a leaf, it knows no watch. */
 #include "config.h"
 
 #include "events.h"

@@ -1,10 +1,10 @@
-/*
- * fanotify.c: the fanotify backend. Marks directories (-F) or whole
- * filesystems (-S) and turns each fanotify event into the inotify-shaped
- * events of backend.h, with a pseudo watch descriptor per marked or
- * resolved object; a directory renamed (FAN_RENAME) becomes a hidden
- * MOVED_FROM and MOVED_TO pair, a deleted one an IN_IGNORED. It follows
- * no tree itself: tree.c does, as for inotify.
+/* fanotify.c: the fanotify backend; it follows no tree (tree.c does).
+ *
+ * Marks directories (-F) or whole filesystems (-S) and turns each fanotify
+ * event into the inotify-shaped events of backend.h, with a pseudo watch
+ * descriptor per marked or resolved object: a directory renamed
+ * (FAN_RENAME) becomes a hidden MOVED_FROM and MOVED_TO pair, a deleted
+ * one an IN_IGNORED.
  */
 #include "config.h"
 

@@ -1,4 +1,4 @@
-/* filter.c: hiding events by regular expressions on their path. */
+/* filter.c: hiding events by regexes on their paths; it changes no watch. */
 #include "config.h"
 
 #include "ctx.h"

@@ -1,4 +1,4 @@
-/* format.c: the --format directives, CSV lines and CSV escaping. */
+/* format.c: --format, CSV and JSON output; it reads watches, changes none. */
 #include "config.h"
 
 #include "ctx.h"

@@ -1,8 +1,7 @@
-/*
- * inotify.c: the inotify backend: one kernel watch per path, events read
- * as the kernel writes them. It knows no tree: keeping the watch table
- * true to one is tree.c's job.
- */
+/* inotify.c: the inotify backend; it follows no tree (tree.c does).
+ *
+ * One kernel watch per path; events are handed out as the kernel writes
+ * them. */
 #include "config.h"
 
 #include "ctx.h"

@@ -1,8 +1,7 @@
-/*
- * reader.c: the events a context hands out: the synthetic ones of our
- * scans first, then the tree's, filtered and counted. It reads no
- * descriptor and changes no watch itself.
- */
+/* reader.c: the events handed out; it reads no descriptor, changes no watch.
+ *
+ * The synthetic events of our scans first, then the tree's, filtered and
+ * counted. */
 #include "config.h"
 
 #include "ctx.h"

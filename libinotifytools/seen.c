@@ -1,8 +1,7 @@
-/*
- * seen.c: the echoes of our own scans of directories, to drop: what a scan
- * read (while it is queued, the quiet window) and the entries it reported
- * as created. It decides whether an event is one; it changes no watch.
- */
+/* seen.c: the echoes of our own scans, told apart; it changes no watch.
+ *
+ * What a scan read (while it is queued: the quiet window), and the entries
+ * it reported as created: the kernel's copies are dropped. */
 #include "config.h"
 
 #include "ctx.h"

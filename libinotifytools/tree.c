@@ -1,8 +1,8 @@
-/*
- * tree.c: keeping the watch table true to the tree, for every backend:
- * directory moves paired by cookie, subtrees moved out, IN_IGNORED, new
- * and recreated directories, rescans after an overflow. It reads through
- * the backend interface only and never asks which backend it is.
+/* tree.c: the watch table kept true to the tree; never asks which backend.
+ *
+ * Directory moves paired by cookie, subtrees moved out, IN_IGNORED, new and
+ * recreated directories, rescans after an overflow: for every backend,
+ * through backend.h.
  */
 #include "config.h"
 
@@ -58,16 +58,6 @@ static void moved_from(struct it_ctx *c, struct watch *w,
 	it_unwatch(c, cw);
 }
 
-/* Whether w is a or lies below it. */
-static int within(struct it_ctx *c, const struct watch *w,
-		  const struct watch *a)
-{
-	for (; w; w = w->parent ? it_wtab_at(&c->tab, w->parent) : NULL)
-		if (w == a)
-			return 1;
-	return 0;
-}
-
 /* Whether the renamed directory w now has a name --exclude prunes. */
 static int moved_to_excluded(struct it_ctx *c, const struct watch *w)
 {
@@ -92,7 +82,8 @@ static void moved_to(struct it_ctx *c, struct watch *w,
 		drop_move(c, m);
 		c->scratch.len = 0;
 		/* (into its own subtree: the kernel refuses such a rename) */
-		if (within(c, w, mw) || it_buf_put(&c->scratch, ev->name, n) ||
+		if (it_wtab_within(&c->tab, w, mw) ||
+		    it_buf_put(&c->scratch, ev->name, n) ||
 		    it_buf_put(&c->scratch, "/", 1) ||
 		    it_wtab_rename(&c->tab, mw, w, c->scratch.data,
 				   c->scratch.len) < 0 ||

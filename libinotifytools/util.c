@@ -1,5 +1,4 @@
-/* util.c: buffers, growth, hashing, clocks, paths; must call no other file
- * of the library, so that every file may call it. */
+/* util.c: buffers, growth, hashing, clocks, paths; it calls no other file. */
 #include "config.h"
 
 #include "util.h"

@@ -1,4 +1,4 @@
-/* walk.c: adding watches, one path or a whole tree, and removing subtrees. */
+/* walk.c: adding and removing watches, of a path or a tree; reads no event. */
 #include "config.h"
 
 #include "ctx.h"
@@ -265,15 +265,6 @@ static void unquiet(struct it_ctx *c, const struct walk *k)
 		c->be->add(c, k->path, k->mask | IN_ONLYDIR | IN_DONT_FOLLOW);
 }
 
-/* Whether w is a or lies below it in the table. */
-static int below(struct it_ctx *c, const struct watch *w, const struct watch *a)
-{
-	for (; w; w = w->parent ? it_wtab_at(&c->tab, w->parent) : NULL)
-		if (w == a)
-			return 1;
-	return 0;
-}
-
 /* Add or find the record of wd, a subdirectory name of w. */
 static struct watch *record_child(struct it_ctx *c, int wd, const char *name,
 				  size_t len, struct watch *w, uint32_t mask)
@@ -285,7 +276,7 @@ static struct watch *record_child(struct it_ctx *c, int wd, const char *name,
 		cw = NULL;
 	}
 	if (cw && it_wtab_child(&c->tab, w, name, len) != cw &&
-	    !below(c, w, cw)) {
+	    !it_wtab_within(&c->tab, w, cw)) {
 		/* known under another name (a move we did not see, during
 		 * an overflow): it is here now */
 		char *nb = malloc(len + 2);

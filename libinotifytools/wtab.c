@@ -1,5 +1,4 @@
-/* wtab.c: compact watch records with O(1) lookups by wd and by name; knows
- * no backend and no event but the names they carry. */
+/* wtab.c: the watch table, O(1) by wd and by name; it knows no backend. */
 #include "config.h"
 
 #include "wtab.h"
@@ -624,6 +623,15 @@ int it_wtab_rename(struct wtab *t, struct watch *w, struct watch *newparent,
 	w->name = (uint32_t)off;
 	w->namelen = (uint32_t)newlen;
 	path_index_add(t, w);
+	return 0;
+}
+
+int it_wtab_within(const struct wtab *t, const struct watch *w,
+		   const struct watch *a)
+{
+	for (; w; w = it_wtab_at(t, w->parent))
+		if (w == a)
+			return 1;
 	return 0;
 }
 

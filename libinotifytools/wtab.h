@@ -1,4 +1,4 @@
-/* wtab.h: the watch table, one record per watch indexed by wd and by path. */
+/* wtab.h: the watch table, one record per watch; it knows no backend. */
 #ifndef IT_WTAB_H
 #define IT_WTAB_H
 
@@ -99,6 +99,7 @@ static inline struct watch *it_wtab_at(const struct wtab *t, uint32_t i)
 		 : NULL;
 }
 
+/* Make t an empty table. */
 void it_wtab_init(struct wtab *t);
 /* Free every record. */
 void it_wtab_free(struct wtab *t);
@@ -136,6 +137,9 @@ void it_wtab_free_watch(struct wtab *t, struct watch *w);
  */
 int it_wtab_rename(struct wtab *t, struct watch *w, struct watch *newparent,
 		   const char *newname, size_t newlen);
+/* Whether w is a, or lies below a. */
+int it_wtab_within(const struct wtab *t, const struct watch *w,
+		   const struct watch *a);
 /* Call fn on every record of w's subtree, children before their parent. */
 void it_wtab_postorder(struct wtab *t, struct watch *w,
 		       void (*fn)(struct watch *, void *), void *arg);
