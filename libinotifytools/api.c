@@ -253,8 +253,9 @@ int inotifytools_remove_watch_by_wd(int wd)
 		return 0;
 	}
 	/* Gone for the API at once, as upstream; the record waits for the
-	 * kernel's IN_IGNORED, which is delivered (with no name) as upstream
-	 * does, and is then freed, not kept for statistics. */
+	 * IN_IGNORED of its watch (inotify sends one), which is delivered
+	 * (with no name) as upstream does, and is then freed, not kept for
+	 * statistics. */
 	it_wtab_kill(&dflt.tab, w);
 	it_wtab_drop_counts(&dflt.tab, w);
 	w->flags |= IT_W_REMOVED;

@@ -10,17 +10,18 @@
 struct inotify_event;
 
 /* Flags of a watch record. */
-#define IT_W_DIR 0x1u /* a directory: its path ends with '/' */
-#define IT_W_DEAD                                                              \
-	0x2u /* removed; freed when the kernel's IN_IGNORED arrives            \
-	      */
-#define IT_W_MOVED_OUT                                                         \
-	0x4u /* dead because it was moved out of the tree: its MOVE_SELF is    \
-	      * still reported */
-#define IT_W_RETIRED 0x8u /* out of both indexes, kept for its counters */
-#define IT_W_REMOVED                                                           \
-	0x10u /* removed through the public API: unknown to its lookups */
-#define IT_W_USED 0x100u /* internal: the slot holds a record */
+/* a directory: its path ends with '/' */
+#define IT_W_DIR 0x1u
+/* removed; freed when the IN_IGNORED that ends its watch arrives */
+#define IT_W_DEAD 0x2u
+/* dead because it was moved out of the tree: its MOVE_SELF is still shown */
+#define IT_W_MOVED_OUT 0x4u
+/* out of both indexes, kept for its counters */
+#define IT_W_RETIRED 0x8u
+/* removed through the public API: unknown to its lookups */
+#define IT_W_REMOVED 0x10u
+/* internal: the slot holds a record */
+#define IT_W_USED 0x100u
 
 /*
  * A watch: a compact record in the table's slabs, at a stable address.

@@ -1,7 +1,7 @@
 /*
- * test_reader: the reader's event-buffer walker on buffers no kernel
- * writes (what fuzz_reader found), without an inotify descriptor: the
- * buffer is put where a read() would have put it.
+ * test_reader: the inotify backend's event-buffer walker and the tree
+ * upkeep on buffers no kernel writes (what fuzz_reader found), without an
+ * inotify descriptor: the buffer is put where a read() would have put it.
  */
 #include "config.h"
 
