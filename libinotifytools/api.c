@@ -1,5 +1,4 @@
-/* api.c: the public inotifytools_* API, a thin layer over one default context.
- */
+/* api.c: the public inotifytools_* API; no logic of its own, never prints. */
 #include "config.h"
 
 #include "compat.h"
@@ -12,7 +11,6 @@
 #include "inotifytools/inotifytools.h"
 
 static struct it_ctx dflt = { .fd = -1 };
-static int initialized;
 
 /* The record of wd as the API sees it: not one it removed. */
 static struct watch *by_wd(int wd)
@@ -41,7 +39,6 @@ static void keep_settings(struct it_ctx *to, const struct it_ctx *from)
 	to->pats = from->pats;
 	to->npats = from->npats;
 	to->nincl = from->nincl;
-	to->have_regex = from->have_regex;
 	to->stats = from->stats;
 	to->keep_counted = from->keep_counted;
 }
@@ -51,7 +48,7 @@ int inotifytools_init(int fanotify, int watch_filesystem, int verbose)
 	struct it_ctx before = dflt;
 
 	(void)verbose; /* upstream's fanotify debug output: never printed */
-	if (initialized)
+	if (dflt.fd >= 0)
 		return 1;
 	/* (upstream clears the time format) */
 	free(dflt.timefmt);
@@ -66,14 +63,12 @@ int inotifytools_init(int fanotify, int watch_filesystem, int verbose)
 		return 0;
 	}
 	keep_settings(&dflt, &before);
-	initialized = 1;
 	return 1;
 }
 
 void inotifytools_cleanup(void)
 {
 	it_ctx_close(&dflt);
-	initialized = 0;
 }
 
 int inotifytools_error(void)
@@ -253,14 +248,14 @@ int inotifytools_remove_watch_by_wd(int wd)
 	dflt.error = 0;
 	if (!w || (w->flags & IT_W_DEAD))
 		return 1;
-	if ((dflt.fan ? it_fan_rm(&dflt, w) : inotify_rm_watch(dflt.fd, wd)) <
-	    0) {
+	if (dflt.be->rm(&dflt, w) < 0) {
 		dflt.error = errno;
 		return 0;
 	}
 	/* Gone for the API at once, as upstream; the record waits for the
-	 * kernel's IN_IGNORED, which is delivered (with no name) as upstream
-	 * does, and is then freed, not kept for statistics. */
+	 * IN_IGNORED of its watch (inotify sends one), which is delivered
+	 * (with no name) as upstream does, and is then freed, not kept for
+	 * statistics. */
 	it_wtab_kill(&dflt.tab, w);
 	it_wtab_drop_counts(&dflt.tab, w);
 	w->flags |= IT_W_REMOVED;

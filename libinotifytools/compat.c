@@ -1,7 +1,9 @@
-/* compat.c: inotifytools_wd_sorted_by_event() and the rb*list() walk over
- * its result, which upstream's inotifywatch calls although upstream's
- * header does not declare them. The result is a sorted copy: nothing in it
- * points into the watch table. */
+/* compat.c: upstream's private rb* calls; copies, never pointers into us.
+ *
+ * inotifytools_wd_sorted_by_event() and the rb*list() walk over its
+ * result: upstream's inotifywatch calls them although upstream's header
+ * does not declare them. The result is a sorted copy.
+ */
 #include "config.h"
 
 #include "compat.h"

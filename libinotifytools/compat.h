@@ -1,4 +1,5 @@
-/* compat.h: upstream's private symbols that its own tools link against.
+/* compat.h: upstream's private symbols for its tools; not in the API.
+ *
  * Exported from the shared library for Debian's inotifywatch, declared here
  * only: upstream's public header does not have them either. */
 #ifndef IT_COMPAT_H

@@ -1,4 +1,17 @@
-/* ctx.h: the library context and the internal interface between modules. */
+/* ctx.h: the context and the library's internal interface, called one way.
+ *
+ * Each line of files calls only the lines below it (no cycle: checked by
+ * tests/unit/callgraph.sh on the objects):
+ *
+ *   api.c                               the public API
+ *   ctx.c  reader.c                     open, close; the events handed out
+ *   tree.c  stats.c                     the tree upkeep; counters
+ *   walk.c                              adding and removing watches
+ *   seen.c  filter.c  format.c  compat.c
+ *   inotify.c  fanotify.c               the backends (backend.h, c->be)
+ *   wtab.c  events.c                    the watch table; the event table
+ *   util.c                              leaf helpers
+ */
 #ifndef IT_CTX_H
 #define IT_CTX_H
 
@@ -8,14 +21,10 @@
 #include <stdint.h>
 #include <sys/inotify.h>
 
+#include "backend.h"
 #include "events.h"
+#include "util.h"
 #include "wtab.h"
-
-/* A growable byte buffer: synthetic events, formatter output. */
-struct it_buf {
-	char *data;
-	size_t len, cap, pos;
-};
 
 /* One entry of struct it_seen. */
 struct it_seen_entry {
@@ -46,31 +55,36 @@ struct it_move {
 
 #define IT_MAX_MOVES 64
 
-struct it_fan; /* fanotify.c */
-
 struct it_ctx {
-	int fd;		    /* inotify descriptor, -1 if closed */
-	struct it_fan *fan; /* fanotify backend (fd is fanotify's), or NULL */
-	int error;	    /* what inotifytools_error() returns */
+	int fd;			     /* the backend's descriptor, -1: closed */
+	const struct it_backend *be; /* chosen at open */
+	void *be_data;		     /* the backend's own state */
+	int error;		     /* what inotifytools_error() returns */
 	struct wtab tab;
 
-	/* reader */
-	char *rbuf; /* aligned read buffer */
+	/* the backend's read buffer */
+	char *rbuf; /* aligned for struct inotify_event */
 	size_t rsize, rpos, rend;
-	uint64_t rbase;		 /* queue offset of rbuf[0] */
+	uint64_t rbase;		 /* queue position of rbuf[0] (inotify) */
+	const sigset_t *sigmask; /* signal mask while waiting, or NULL */
+
+	/* tree.c */
+	uint64_t qtaken; /* where the events taken so far end */
+	struct it_move moves[IT_MAX_MOVES];
+	size_t nmoves;
+	int64_t rescan_at;    /* after an overflow: rescan by then (0: none) */
+	struct watch *zombie; /* its IGNORED is out: freed at the next read */
+
+	/* seen.c */
 	uint64_t quiet_until;	 /* our own scans' events end here */
 	unsigned long quiet_seq; /* watches our scans made start here */
 	struct it_seen seen;	 /* CREATEs our scans reported */
-	struct it_buf syn;	 /* synthetic events, served first */
-	struct watch *zombie;	 /* freed at the next read */
-	const sigset_t *sigmask; /* signal mask while waiting, or NULL */
-	struct it_move moves[IT_MAX_MOVES];
-	size_t nmoves;
-	int64_t rescan_at; /* after an overflow: rescan by then (0: none) */
 
-	int walk_chdir; /* walks may change directory (one thread only) */
+	/* walk.c */
+	struct it_buf syn; /* synthetic events, served first (reader.c) */
+	int walk_chdir;	   /* walks may change directory (one thread only) */
 
-	/* recursive monitoring: watch directories as they appear */
+	/* walk.c, tree.c: watch directories as they appear (-m -r) */
 	int autowatch;
 	uint32_t automask; /* kernel mask for new watches */
 	void (*warn)(void *arg, const char *path, int err);
@@ -81,9 +95,8 @@ struct it_ctx {
 	 */
 	struct it_pattern *pats;
 	size_t npats, nincl;
-	int have_regex; /* npats > 0 */
-	int prune;	/* directories an exclude pattern matches: no watch */
-	struct it_buf scratch; /* "%w%f" of the event being matched */
+	int prune; /* directories an exclude pattern matches: no watch */
+	struct it_buf scratch; /* a string being built: "%w%f", a new name */
 
 	/* formatter */
 	char *timefmt;
@@ -96,6 +109,15 @@ struct it_ctx {
 };
 
 /* seen.c */
+/* Start a scan of directories: their reads by us are not events; seq is
+ * the first of the watches the scan makes. */
+void it_quiet_begin(struct it_ctx *c, unsigned long seq);
+/* End a scan: the events it caused are all queued by now. */
+void it_quiet_end(struct it_ctx *c);
+/* Whether ev on the live w, taken at queue position pos, is an echo of a
+ * scan of ours (a read of a directory it watched, a CREATE it reported). */
+int it_quiet_echo(struct it_ctx *c, const struct watch *w,
+		  const struct inotify_event *ev, uint64_t pos);
 /* Remember that a CREATE of name in wd was reported; -1 without memory. */
 int it_seen_add(struct it_seen *s, int wd, const char *name);
 /* Whether a CREATE of name in wd was reported, forgetting it if so. */
@@ -106,20 +128,11 @@ void it_seen_clear(struct it_seen *s);
 void it_seen_free(struct it_seen *s);
 
 /* ctx.c */
-/* Open an inotify instance into c; -1 with c->error set on failure. */
-int it_ctx_open(struct it_ctx *c);
 /* Open c with inotify, or fanotify marking directories or (filesystem)
  * whole filesystems; -1 with c->error set on failure. */
 int it_ctx_open_backend(struct it_ctx *c, int fanotify, int filesystem);
 /* Release everything c holds; c may be opened again. */
 void it_ctx_close(struct it_ctx *c);
-/* Append n bytes to b; -1 on allocation failure. */
-int it_buf_put(struct it_buf *b, const void *p, size_t n);
-/* Milliseconds of CLOCK_MONOTONIC. */
-int64_t it_now_ms(void);
-/* Milliseconds from now to deadline (it_now_ms() scale; -1: none, gives -1),
- * 0 once it has passed, at most INT_MAX: a poll timeout. */
-int it_ms_left(int64_t deadline);
 
 /* walk.c */
 /* Watch one path; directories (after following links unless IN_DONT_FOLLOW)
@@ -135,40 +148,24 @@ void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
 		      int synth);
 /* Watch every directory below the live watches that is not watched yet. */
 void it_rescan(struct it_ctx *c);
-/* Remove the watch w and its whole subtree; 0 or -1 with c->error. */
-int it_unwatch(struct it_ctx *c, struct watch *w);
+/* Remove the watch w and its whole subtree. */
+void it_unwatch(struct it_ctx *c, struct watch *w);
+/* The absolute path of path as c records it (malloc'd) where the backend
+ * needs absolute paths, NULL where it records path as given (or on
+ * failure): what @ exclusions must be compared with. */
+char *it_watch_abspath(const struct it_ctx *c, const char *path, int nofollow);
+
+/* tree.c */
+/* The next event of the backend to hand out, the watch table brought up
+ * to date with it; NULL at the deadline (deadline_ms as it_next_event()),
+ * on error, or with c->error 0 when synthetic events are to go first. */
+struct inotify_event *it_tree_next(struct it_ctx *c, int64_t deadline_ms);
 
 /* reader.c */
 /* Next event before deadline_ms (it_now_ms() scale; -1: none). NULL with
  * c->error 0 on timeout, or the errno of a failure (EINTR on a signal).
  * The event stays valid until the next call. */
 struct inotify_event *it_next_event(struct it_ctx *c, int64_t deadline_ms);
-/* Forget the watch w, whose IN_IGNORED was seen. */
-void it_release(struct it_ctx *c, struct watch *w);
-/* Start a scan of directories: their reads by us are not events. */
-void it_quiet_begin(struct it_ctx *c, unsigned long seq);
-/* End a scan: the events it caused are all queued by now. */
-void it_quiet_end(struct it_ctx *c);
-
-/* fanotify.c: the fanotify backend, used where c->fan is set. */
-/* Create the fanotify group into c->fd; -1 with c->error. */
-int it_fan_open(struct it_ctx *c, int filesystem);
-/* Free the backend's state (not c->fd). */
-void it_fan_close(struct it_ctx *c);
-/* Whether c marks whole filesystems (-S). */
-int it_fan_filesystem(const struct it_ctx *c);
-/* Mark path (inotify mask and IN_ONLYDIR/IN_DONT_FOLLOW flags; with -S the
- * filesystem holding it); returns its pseudo wd, or -1 with c->error. */
-int it_fan_add(struct it_ctx *c, const char *path, uint32_t mask);
-/* Remove the mark of w and forget its handle; -1 with errno. */
-int it_fan_rm(struct it_ctx *c, struct watch *w);
-/* The absolute path of path (malloc'd, NULL with errno): fanotify's %w. */
-char *it_fan_abspath(const char *path, int nofollow);
-/* Where the events read so far end, in the unit of FIONREAD. */
-uint64_t it_fan_queue_pos(const struct it_ctx *c);
-/* it_next_event() for fanotify: NULL with c->error 0 on timeout or when
- * synthetic events were queued. */
-struct inotify_event *it_fan_next(struct it_ctx *c, int64_t deadline_ms);
 
 /* filter.c */
 /* Make pattern the only path filter (NULL: none); -1 with c->error. */
@@ -219,8 +216,5 @@ int it_json_escape(struct it_buf *b, const char *s, size_t n);
 int it_strftime(const struct it_ctx *c, const char *fmt, char *buf, size_t cap);
 /* Append s CSV-escaped to b. */
 int it_csv_escape(struct it_buf *b, const char *s);
-/* The watched name of ev's watch (%w) and its length; "" if unknown. */
-const char *it_event_dir(struct it_ctx *c, const struct inotify_event *ev,
-			 size_t *len);
 
 #endif

@@ -1,4 +1,4 @@
-/* events.c: conversions between event names and masks, driven by one table. */
+/* events.c: the event table and its conversions; a leaf, it knows no watch. */
 #include "config.h"
 
 #include "events.h"
@@ -17,51 +17,53 @@
 	"\t           \tread-only mode"
 
 /*
- * Output order of names is the table order; the CLOSE and MOVE rows cover
- * two bits each and are printed only where noted in it_event_names().
+ * The --help order. The last column is a name's place among the names of
+ * a mask (it_event_names(), upstream's order), where CLOSE stands for
+ * either of its bits; MOVE and ALL_EVENTS are never printed.
  */
 const struct it_event it_events[] = {
-	{ "access", IN_ACCESS, "\tfile or directory contents were read", 0, 0 },
-	{ "modify", IN_MODIFY, "\tfile or directory contents were written", 1,
-	  1 },
-	{ "attrib", IN_ATTRIB, "\tfile or directory attributes changed", 2, 2 },
-	{ "close_write", IN_CLOSE_WRITE, H_CLOSE_WRITE, 3, 3 },
-	{ "close_nowrite", IN_CLOSE_NOWRITE, H_CLOSE_NOWRITE, 4, 4 },
+	{ "access", IN_ACCESS, "\tfile or directory contents were read",
+	  IT_STAT_ACCESS, 0 },
+	{ "modify", IN_MODIFY, "\tfile or directory contents were written",
+	  IT_STAT_MODIFY, 1 },
+	{ "attrib", IN_ATTRIB, "\tfile or directory attributes changed",
+	  IT_STAT_ATTRIB, 2 },
+	{ "close_write", IN_CLOSE_WRITE, H_CLOSE_WRITE, IT_STAT_CLOSE_WRITE,
+	  3 },
+	{ "close_nowrite", IN_CLOSE_NOWRITE, H_CLOSE_NOWRITE,
+	  IT_STAT_CLOSE_NOWRITE, 4 },
 	{ "close", IN_CLOSE,
-	  "\tfile or directory closed, regardless of read/write mode", -1, -1 },
-	{ "open", IN_OPEN, "\tfile or directory opened", 5, 5 },
+	  "\tfile or directory closed, regardless of read/write mode", -1, 14 },
+	{ "open", IN_OPEN, "\tfile or directory opened", IT_STAT_OPEN, 5 },
 	{ "moved_to", IN_MOVED_TO,
-	  "file or directory moved to watched directory", 7, 7 },
+	  "file or directory moved to watched directory", IT_STAT_MOVED_TO, 7 },
 	{ "moved_from", IN_MOVED_FROM,
-	  "file or directory moved from watched directory", 6, 6 },
+	  "file or directory moved from watched directory", IT_STAT_MOVED_FROM,
+	  6 },
 	{ "move", IN_MOVE,
 	  "\tfile or directory moved to or from watched directory", -1, -1 },
 	{ "move_self", IN_MOVE_SELF, "\tA watched file or directory was moved.",
-	  8, 8 },
+	  IT_STAT_MOVE_SELF, 15 },
 	{ "create", IN_CREATE,
-	  "\tfile or directory created within watched directory", 9, 9 },
+	  "\tfile or directory created within watched directory",
+	  IT_STAT_CREATE, 8 },
 	{ "delete", IN_DELETE,
-	  "\tfile or directory deleted within watched directory", 10, 10 },
-	{ "delete_self", IN_DELETE_SELF, "file or directory was deleted", 11,
-	  11 },
+	  "\tfile or directory deleted within watched directory",
+	  IT_STAT_DELETE, 9 },
+	{ "delete_self", IN_DELETE_SELF, "file or directory was deleted",
+	  IT_STAT_DELETE_SELF, 10 },
 	{ "unmount", IN_UNMOUNT,
-	  "\tfile system containing file or directory unmounted", 12, 12 },
-	{ "q_overflow", IN_Q_OVERFLOW, NULL, -1, -1 },
-	{ "ignored", IN_IGNORED, NULL, -1, -1 },
-	{ "isdir", IN_ISDIR, NULL, -1, -1 },
-	{ "oneshot", IN_ONESHOT, NULL, -1, -1 },
+	  "\tfile system containing file or directory unmounted",
+	  IT_STAT_UNMOUNT, 11 },
+	{ "q_overflow", IN_Q_OVERFLOW, NULL, -1, 12 },
+	{ "ignored", IN_IGNORED, NULL, -1, 13 },
+	{ "isdir", IN_ISDIR, NULL, -1, 16 },
+	{ "oneshot", IN_ONESHOT, NULL, -1, 17 },
 	{ "all_events", IN_ALL_EVENTS, NULL, -1, -1 },
 };
-const size_t it_nevents = sizeof(it_events) / sizeof(it_events[0]);
 
-/* The order in which names of a mask are printed (upstream's order). */
-static const uint32_t print_order[] = {
-	IN_ACCESS,	  IN_MODIFY,  IN_ATTRIB,      IN_CLOSE_WRITE,
-	IN_CLOSE_NOWRITE, IN_OPEN,    IN_MOVED_FROM,  IN_MOVED_TO,
-	IN_CREATE,	  IN_DELETE,  IN_DELETE_SELF, IN_UNMOUNT,
-	IN_Q_OVERFLOW,	  IN_IGNORED, IN_CLOSE,	      IN_MOVE_SELF,
-	IN_ISDIR,	  IN_ONESHOT,
-};
+#define NEVENTS (sizeof(it_events) / sizeof(it_events[0]))
+const size_t it_nevents = NEVENTS;
 
 const struct it_event *it_event_by_name(const char *name)
 {
@@ -109,19 +111,18 @@ int it_event_parse(const char *list, char sep)
 
 char *it_event_names(uint32_t mask, char sep, char *buf, size_t size)
 {
+	const char *at[NEVENTS] = { NULL }; /* names by place */
 	size_t len = 0;
 
+	for (size_t i = 0; i < NEVENTS; i++)
+		if (it_events[i].print >= 0 && (mask & it_events[i].mask))
+			at[it_events[i].print] = it_events[i].name;
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(print_order) / sizeof(*print_order);
-	     i++) {
-		uint32_t bit = print_order[i];
-		const struct it_event *e = by_mask(bit);
-		const char *name = e ? e->name : "";
-
-		if (bit == IN_CLOSE ? !(mask & bit) : (mask & bit) != bit)
+	for (size_t i = 0; i < NEVENTS; i++) {
+		if (!at[i])
 			continue;
-		for (size_t j = 0; name[j] && len + 2 < size; j++)
-			buf[len++] = (char)toupper((unsigned char)name[j]);
+		for (size_t j = 0; at[i][j] && len + 2 < size; j++)
+			buf[len++] = (char)toupper((unsigned char)at[i][j]);
 		if (len + 1 < size)
 			buf[len++] = sep;
 	}
@@ -144,8 +145,8 @@ int it_event_stat_index(uint32_t bit)
 
 const struct it_event *it_event_column(int column)
 {
-	for (size_t i = 0; i < it_nevents; i++)
-		if (it_events[i].column == column)
+	for (size_t i = 0; i < NEVENTS; i++)
+		if (column >= 0 && it_events[i].stat == column)
 			return &it_events[i];
 	return NULL;
 }

@@ -5,18 +5,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One row per event name; the table order is the output order of names. */
+/* The per-watch counters, in inotifywatch's column order. */
+enum it_stat {
+	IT_STAT_ACCESS,
+	IT_STAT_MODIFY,
+	IT_STAT_ATTRIB,
+	IT_STAT_CLOSE_WRITE,
+	IT_STAT_CLOSE_NOWRITE,
+	IT_STAT_OPEN,
+	IT_STAT_MOVED_FROM,
+	IT_STAT_MOVED_TO,
+	IT_STAT_MOVE_SELF,
+	IT_STAT_CREATE,
+	IT_STAT_DELETE,
+	IT_STAT_DELETE_SELF,
+	IT_STAT_UNMOUNT,
+	IT_STAT_TOTAL, /* every event, whatever its bits */
+	IT_NSTATS      /* the number of counters */
+};
+
+/*
+ * One row per event name, in the order --help lists them. A mask's names
+ * are printed in upstream's order instead, each row giving its place.
+ */
 struct it_event {
 	const char *name; /* lower case, as accepted by -e */
 	uint32_t mask;
 	const char *help; /* help text after "\t<name>", NULL: not listed */
-	int stat;	  /* index into the per-watch counters, or -1 */
-	int column;	  /* inotifywatch column order, or -1 */
+	int stat;	  /* its counter (enum it_stat), or -1 */
+	int print;	  /* its place among a mask's names, or -1: never */
 };
-
-/* Number of per-watch counters (IT_STAT_TOTAL is the last one). */
-#define IT_NSTATS 14
-#define IT_STAT_TOTAL (IT_NSTATS - 1)
 
 /* Every event the kernel reports that users may ask for. */
 #define IT_ALL_EVENTS 0x00000fffu
@@ -32,7 +50,8 @@ char *it_event_names(uint32_t mask, char sep, char *buf, size_t size);
 int it_event_stat_index(uint32_t bit);
 /* Table row of a single event by name, NULL if unknown. */
 const struct it_event *it_event_by_name(const char *name);
-/* Table row of a counted single-bit event by column position, NULL past end. */
+/* Table row of the counter column (enum it_stat), NULL past the last
+ * event counter. */
 const struct it_event *it_event_column(int column);
 
 #endif

@@ -1,8 +1,10 @@
-/*
- * fanotify.c: the fanotify backend. Marks directories (-F) or whole
- * filesystems (-S) and turns each fanotify event into the inotify-shaped
- * record the rest of the library consumes, with a pseudo watch descriptor
- * per marked or resolved directory.
+/* fanotify.c: the fanotify backend; it follows no tree (tree.c does).
+ *
+ * Marks directories (-F) or whole filesystems (-S) and turns each fanotify
+ * event into the inotify-shaped events of backend.h, with a pseudo watch
+ * descriptor per marked or resolved object: a directory renamed
+ * (FAN_RENAME) becomes a hidden MOVED_FROM and MOVED_TO pair, a deleted
+ * one an IN_IGNORED.
  */
 #include "config.h"
 
@@ -61,6 +63,7 @@ struct ffs {
 struct it_fan {
 	int filesystem; /* -S */
 	int can_rename; /* the kernel reports FAN_RENAME */
+	int no_fid;	/* name_to_handle_at() takes no AT_HANDLE_FID */
 	pid_t pid;
 	uint32_t fsmask; /* -S: the mask of every resolved directory */
 	int next_wd;
@@ -72,24 +75,15 @@ struct it_fan {
 	size_t nfs;
 	/* Queue positions in FIONREAD's unit: fanotify counts only the
 	 * metadata of each event there, FAN_EVENT_METADATA_LEN bytes. */
-	uint64_t qpos; /* of the next event to translate */
-	uint64_t qend; /* after the last event read from the kernel */
-	int *pending;  /* wds whose IN_IGNORED is due */
-	size_t npending, cappending;
-	struct it_buf out; /* the event handed out */
+	uint64_t pos;	 /* of the event being translated */
+	uint64_t qpos;	 /* of the next event to translate */
+	uint64_t qend;	 /* after the last event read from the kernel */
+	uint32_t cookie; /* of the last rename */
+	struct it_buf q; /* the events translated, to hand out (struct qent) */
 };
 
 /* ------------------------------------------------------------------ */
 /* the handle table                                                    */
-
-static uint32_t hash_key(const unsigned char *k, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	while (n--)
-		h = (h ^ *k++) * 16777619u;
-	return h;
-}
 
 static struct fobj *obj_find(const struct it_fan *f, const unsigned char *key,
 			     size_t klen)
@@ -98,7 +92,7 @@ static struct fobj *obj_find(const struct it_fan *f, const unsigned char *key,
 
 	if (!f->nbuckets)
 		return NULL;
-	h = hash_key(key, klen);
+	h = it_hash(IT_HASH_INIT, key, klen);
 	for (struct fobj *o = f->bucket[h & (f->nbuckets - 1)]; o; o = o->next)
 		if (o->hash == h && o->klen == klen &&
 		    !memcmp(o->key, key, klen))
@@ -138,20 +132,20 @@ static struct fobj *obj_add(struct it_fan *f, const unsigned char *key,
 	if (f->nobj >= f->nbuckets && obj_grow(f) < 0)
 		return NULL;
 	if ((size_t)wd >= f->nbywd) {
-		size_t n = f->nbywd ? f->nbywd * 2 : 256;
-		struct fobj **v = realloc(f->bywd, n * sizeof(*v));
+		size_t n = f->nbywd;
+		struct fobj **v = it_grow(f->bywd, &f->nbywd, (size_t)wd + 1,
+					  sizeof(*v), 256);
 
 		if (!v)
 			return NULL;
-		memset(v + f->nbywd, 0, (n - f->nbywd) * sizeof(*v));
+		memset(v + n, 0, (f->nbywd - n) * sizeof(*v));
 		f->bywd = v;
-		f->nbywd = n;
 	}
 	if (!(o = malloc(sizeof(*o) + klen)))
 		return NULL;
 	memcpy(o->key, key, klen);
 	o->klen = klen;
-	o->hash = hash_key(key, klen);
+	o->hash = it_hash(IT_HASH_INIT, key, klen);
 	o->wd = wd;
 	o->root = 0;
 	o->next = f->bucket[o->hash & (f->nbuckets - 1)];
@@ -282,15 +276,14 @@ static size_t path_key(struct it_fan *f, const char *path, int nofollow,
 		unsigned char b[sizeof(struct file_handle) + MAX_HANDLE];
 	} u;
 	int flags = nofollow ? 0 : AT_SYMLINK_FOLLOW, mnt_id;
-	static int no_fid_flag;
 	struct ffs *s;
 
 	u.fh.handle_bytes = MAX_HANDLE;
-	if (no_fid_flag || name_to_handle_at(AT_FDCWD, path, &u.fh, &mnt_id,
-					     flags | AT_HANDLE_FID) < 0) {
-		if (!no_fid_flag && errno != EINVAL)
+	if (f->no_fid || name_to_handle_at(AT_FDCWD, path, &u.fh, &mnt_id,
+					   flags | AT_HANDLE_FID) < 0) {
+		if (!f->no_fid && errno != EINVAL)
 			return 0;
-		no_fid_flag = 1;
+		f->no_fid = 1;
 		u.fh.handle_bytes = MAX_HANDLE;
 		if (name_to_handle_at(AT_FDCWD, path, &u.fh, &mnt_id, flags) <
 		    0)
@@ -328,7 +321,7 @@ static int key_open(struct it_fan *f, const unsigned char *key, size_t klen,
 /* ------------------------------------------------------------------ */
 /* opening, marking, unmarking                                         */
 
-int it_fan_open(struct it_ctx *c, int filesystem)
+static int fan_open(struct it_ctx *c)
 {
 	struct it_fan *f = calloc(1, sizeof(*f));
 	unsigned base = FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK;
@@ -344,17 +337,17 @@ int it_fan_open(struct it_ctx *c, int filesystem)
 		free(f);
 		return -1;
 	}
-	f->filesystem = filesystem;
+	f->filesystem = (c->be->caps & IT_CAP_WHOLE_FS) != 0;
 	f->can_rename = 1;
 	f->pid = getpid();
 	f->next_wd = 1;
-	c->fan = f;
+	c->be_data = f;
 	return 0;
 }
 
-void it_fan_close(struct it_ctx *c)
+static void fan_close(struct it_ctx *c)
 {
-	struct it_fan *f = c->fan;
+	struct it_fan *f = c->be_data;
 
 	if (!f)
 		return;
@@ -372,15 +365,9 @@ void it_fan_close(struct it_ctx *c)
 	free(f->bucket);
 	free(f->bywd);
 	free(f->fs);
-	free(f->pending);
-	free(f->out.data);
+	free(f->q.data);
 	free(f);
-	c->fan = NULL;
-}
-
-int it_fan_filesystem(const struct it_ctx *c)
-{
-	return c->fan && c->fan->filesystem;
+	c->be_data = NULL;
 }
 
 /*
@@ -409,21 +396,15 @@ static const char *wpath(struct it_ctx *c, const struct watch *w, size_t *len)
 	return it_wtab_path(&c->tab, w, len);
 }
 
-int it_fan_add(struct it_ctx *c, const char *path, uint32_t mask)
+/* Put the mark for path (inotify mask; -S: the mark of the filesystem s,
+ * once) in place; -1 with errno. */
+static int mark(struct it_ctx *c, struct it_fan *f, struct ffs *s,
+		const char *path, uint32_t mask)
 {
-	struct it_fan *f = c->fan;
-	unsigned char key[KEY_MAX];
 	int nofollow = (mask & IN_DONT_FOLLOW) != 0, dir, rc;
 	unsigned flags = FAN_MARK_ADD;
-	struct ffs *s = NULL;
-	struct fobj *o;
 	struct stat st;
-	size_t klen;
 
-	if (!(klen = path_key(f, path, nofollow, key, &s))) {
-		c->error = errno;
-		return -1;
-	}
 	if (mask & IN_ONLYDIR)
 		dir = 1;
 	else
@@ -449,128 +430,121 @@ int it_fan_add(struct it_ctx *c, const char *path, uint32_t mask)
 			break;
 		f->can_rename = 0; /* before 5.17: no FAN_RENAME */
 	}
-	if (rc < 0) {
-		c->error = errno;
-		return -1;
-	}
-	if (f->filesystem) {
+	if (rc == 0 && f->filesystem) {
 		s->marked = 1;
 		f->fsmask = mask;
 	}
+	return rc;
+}
+
+static int fan_add(struct it_ctx *c, const char *path, uint32_t mask)
+{
+	struct it_fan *f = c->be_data;
+	unsigned char key[KEY_MAX];
+	struct ffs *s = NULL;
+	struct fobj *o;
+	size_t klen;
+
+	if (!(klen = path_key(f, path, (mask & IN_DONT_FOLLOW) != 0, key,
+			      &s)) ||
+	    mark(c, f, s, path, mask) < 0)
+		return -1;
 	if (!(o = obj_find(f, key, klen)) && !(o = obj_add(f, key, klen))) {
-		c->error = ENOMEM;
+		errno = ENOMEM;
 		return -1;
 	}
 	o->root = 1;
 	return o->wd;
 }
 
-/* Remove the kernel mark of w (if it can still be found) and forget it. */
-int it_fan_rm(struct it_ctx *c, struct watch *w)
+/* Remove the kernel mark of o, w's object, if it can still be found. */
+static int unmark(struct it_ctx *c, struct it_fan *f, const struct fobj *o,
+		  const struct watch *w)
 {
-	struct it_fan *f = c->fan;
-	struct fobj *o = obj_by_wd(f, w->wd);
 	unsigned char key[KEY_MAX];
 	char proc[64];
 	struct ffs *s;
 	size_t len;
 	int fd, rc = 0;
 
+	/* fanotify_mark() takes no O_PATH descriptor, but its /proc/self/fd
+	 * link: the object wherever it is now */
+	if ((fd = key_open(f, o->key, o->klen, O_PATH)) >= 0) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		rc = fanotify_mark(c->fd, FAN_MARK_REMOVE, all_bits(f),
+				   AT_FDCWD, proc);
+		close(fd);
+	} else {
+		/* no handle decoding (unprivileged): by path, if the path
+		 * still names the marked object */
+		const char *p = wpath(c, w, &len);
+
+		if (path_key(f, p, 1, key, &s) == o->klen &&
+		    !memcmp(key, o->key, o->klen))
+			rc = fanotify_mark(c->fd, FAN_MARK_REMOVE, all_bits(f),
+					   AT_FDCWD, p);
+	}
+	return rc < 0 && errno == ENOENT ? 0 : rc;
+}
+
+/* -S has one mark per filesystem: nothing to remove but the handle. A w
+ * moved out keeps its handle for its MOVE_SELF (see deliver()). */
+static int fan_rm(struct it_ctx *c, struct watch *w)
+{
+	struct it_fan *f = c->be_data;
+	struct fobj *o = obj_by_wd(f, w->wd);
+	int rc;
+
 	if (!o)
 		return 0;
-	if (!f->filesystem) {
-		/* fanotify_mark() takes no O_PATH descriptor, but its
-		 * /proc/self/fd link: the object wherever it is now */
-		if ((fd = key_open(f, o->key, o->klen, O_PATH)) >= 0) {
-			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-			rc = fanotify_mark(c->fd, FAN_MARK_REMOVE, all_bits(f),
-					   AT_FDCWD, proc);
-			close(fd);
-		} else {
-			/* no handle decoding (unprivileged): by path, if the
-			 * path still names the marked object */
-			const char *p = wpath(c, w, &len);
-
-			(void)len;
-			if (path_key(f, p, 1, key, &s) == o->klen &&
-			    !memcmp(key, o->key, o->klen))
-				rc = fanotify_mark(c->fd, FAN_MARK_REMOVE,
-						   all_bits(f), AT_FDCWD, p);
-		}
-		if (rc < 0 && errno == ENOENT)
-			rc = 0;
-	}
+	rc = f->filesystem ? 0 : unmark(c, f, o, w);
 	if (!(w->flags & IT_W_MOVED_OUT))
 		obj_del(f, o);
 	return rc;
 }
 
-char *it_fan_abspath(const char *path, int nofollow)
-{
-	const char *slash = strrchr(path, '/'), *base;
-	struct stat st;
-	char *dir, *p;
-	size_t n;
-
-	if (!nofollow || lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
-		return realpath(path, NULL);
-	/* -P on a symbolic link: resolve its directory, keep its name */
-	if (!slash) {
-		dir = realpath(".", NULL);
-	} else if (slash == path) {
-		dir = strdup("/");
-	} else {
-		char *d = strndup(path, (size_t)(slash - path));
-
-		dir = d ? realpath(d, NULL) : NULL;
-		free(d);
-	}
-	if (!dir)
-		return NULL;
-	base = slash ? slash + 1 : path;
-	n = strlen(dir);
-	if ((p = malloc(n + strlen(base) + 2)))
-		sprintf(p, "%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", base);
-	free(dir);
-	return p;
-}
-
 /* ------------------------------------------------------------------ */
-/* reading                                                             */
+/* the events handed out                                               */
 
-/* Build the event handed out; NULL without memory. */
-static struct inotify_event *make_event(struct it_fan *f, int wd, uint32_t mask,
-					const char *name)
+/* An entry of f->q: how take() describes it, then the event itself. */
+struct qent {
+	uint64_t pos, end;
+	unsigned flags;
+	uint32_t size; /* of the event, its name included */
+};
+
+/* Queue an event (name NULL or "": none) of the fanotify event being
+ * translated; one that finds no memory is lost. */
+static void emit(struct it_fan *f, int wd, uint32_t mask, uint32_t cookie,
+		 const char *name, unsigned flags)
 {
-	size_t n = name && *name ? strlen(name) + 1 : 0;
-	size_t len = (n + sizeof(struct inotify_event) - 1) &
-		     ~(sizeof(struct inotify_event) - 1);
-	struct inotify_event ev = { .wd = wd,
-				    .mask = mask,
-				    .len = (uint32_t)len };
+	struct qent e = { .pos = f->pos, .end = f->qpos, .flags = flags };
+	size_t at = f->q.len;
 
-	f->out.len = 0;
-	if (it_buf_put(&f->out, &ev, sizeof(ev)) ||
-	    (len &&
-	     (it_buf_put(&f->out, name, n) ||
-	      it_buf_put(&f->out, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", len - n))))
-		return NULL;
-	return (struct inotify_event *)(void *)f->out.data;
+	if (it_buf_put(&f->q, &e, sizeof(e)) ||
+	    it_buf_put_event(&f->q, wd, mask, cookie, name) < 0) {
+		f->q.len = at;
+		return;
+	}
+	((struct qent *)(void *)(f->q.data + at))->size =
+		(uint32_t)(f->q.len - at - sizeof(e));
 }
 
-/* Queue an event to be handed out after the current one. */
-static void queue_event(struct it_ctx *c, int wd, uint32_t mask)
+/* Forget the object of wd and end its record with an IN_IGNORED. */
+static void end_watch(struct it_fan *f, int wd, unsigned flags)
 {
-	struct inotify_event ev = { .wd = wd, .mask = mask };
+	struct fobj *o = obj_by_wd(f, wd);
 
-	it_buf_put(&c->syn, &ev, sizeof(ev));
+	if (o)
+		obj_del(f, o);
+	emit(f, wd, IN_IGNORED, 0, NULL, flags);
 }
 
 /* The record of a key, dead or alive; NULL if unknown. */
 static struct watch *lookup(struct it_ctx *c, const unsigned char *key,
 			    size_t klen)
 {
-	struct fobj *o = klen ? obj_find(c->fan, key, klen) : NULL;
+	struct fobj *o = klen ? obj_find(c->be_data, key, klen) : NULL;
 
 	return o ? it_wtab_by_wd(&c->tab, o->wd) : NULL;
 }
@@ -580,80 +554,74 @@ static struct watch *live(struct watch *w)
 	return w && !(w->flags & IT_W_DEAD) ? w : NULL;
 }
 
-/* Release the previous zombie and make w the next one. */
-static void bury(struct it_ctx *c, struct watch *w)
-{
-	if (c->zombie && c->zombie != w)
-		it_release(c, c->zombie);
-	c->zombie = w;
-}
-
-/* -S: the directory (or file) of key, resolved through its file handle. */
-static struct watch *resolve(struct it_ctx *c, const unsigned char *key,
-			     size_t klen)
-{
-	struct it_fan *f = c->fan;
-	char proc[64], buf[PATH_MAX + 2];
-	struct watch *w;
-	struct fobj *o;
-	struct stat st;
-	ssize_t n;
-	int fd, deleted = 0, dir;
-
-	if (!klen || (fd = key_open(f, key, klen, O_PATH)) < 0)
-		return NULL;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-	n = readlink(proc, buf, PATH_MAX);
-	dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
-	close(fd);
-	if (n <= 0 || buf[0] != '/')
-		return NULL;
-	buf[n] = '\0';
-	if (n > 10 && !strcmp(buf + n - 10, " (deleted)")) {
-		n -= 10;
-		deleted = 1;
-	}
-	if (dir && buf[n - 1] != '/')
-		buf[n++] = '/';
-	buf[n] = '\0';
-	if (!(o = obj_add(f, key, klen)))
-		return NULL;
-	/* a file (a self event of it) prints as a watched file does */
-	if (!(w = it_wtab_add(&c->tab, o->wd, buf, (size_t)n,
-			      dir ? IT_W_DIR : 0, NULL))) {
-		obj_del(f, o);
-		return NULL;
-	}
-	w->mask = f->fsmask;
-	if (deleted) { /* good for this event only */
-		obj_del(f, o);
-		it_wtab_kill(&c->tab, w);
-		bury(c, w);
-	}
-	return w;
-}
-
-/* The child directory record "<w><name>/", or NULL. */
-static struct watch *child(struct it_ctx *c, const struct watch *w,
-			   const char *name)
-{
-	size_t len;
-	const char *p = wpath(c, w, &len);
-
-	c->scratch.len = 0;
-	if (it_buf_put(&c->scratch, p, len) ||
-	    it_buf_put(&c->scratch, name, strlen(name)) ||
-	    it_buf_put(&c->scratch, "/", 1))
-		return NULL;
-	return live(it_wtab_by_path(&c->tab, c->scratch.data, c->scratch.len));
-}
-
 /* A key and a name as read from an event's information records. */
 struct where {
 	unsigned char key[KEY_MAX];
 	size_t klen; /* 0: absent */
 	const char *name;
 };
+
+/* The records of one event: directory, object, old and new directory. */
+struct info {
+	struct where d, fid, from, to;
+};
+
+/* The path of the object open as fd in buf[PATH_MAX + 2], with a '/' if
+ * it is a directory (*dir); its length, 0 if it has none. *deleted: it
+ * is gone, and the path its last. */
+static size_t fd_path(int fd, char *buf, int *dir, int *deleted)
+{
+	char proc[64];
+	struct stat st;
+	ssize_t n;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, buf, PATH_MAX);
+	*dir = fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+	if (n <= 0 || buf[0] != '/')
+		return 0;
+	buf[n] = '\0';
+	*deleted = 0;
+	if (n > 10 && !strcmp(buf + n - 10, " (deleted)")) {
+		n -= 10;
+		*deleted = 1;
+	}
+	if (*dir && buf[n - 1] != '/')
+		buf[n++] = '/';
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+/* -S: the directory (or file) at, resolved through its file handle; *gone
+ * if it is no more, its record good for nothing but to be ended. */
+static struct watch *resolve(struct it_ctx *c, struct it_fan *f,
+			     const struct where *at, int *gone)
+{
+	char buf[PATH_MAX + 2];
+	struct watch *w;
+	struct fobj *o;
+	size_t n;
+	int fd, dir, deleted;
+
+	if (!at->klen || (fd = key_open(f, at->key, at->klen, O_PATH)) < 0)
+		return NULL;
+	n = fd_path(fd, buf, &dir, &deleted);
+	close(fd);
+	if (!n || !(o = obj_add(f, at->key, at->klen)))
+		return NULL;
+	/* a file (a self event of it) prints as a watched file does */
+	if (!(w = it_wtab_add(&c->tab, o->wd, buf, n, dir ? IT_W_DIR : 0,
+			      NULL))) {
+		obj_del(f, o);
+		return NULL;
+	}
+	w->mask = f->fsmask;
+	if (deleted) {
+		obj_del(f, o);
+		*gone = 1;
+	}
+	return w;
+}
 
 static void info_key(const struct fanotify_event_info_header *h,
 		     struct where *to)
@@ -678,105 +646,9 @@ static void info_key(const struct fanotify_event_info_header *h,
 		to->name = (const char *)fh->f_handle + fh->handle_bytes;
 }
 
-/* FAN_RENAME of a directory: keep the tree of watches true. */
-static void renamed(struct it_ctx *c, const struct where *from,
-		    const struct where *to)
+/* The information records of the event p..end, as far as they are whole. */
+static void read_info(const char *p, const char *end, struct info *in)
 {
-	struct it_fan *f = c->fan;
-	struct watch *op, *np, *cw;
-
-	if (f->filesystem) { /* resolved paths below may be stale now */
-		for (size_t i = 1; i < f->nbywd; i++) {
-			struct fobj *o = f->bywd[i];
-			struct watch *w;
-
-			if (!o || o->root)
-				continue;
-			w = it_wtab_by_wd(&c->tab, o->wd);
-			obj_del(f, o);
-			if (w && w != c->zombie) {
-				it_wtab_kill(&c->tab, w);
-				it_release(c, w);
-			}
-		}
-		return;
-	}
-	/* the kernel leaves out the side that no mark of ours watches */
-	op = from->name ? live(lookup(c, from->key, from->klen)) : NULL;
-	np = to->name ? live(lookup(c, to->key, to->klen)) : NULL;
-	cw = op ? child(c, op, from->name) : NULL;
-	if (cw && np) {
-		c->scratch.len = 0;
-		if (it_buf_put(&c->scratch, to->name, strlen(to->name)) ||
-		    it_buf_put(&c->scratch, "/", 1) ||
-		    it_wtab_rename(&c->tab, cw, np, c->scratch.data,
-				   c->scratch.len) < 0)
-			it_unwatch(c, cw);
-	} else if (cw) { /* moved out of the tree */
-		if (cw->mask & IN_MOVE_SELF)
-			cw->flags |= IT_W_MOVED_OUT;
-		it_unwatch(c, cw);
-	} else if (np && !from->klen && c->autowatch) { /* moved in */
-		it_watch_new_dir(c, np, to->name, 0);
-	}
-}
-
-/* A directory, or a watched file, died: its record goes, as on IN_IGNORED. */
-static void died(struct it_ctx *c, struct watch *w)
-{
-	struct it_fan *f = c->fan;
-	struct fobj *o = obj_by_wd(f, w->wd);
-
-	if (f->filesystem) {
-		if (o && o->root)
-			return; /* the filesystem mark stays */
-		if (o)
-			obj_del(f, o);
-		it_wtab_kill(&c->tab, w);
-		bury(c, w);
-		return;
-	}
-	if (o)
-		obj_del(f, o);
-	it_wtab_kill(&c->tab, w);
-	if (f->npending == f->cappending) {
-		size_t n = f->cappending ? f->cappending * 2 : 16;
-		int *v = realloc(f->pending, n * sizeof(*v));
-
-		if (!v)
-			return;
-		f->pending = v;
-		f->cappending = n;
-	}
-	f->pending[f->npending++] = w->wd;
-}
-
-/*
- * The inotify-shaped event for the fanotify event at raw (its metadata
- * copied to m), at queue position pos (see qpos), after bringing the
- * watches up to date; NULL if it is not delivered.
- */
-static struct inotify_event *translate(struct it_ctx *c,
-				       const struct fanotify_event_metadata *m,
-				       const char *raw, uint64_t pos)
-{
-	struct it_fan *f = c->fan;
-	struct where d = { .klen = 0 }, fid = { .klen = 0 },
-		     from = { .klen = 0 }, to = { .klen = 0 };
-	const char *p = raw + m->metadata_len, *end = raw + m->event_len;
-	uint32_t mask = (uint32_t)m->mask, out;
-	struct watch *w, *wf = NULL;
-	const char *name;
-
-	if (m->fd >= 0)
-		close(m->fd);
-	if (mask & FAN_Q_OVERFLOW) {
-		if (c->autowatch && !f->filesystem)
-			it_rescan(c);
-		return make_event(f, -1, IN_Q_OVERFLOW, NULL);
-	}
-	if (m->pid == f->pid)
-		return NULL; /* our own reads of directories */
 	while (p + sizeof(struct fanotify_event_info_header) <= end) {
 		const struct fanotify_event_info_header *h = (const void *)p;
 
@@ -784,88 +656,224 @@ static struct inotify_event *translate(struct it_ctx *c,
 			break;
 		switch (h->info_type) {
 		case FAN_EVENT_INFO_TYPE_FID:
-			info_key(h, &fid);
+			info_key(h, &in->fid);
 			break;
 		case FAN_EVENT_INFO_TYPE_DFID_NAME:
 		case FAN_EVENT_INFO_TYPE_DFID:
-			info_key(h, &d);
+			info_key(h, &in->d);
 			break;
 		case FAN_EVENT_INFO_TYPE_OLD_DFID_NAME:
-			info_key(h, &from);
+			info_key(h, &in->from);
 			break;
 		case FAN_EVENT_INFO_TYPE_NEW_DFID_NAME:
-			info_key(h, &to);
+			info_key(h, &in->to);
 			break;
 		}
 		p += h->len;
 	}
-	if (mask & FAN_RENAME) {
-		if (mask & FAN_ONDIR)
-			renamed(c, &from, &to);
-		mask &= ~FAN_RENAME;
-	}
-	if (!(mask & FAN_USER_EVENTS))
-		return NULL;
-	name = d.name && strcmp(d.name, ".") ? d.name : "";
-	if (!*name) { /* an event on a directory itself */
-		w = d.klen ? lookup(c, d.key, d.klen)
-			   : lookup(c, fid.key, fid.klen);
-		if (!w && f->filesystem)
-			w = resolve(c, d.klen ? d.key : fid.key,
-				    d.klen ? d.klen : fid.klen);
-	} else {
-		w = lookup(c, d.key, d.klen);
-		wf = lookup(c, fid.key, fid.klen);
-		if (wf && (wf->flags & IT_W_DIR))
-			wf = NULL;
-		if (!w && !wf && f->filesystem)
-			w = resolve(c, d.key, d.klen);
-		if (!w) {
-			w = wf, wf = NULL;
-			name = "";
-		}
-	}
-	if (!w)
-		return NULL;
-	if (w->flags & IT_W_DEAD) {
-		struct fobj *o = obj_by_wd(f, w->wd);
-
-		/* the move that took it out of the tree, under its old name */
-		if (!(mask & IN_MOVE_SELF) || !(w->flags & IT_W_MOVED_OUT))
-			return NULL;
-		w->flags &= ~IT_W_MOVED_OUT;
-		if (o)
-			obj_del(f, o);
-		bury(c, w);
-		return make_event(f, w->wd, mask & (IN_MOVE_SELF | IN_ISDIR),
-				  "");
-	}
-	if (wf && !(wf->flags & IT_W_DEAD) &&
-	    (out = mask & (wf->mask & FAN_USER_EVENTS)))
-		queue_event(c, wf->wd, out | (mask & IN_ISDIR));
-	/* the kernel's CREATE of what a scan of ours already reported */
-	if (pos >= c->quiet_until)
-		it_seen_clear(&c->seen);
-	else if ((mask & IN_CREATE) && *name &&
-		 it_seen_take(&c->seen, w->wd, name))
-		return NULL;
-	if (*name && (mask & IN_ISDIR) && c->autowatch && !f->filesystem &&
-	    ((mask & IN_CREATE) || ((mask & IN_MOVED_TO) && !f->can_rename)))
-		it_watch_new_dir(c, w, name, (mask & IN_CREATE) != 0);
-	out = mask & ((w->mask & FAN_USER_EVENTS) | IN_ISDIR);
-	if (!*name && (mask & IN_DELETE_SELF))
-		died(c, w);
-	if (!(out & ~IN_ISDIR))
-		return NULL;
-	return make_event(f, w->wd, out, name);
 }
 
-/* Read events into the empty buffer: 1, 0 at the deadline, -1 on error. */
-static int fill(struct it_ctx *c, int64_t deadline)
+/*
+ * FAN_RENAME of a directory: a hidden MOVED_FROM and MOVED_TO with a
+ * cookie of ours, for tree.c to follow. The kernel leaves out the side
+ * that no mark of ours watches: a move out of the tree, or into it. -S:
+ * the resolved paths below may be stale now: forget them all.
+ */
+static void renamed(struct it_ctx *c, struct it_fan *f,
+		    const struct where *from, const struct where *to)
+{
+	struct watch *op, *np;
+
+	if (f->filesystem) {
+		for (size_t i = 1; i < f->nbywd; i++)
+			if (f->bywd[i] && !f->bywd[i]->root)
+				end_watch(f, (int)i, IT_RAW_HIDDEN);
+		return;
+	}
+	op = from->name ? live(lookup(c, from->key, from->klen)) : NULL;
+	np = to->name ? live(lookup(c, to->key, to->klen)) : NULL;
+	if (++f->cookie == 0)
+		f->cookie = 1;
+	if (op)
+		emit(f, op->wd, IN_MOVED_FROM | IN_ISDIR, f->cookie, from->name,
+		     IT_RAW_HIDDEN);
+	if (np && (op || !from->klen))
+		emit(f, np->wd, IN_MOVED_TO | IN_ISDIR, f->cookie, to->name,
+		     IT_RAW_HIDDEN);
+}
+
+/* The object of w was deleted: its record ends as on IN_IGNORED. -S keeps
+ * its roots (the filesystem mark stays) and ends the others silently. */
+static void died(struct it_fan *f, const struct watch *w)
+{
+	struct fobj *o = obj_by_wd(f, w->wd);
+
+	if (f->filesystem && o && o->root)
+		return;
+	end_watch(f, w->wd, f->filesystem ? IT_RAW_HIDDEN : 0);
+}
+
+/* The watch an event concerns, *name made "" if that is the named object
+ * itself; *wf a watched file it names besides. */
+static struct watch *target(struct it_ctx *c, struct it_fan *f,
+			    const struct info *in, const char **name,
+			    struct watch **wf, int *gone)
+{
+	const struct where *at = in->d.klen ? &in->d : &in->fid;
+	struct watch *w;
+
+	*wf = NULL;
+	if (!**name) { /* an event on a directory itself */
+		w = lookup(c, at->key, at->klen);
+		return !w && f->filesystem ? resolve(c, f, at, gone) : w;
+	}
+	w = lookup(c, in->d.key, in->d.klen);
+	*wf = lookup(c, in->fid.key, in->fid.klen);
+	if (*wf && ((*wf)->flags & IT_W_DIR))
+		*wf = NULL;
+	if (!w && !*wf && f->filesystem)
+		w = resolve(c, f, &in->d, gone);
+	if (!w) {
+		w = *wf;
+		*wf = NULL;
+		*name = "";
+	}
+	return w;
+}
+
+/*
+ * A user event: out on its watch w with the bits w asked for, and on a
+ * watched file it names. Its directory moves come apart (renamed()), its
+ * CREATE of a directory is tree.c's to follow.
+ */
+static void deliver(struct it_ctx *c, struct it_fan *f, const struct info *in,
+		    uint32_t mask)
+{
+	const char *name =
+		in->d.name && strcmp(in->d.name, ".") ? in->d.name : "";
+	struct watch *w, *wf;
+	uint32_t out;
+	int gone = 0;
+
+	if (!(w = target(c, f, in, &name, &wf, &gone)))
+		return;
+	if (gone) { /* (so is the path it would be shown under) */
+		end_watch(f, w->wd, IT_RAW_HIDDEN);
+		return;
+	}
+	if (w->flags & IT_W_DEAD) {
+		/* moved out, its handle kept for the MOVE_SELF that took it
+		 * out of the tree: its last event */
+		if (mask & IN_MOVE_SELF) {
+			emit(f, w->wd, mask & (IN_MOVE_SELF | IN_ISDIR), 0,
+			     NULL, 0);
+			end_watch(f, w->wd, IT_RAW_HIDDEN);
+		}
+		return;
+	}
+	/* before 5.17, a directory moved in is known by its MOVED_TO only */
+	if (*name && (mask & IN_ISDIR) && (mask & IN_MOVED_TO) &&
+	    !(mask & IN_CREATE) && !f->can_rename)
+		emit(f, w->wd, IN_MOVED_TO | IN_ISDIR, 0, name, IT_RAW_HIDDEN);
+	if ((out = mask & ((w->mask & FAN_USER_EVENTS) | IN_ISDIR)) & ~IN_ISDIR)
+		emit(f, w->wd, out, 0, name, IT_RAW_NOMOVE);
+	if (wf && !(wf->flags & IT_W_DEAD) &&
+	    (out = mask & (wf->mask & FAN_USER_EVENTS)))
+		emit(f, wf->wd, out | (mask & IN_ISDIR), 0, NULL,
+		     IT_RAW_NOMOVE);
+	if (!*name && (mask & IN_DELETE_SELF))
+		died(f, w);
+}
+
+/* Queue the events of the fanotify event at raw (its metadata copied to
+ * m) in f->q: none, or one or more. */
+static void translate(struct it_ctx *c, struct it_fan *f,
+		      const struct fanotify_event_metadata *m, const char *raw)
+{
+	struct info in = { .d = { .klen = 0 } };
+	uint32_t mask = (uint32_t)m->mask;
+
+	if (m->fd >= 0)
+		close(m->fd);
+	if (mask & FAN_Q_OVERFLOW) {
+		emit(f, -1, IN_Q_OVERFLOW, 0, NULL, 0);
+		return;
+	}
+	if (m->pid == f->pid)
+		return; /* our own reads of directories */
+	read_info(raw + m->metadata_len, raw + m->event_len, &in);
+	if ((mask & FAN_RENAME) && (mask & FAN_ONDIR))
+		renamed(c, f, &in.from, &in.to);
+	mask &= ~FAN_RENAME;
+	if (mask & FAN_USER_EVENTS)
+		deliver(c, f, &in, mask);
+}
+
+/* Translate the next event of the read buffer into f->q; 0 once the
+ * buffer is used up. */
+static int translate_next(struct it_ctx *c, struct it_fan *f)
+{
+	struct fanotify_event_metadata m;
+	size_t off = c->rpos;
+
+	if (c->rend - off < FAN_EVENT_METADATA_LEN)
+		return 0;
+	/* the 64-bit mask may be misaligned in the buffer: copy */
+	memcpy(&m, c->rbuf + off, sizeof(m));
+	if (m.event_len < FAN_EVENT_METADATA_LEN ||
+	    m.event_len > c->rend - off ||
+	    m.vers != FANOTIFY_METADATA_VERSION) {
+		c->rpos = c->rend;
+		return 0;
+	}
+	c->rpos += m.event_len;
+	f->pos = f->qpos;
+	f->qpos += FAN_EVENT_METADATA_LEN;
+	translate(c, f, &m, c->rbuf + off);
+	return 1;
+}
+
+static struct inotify_event *fan_take(struct it_ctx *c, struct it_raw *r)
+{
+	struct it_fan *f = c->be_data;
+	struct qent *e;
+
+	while (f->q.pos >= f->q.len) {
+		f->q.pos = f->q.len = 0;
+		if (!translate_next(c, f))
+			return NULL;
+	}
+	e = (struct qent *)(void *)(f->q.data + f->q.pos);
+	r->pos = e->pos;
+	r->end = e->end;
+	r->flags = e->flags;
+	f->q.pos += sizeof(*e) + e->size;
+	return (struct inotify_event *)(void *)(e + 1);
+}
+
+/* What the kernel counts in FIONREAD: the metadata of each event. */
+static void count_read(struct it_ctx *c, struct it_fan *f)
+{
+	size_t off = 0;
+	uint32_t len;
+
+	/* events are 4-byte aligned only: no casts */
+	while (c->rend - off >= FAN_EVENT_METADATA_LEN) {
+		memcpy(&len, c->rbuf + off, sizeof(len));
+		if (len < FAN_EVENT_METADATA_LEN || len > c->rend - off)
+			break;
+		off += len;
+		f->qend += FAN_EVENT_METADATA_LEN;
+	}
+}
+
+static int fan_fill(struct it_ctx *c, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
 	ssize_t n;
 
+	c->rbase += c->rend;
+	c->rpos = c->rend = 0;
 	for (;;) {
 		int ms = it_ms_left(deadline), r;
 		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -877,19 +885,8 @@ static int fill(struct it_ctx *c, int64_t deadline)
 		}
 		n = read(c->fd, c->rbuf, c->rsize);
 		if (n > 0) {
-			size_t off = 0;
-			uint32_t len;
-
 			c->rend = (size_t)n;
-			/* events are 4-byte aligned only: no casts */
-			while (c->rend - off >= FAN_EVENT_METADATA_LEN) {
-				memcpy(&len, c->rbuf + off, sizeof(len));
-				if (len < FAN_EVENT_METADATA_LEN ||
-				    len > c->rend - off)
-					break;
-				off += len;
-				c->fan->qend += FAN_EVENT_METADATA_LEN;
-			}
+			count_read(c, c->be_data);
 			return 1;
 		}
 		if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
@@ -899,59 +896,69 @@ static int fill(struct it_ctx *c, int64_t deadline)
 	}
 }
 
-struct inotify_event *it_fan_next(struct it_ctx *c, int64_t deadline)
+/* The MOVED_TO of a rename, if any, is in the queue already. */
+static int fan_pairs(struct it_ctx *c, struct inotify_event **ev,
+		     uint32_t cookie)
 {
-	struct it_fan *f = c->fan;
+	struct it_fan *f = c->be_data;
+	size_t at = f->q.pos;
 
-	for (;;) {
-		struct fanotify_event_metadata m;
-		struct inotify_event *ev;
-		uint64_t pos;
-		size_t off;
+	(void)ev;
+	while (at < f->q.len) {
+		const struct qent *e = (const void *)(f->q.data + at);
+		const struct inotify_event *x = (const void *)(e + 1);
 
-		if (f->npending) {
-			int wd = f->pending[0];
-			struct watch *w = it_wtab_by_wd(&c->tab, wd);
-
-			memmove(f->pending, f->pending + 1,
-				--f->npending * sizeof(*f->pending));
-			if (!w)
-				continue;
-			bury(c, w);
-			return make_event(f, wd, IN_IGNORED, "");
-		}
-		if (c->rpos >= c->rend) {
-			c->rbase += c->rend;
-			c->rpos = c->rend = 0;
-			if (fill(c, deadline) <= 0)
-				return NULL;
-		}
-		off = c->rpos;
-		pos = f->qpos;
-		if (c->rend - off < FAN_EVENT_METADATA_LEN) {
-			c->rpos = c->rend;
-			continue;
-		}
-		/* the 64-bit mask may be misaligned in the buffer: copy */
-		memcpy(&m, c->rbuf + off, sizeof(m));
-		if (m.event_len < FAN_EVENT_METADATA_LEN ||
-		    m.event_len > c->rend - off ||
-		    m.vers != FANOTIFY_METADATA_VERSION) {
-			c->rpos = c->rend;
-			continue;
-		}
-		c->rpos += m.event_len;
-		f->qpos += FAN_EVENT_METADATA_LEN;
-		if ((ev = translate(c, &m, c->rbuf + off, pos)))
-			return ev;
-		if (f->npending == 0 && c->syn.len > c->syn.pos) {
-			c->error = 0;
-			return NULL; /* the caller serves the queue first */
-		}
+		if ((x->mask & IN_MOVED_TO) && x->cookie == cookie)
+			return 1;
+		at += sizeof(*e) + e->size;
 	}
+	return 0;
 }
 
-uint64_t it_fan_queue_pos(const struct it_ctx *c)
+static uint64_t fan_queue_end(struct it_ctx *c)
 {
-	return c->fan->qend;
+	const struct it_fan *f = c->be_data;
+	int n = 0;
+
+	if (ioctl(c->fd, FIONREAD, &n) < 0)
+		return UINT64_MAX;
+	return f->qend + (uint64_t)n;
 }
+
+static const char *fan_hint(const struct it_ctx *c, int err)
+{
+	if (err == EOPNOTSUPP || err == EXDEV || err == ENODEV || err == ESTALE)
+		return "The filesystem of %s does not support the file handles "
+		       "fanotify needs; watch it with inotify (-I).\n";
+	if (err == EPERM && (c->be->caps & IT_CAP_WHOLE_FS))
+		return "Watching a whole filesystem (-S) requires admin "
+		       "privileges (CAP_SYS_ADMIN).\n";
+	return NULL;
+}
+
+/* The two backends differ only in what they can do. */
+/* clang-format off */
+#define FAN_BACKEND(caps_) { \
+	.caps = (caps_), \
+	.open = fan_open, \
+	.close = fan_close, \
+	.add = fan_add, \
+	.rm = fan_rm, \
+	.fill = fan_fill, \
+	.take = fan_take, \
+	.pairs = fan_pairs, \
+	.queue_end = fan_queue_end, \
+	.msg_limit = \
+		"Failed to watch %s; upper limit on fanotify marks reached!\n", \
+	.msg_limit_hint = \
+		"Please increase the amount of fanotify marks allowed per " \
+		"user via `/proc/sys/fs/fanotify/max_user_marks'.\n", \
+	.hint = fan_hint, \
+}
+/* clang-format on */
+
+/* fanotify never reports our own reads (by pid), and needs absolute paths
+ * (for its mount roots, and to print them). */
+const struct it_backend it_backend_fanotify = FAN_BACKEND(IT_CAP_ABSOLUTE);
+const struct it_backend it_backend_fanotify_fs =
+	FAN_BACKEND(IT_CAP_ABSOLUTE | IT_CAP_WHOLE_FS);

@@ -1,4 +1,4 @@
-/* filter.c: hiding events by regular expressions on their path. */
+/* filter.c: hiding events by regexes on their paths; it changes no watch. */
 #include "config.h"
 
 #include "ctx.h"
@@ -14,7 +14,6 @@ void it_filter_clear(struct it_ctx *c)
 	free(c->pats);
 	c->pats = NULL;
 	c->npats = c->nincl = 0;
-	c->have_regex = 0;
 }
 
 int it_filter_add(struct it_ctx *c, const char *pattern, int cflags,
@@ -35,7 +34,6 @@ int it_filter_add(struct it_ctx *c, const char *pattern, int cflags,
 	p->include = include;
 	c->npats++;
 	c->nincl += include != 0;
-	c->have_regex = 1;
 	return 0;
 }
 
@@ -58,7 +56,7 @@ static int any_match(const struct it_ctx *c, const char *s, int include)
 int it_filter_hides(struct it_ctx *c, const struct inotify_event *ev)
 {
 	size_t dirlen;
-	const char *dir = it_event_dir(c, ev, &dirlen);
+	const char *dir = it_wtab_event_dir(&c->tab, ev, &dirlen);
 	const char *name = ev->len ? ev->name : "";
 
 	c->scratch.len = 0;

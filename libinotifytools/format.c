@@ -1,4 +1,4 @@
-/* format.c: the --format directives, CSV lines and CSV escaping. */
+/* format.c: --format, CSV and JSON output; it reads watches, changes none. */
 #include "config.h"
 
 #include "ctx.h"
@@ -9,18 +9,6 @@
 #include <time.h>
 
 #include "inotifytools/inotifytools.h"
-
-const char *it_event_dir(struct it_ctx *c, const struct inotify_event *ev,
-			 size_t *len)
-{
-	const struct watch *w = it_wtab_by_wd(&c->tab, ev->wd);
-
-	if (!w) {
-		*len = 0;
-		return "";
-	}
-	return it_wtab_path(&c->tab, w, len);
-}
 
 /* Emit n bytes: appended when growing, else as far as the buffer allows. */
 static int put(struct it_out *o, const char *s, size_t n)
@@ -54,11 +42,14 @@ static int expand_subsec(const char *fmt, long nsec, char *out, size_t cap)
 		int digits = 0;
 		char tmp[16];
 
-		if (p[0] == '%' && p[1] == 'N')
-			digits = 9, p += 1;
-		else if (p[0] == '%' && strchr("369", p[1]) && p[1] &&
-			 p[2] == 'N')
-			digits = p[1] - '0', p += 2;
+		if (p[0] == '%' && p[1] == 'N') {
+			digits = 9;
+			p += 1;
+		} else if (p[0] == '%' && strchr("369", p[1]) && p[1] &&
+			   p[2] == 'N') {
+			digits = p[1] - '0';
+			p += 2;
+		}
 		if (digits) {
 			snprintf(tmp, sizeof(tmp), "%09ld", nsec);
 			tmp[digits] = '\0';
@@ -124,7 +115,7 @@ static int directive(struct it_ctx *c, struct it_out *o,
 	case 'n':
 		return put(o, "\n", 1);
 	case 'w':
-		dir = it_event_dir(c, ev, &len);
+		dir = it_wtab_event_dir(&c->tab, ev, &len);
 		return put(o, dir, len);
 	case 'f':
 		return put_str(o, ev->len ? ev->name : "");
@@ -198,7 +189,7 @@ int it_format_csv(struct it_ctx *c, struct it_buf *b,
 		  const struct inotify_event *ev)
 {
 	size_t len;
-	const char *dir = it_event_dir(c, ev, &len);
+	const char *dir = it_wtab_event_dir(&c->tab, ev, &len);
 
 	if (len && (it_csv_escape(b, dir) || it_buf_put(b, ",", 1)))
 		return -1;
@@ -315,7 +306,7 @@ int it_format_json(struct it_ctx *c, struct it_buf *b,
 		   const struct inotify_event *ev)
 {
 	size_t dirlen, namelen = ev->len ? strlen(ev->name) : 0;
-	const char *dir = it_event_dir(c, ev, &dirlen);
+	const char *dir = it_wtab_event_dir(&c->tab, ev, &dirlen);
 	const char *names =
 		it_event_names(ev->mask, ',', c->names, sizeof(c->names));
 	char tmp[64];

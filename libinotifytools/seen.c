@@ -1,19 +1,18 @@
-/* seen.c: the entries a directory scan reported, to drop the kernel's copies.
- */
+/* seen.c: the echoes of our own scans, told apart; it changes no watch.
+ *
+ * What a scan read (while it is queued: the quiet window), and the entries
+ * it reported as created: the kernel's copies are dropped. */
 #include "config.h"
 
 #include "ctx.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 
 static uint32_t hash_name(int wd, const char *name)
 {
-	uint32_t h = 2166136261u ^ (uint32_t)wd;
-
-	while (*name)
-		h = (h ^ (unsigned char)*name++) * 16777619u;
-	return h;
+	return it_hash(IT_HASH_INIT ^ (uint32_t)wd, name, strlen(name));
 }
 
 static struct it_seen_entry *find(struct it_seen *s, int wd, uint32_t h,
@@ -104,4 +103,47 @@ void it_seen_free(struct it_seen *s)
 	free(s->slot);
 	free(s->names.data);
 	memset(s, 0, sizeof(*s));
+}
+
+void it_quiet_begin(struct it_ctx *c, unsigned long seq)
+{
+	if (c->qtaken >= c->quiet_until || seq < c->quiet_seq)
+		c->quiet_seq = seq;
+	c->quiet_until = UINT64_MAX;
+}
+
+void it_quiet_end(struct it_ctx *c)
+{
+	c->quiet_until = c->be->queue_end(c);
+}
+
+/*
+ * Whether ev on w, queued before a scan of ours ended, is a read of a
+ * directory by that scan: it concerns a directory the scan watched.
+ */
+static int own_read(struct it_ctx *c, const struct watch *w,
+		    const struct inotify_event *ev)
+{
+	const struct watch *cw;
+
+	if (!(ev->mask & IN_ISDIR) ||
+	    !(ev->mask & (IN_OPEN | IN_ACCESS | IN_CLOSE_NOWRITE)))
+		return 0;
+	if (!ev->len)
+		return w->seq >= c->quiet_seq;
+	cw = it_wtab_child(&c->tab, w, ev->name, strlen(ev->name));
+	return cw && cw->seq >= c->quiet_seq;
+}
+
+int it_quiet_echo(struct it_ctx *c, const struct watch *w,
+		  const struct inotify_event *ev, uint64_t pos)
+{
+	if (pos >= c->quiet_until) {
+		it_seen_clear(&c->seen);
+		return 0;
+	}
+	if ((c->be->caps & IT_CAP_ECHO) && own_read(c, w, ev))
+		return 1;
+	return (ev->mask & IN_CREATE) && ev->len &&
+	       it_seen_take(&c->seen, ev->wd, ev->name);
 }

@@ -1,4 +1,4 @@
-/* stats.c: event counters per watch and in total. */
+/* stats.c: event counters per watch and in total; it never drops an event. */
 #include "config.h"
 
 #include "ctx.h"

@@ -1,4 +1,4 @@
-/* walk.c: adding watches, one path or a whole tree, and removing subtrees. */
+/* walk.c: adding and removing watches, of a path or a tree; reads no event. */
 #include "config.h"
 
 #include "ctx.h"
@@ -18,18 +18,6 @@ static int vanished(int err)
 	return err == ENOENT || err == EACCES || err == ELOOP || err == ENOTDIR;
 }
 
-/* Add a watch or a fanotify mark: the backend's wd, or -1 with errno. */
-static int add_watch(struct it_ctx *c, const char *path, uint32_t mask)
-{
-	int wd;
-
-	if (!c->fan)
-		return inotify_add_watch(c->fd, path, mask);
-	if ((wd = it_fan_add(c, path, mask)) < 0)
-		errno = c->error;
-	return wd;
-}
-
 /* Add or find the record of wd; keeps the first name a wd was seen under. */
 static struct watch *record(struct it_ctx *c, int wd, const char *path,
 			    size_t len, unsigned flags, struct watch *parent,
@@ -38,7 +26,7 @@ static struct watch *record(struct it_ctx *c, int wd, const char *path,
 	struct watch *w = it_wtab_by_wd(&c->tab, wd);
 
 	if (w && (w->flags & IT_W_DEAD)) {
-		it_release(c, w);
+		it_wtab_release(&c->tab, w, c->keep_counted);
 		w = NULL;
 	}
 	if (!w && !(w = it_wtab_add(&c->tab, wd, path, len, flags, parent))) {
@@ -58,14 +46,17 @@ struct watch *it_watch_path(struct it_ctx *c, const char *path, uint32_t mask)
 	char *name, *abs = NULL;
 	int wd;
 
-	/* fanotify reports absolute paths: record them so */
-	if (c->fan && !(path = abs = it_fan_abspath(
-				path, (mask & IN_DONT_FOLLOW) != 0))) {
+	if (!c->be) { /* not open */
+		c->error = EBADF;
+		return NULL;
+	}
+	if ((c->be->caps & IT_CAP_ABSOLUTE) &&
+	    !(path = abs = it_abspath(path, (mask & IN_DONT_FOLLOW) != 0))) {
 		c->error = errno;
 		return NULL;
 	}
 	len = strlen(path);
-	if ((wd = add_watch(c, path, mask)) < 0) {
+	if ((wd = c->be->add(c, path, mask)) < 0) {
 		c->error = errno;
 		free(abs);
 		return NULL;
@@ -102,20 +93,12 @@ static int excluded(const char *path, size_t len, const char *const *excl)
 	return 0;
 }
 
+/* Queue a synthetic event of name (not empty) in wd, and remember that it
+ * was reported; -1 without memory. */
 static int queue_event(struct it_ctx *c, int wd, uint32_t mask,
 		       const char *name)
 {
-	size_t n = strlen(name) + 1;
-	size_t len = (n + sizeof(struct inotify_event) - 1) &
-		     ~(sizeof(struct inotify_event) - 1);
-	struct inotify_event ev = { .wd = wd,
-				    .mask = mask,
-				    .len = (uint32_t)len };
-	static const char zeros[sizeof(struct inotify_event)];
-
-	return it_buf_put(&c->syn, &ev, sizeof(ev)) ||
-	       it_buf_put(&c->syn, name, n) ||
-	       it_buf_put(&c->syn, zeros, len - n) ||
+	return it_buf_put_event(&c->syn, wd, mask, 0, name) ||
 	       it_seen_add(&c->seen, wd, name);
 }
 
@@ -191,15 +174,11 @@ static int skip(struct it_ctx *c, const struct walk *k, const char *path,
 
 static int wlist_push(struct wlist *l, struct watch *w)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct watch **v = realloc(l->v, cap * sizeof(*v));
+	struct watch **v = it_grow(l->v, &l->cap, l->n + 1, sizeof(*v), 64);
 
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (!v)
+		return -1;
+	l->v = v;
 	l->v[l->n++] = w;
 	return 0;
 }
@@ -216,12 +195,13 @@ static void walk_init(struct it_ctx *c, struct walk *k, uint32_t mask,
 {
 	memset(k, 0, sizeof(*k));
 	k->mask = mask;
-	/* fanotify drops our own events by pid: no need to quiet */
-	k->quiet = c->fan ? 0 : QUIET_EVENTS;
+	/* a backend that does not report our own reads needs no quiet */
+	k->quiet = (c->be->caps & IT_CAP_ECHO) ? QUIET_EVENTS : 0;
 	k->lenient = lenient;
 	k->excl = excl;
 	k->synth = synth;
-	k->may_chdir = c->walk_chdir;
+	/* a backend that needs absolute paths gets no relative names */
+	k->may_chdir = c->walk_chdir && !(c->be->caps & IT_CAP_ABSOLUTE);
 	k->cwd = -1;
 }
 
@@ -258,17 +238,11 @@ static void walk_free(struct walk *k)
 /* Make k->path s (n bytes) from offset at on; -1 without memory. */
 static int path_put(struct walk *k, size_t at, const char *s, size_t n)
 {
-	if (at + n + 2 > k->cap) {
-		size_t cap = k->cap ? k->cap : 256;
-		char *p;
+	char *p = it_grow(k->path, &k->cap, at + n + 2, 1, 256);
 
-		while (cap < at + n + 2)
-			cap *= 2;
-		if (!(p = realloc(k->path, cap)))
-			return -1;
-		k->path = p;
-		k->cap = cap;
-	}
+	if (!p)
+		return -1;
+	k->path = p;
 	memcpy(k->path + at, s, n);
 	k->len = at + n;
 	k->path[k->len] = '\0';
@@ -288,16 +262,7 @@ static int path_of(struct it_ctx *c, struct walk *k, const struct watch *w)
 static void unquiet(struct it_ctx *c, const struct walk *k)
 {
 	if (k->mask & k->quiet)
-		add_watch(c, k->path, k->mask | IN_ONLYDIR | IN_DONT_FOLLOW);
-}
-
-/* Whether w is a or lies below it in the table. */
-static int below(struct it_ctx *c, const struct watch *w, const struct watch *a)
-{
-	for (; w; w = w->parent ? it_wtab_at(&c->tab, w->parent) : NULL)
-		if (w == a)
-			return 1;
-	return 0;
+		c->be->add(c, k->path, k->mask | IN_ONLYDIR | IN_DONT_FOLLOW);
 }
 
 /* Add or find the record of wd, a subdirectory name of w. */
@@ -307,11 +272,11 @@ static struct watch *record_child(struct it_ctx *c, int wd, const char *name,
 	struct watch *cw = it_wtab_by_wd(&c->tab, wd);
 
 	if (cw && (cw->flags & IT_W_DEAD)) {
-		it_release(c, cw);
+		it_wtab_release(&c->tab, cw, c->keep_counted);
 		cw = NULL;
 	}
 	if (cw && it_wtab_child(&c->tab, w, name, len) != cw &&
-	    !below(c, w, cw)) {
+	    !it_wtab_within(&c->tab, w, cw)) {
 		/* known under another name (a move we did not see, during
 		 * an overflow): it is here now */
 		char *nb = malloc(len + 2);
@@ -343,28 +308,30 @@ static int is_dir(int dfd, const struct dent64 *d)
 
 static int kid_push(struct walk *k, struct watch *w, const char *name, size_t n)
 {
-	if (k->nkids == k->kidscap) {
-		size_t cap = k->kidscap ? k->kidscap * 2 : 64;
-		struct kid *v = realloc(k->kids, cap * sizeof(*v));
+	struct kid *v =
+		it_grow(k->kids, &k->kidscap, k->nkids + 1, sizeof(*v), 64);
 
-		if (!v)
-			return -1;
-		k->kids = v;
-		k->kidscap = cap;
-	}
+	if (!v)
+		return -1;
+	k->kids = v;
 	k->kids[k->nkids].w = w;
 	k->kids[k->nkids++].name = k->knames.len;
 	return it_buf_put(&k->knames, name, n + 1);
 }
 
+/* Whether a walk works in the directory it lists, and since when. */
+struct here {
+	int in;		     /* the current directory is the one listed */
+	unsigned long since; /* k->nchdir when it became so */
+};
+
 /*
  * Watch (quiet) the subdirectory name of w, w being open as fd and k->path
  * its path, and push its record on k->kids; with synth, report it as
- * created. *here: the current directory is w, since change *here_at.
- * 0 if done or skipped, -1.
+ * created. 0 if done or skipped, -1.
  */
 static int add_child(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
-		     const char *name, int *here, unsigned long *here_at)
+		     const char *name, struct here *h)
 {
 	size_t base = k->len, n = strlen(name);
 	struct watch *cw;
@@ -378,17 +345,21 @@ static int add_child(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 		goto out;
 	if (it_filter_prunes(c, k->path, k->len)) {
 		if (k->synth &&
-		    queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0)
-			c->error = ENOMEM, rc = -1;
+		    queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0) {
+			c->error = ENOMEM;
+			rc = -1;
+		}
 		goto out;
 	}
-	if (!*here && (*here = go(k, fd)))
-		*here_at = k->nchdir;
-	wd = add_watch(c, *here ? name : k->path,
-		       (k->mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
+	if (!h->in && (h->in = go(k, fd)))
+		h->since = k->nchdir;
+	wd = c->be->add(c, h->in ? name : k->path,
+			(k->mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
 	if (wd < 0) {
-		if (!vanished(errno) && !skip(c, k, k->path, errno))
-			c->error = errno, rc = -1;
+		if (!vanished(errno) && !skip(c, k, k->path, errno)) {
+			c->error = errno;
+			rc = -1;
+		}
 		goto out;
 	}
 	if (k->synth && queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0) {
@@ -407,31 +378,27 @@ out:
 	return rc;
 }
 
-/*
- * List w, open as fd, k->path being its path: watch its subdirectories,
- * then list each of them, then give them their full mask.
- */
 static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
-		    size_t depth)
-{
-	size_t first = k->nkids, base = k->len, names = k->knames.len;
-	char *buf = k->bufs[depth];
-	int rc = 0, here = 0;
-	unsigned long here_at = 0;
+		    size_t depth);
 
-	if (!buf && !(buf = k->bufs[depth] = malloc(DENTS_SIZE))) {
-		c->error = ENOMEM;
-		return -1;
-	}
+/* Read the entries of w, open as fd, k->path being its path: watch its
+ * subdirectories, report the others with k->synth; 0, or -1 with c->error. */
+static int list_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
+		    char *buf, struct here *h)
+{
+	int rc = 0;
+
 	while (rc == 0) {
 		long n = syscall(SYS_getdents64, fd, buf, DENTS_SIZE);
 
 		if (n <= 0) {
 			if (n < 0 &&
-			    !(w->parent &&
-			      (vanished(errno) || skip(c, k, k->path, errno))))
-				c->error = errno, rc = -1;
-			break;
+			    !(w->parent && (vanished(errno) ||
+					    skip(c, k, k->path, errno)))) {
+				c->error = errno;
+				return -1;
+			}
+			return 0;
 		}
 		for (long off = 0; rc == 0 && off < n;) {
 			const struct dent64 *d = (const void *)(buf + off);
@@ -442,14 +409,27 @@ static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 			    (!name[1] || (name[1] == '.' && !name[2])))
 				continue;
 			if (is_dir(fd, d))
-				rc = add_child(c, k, w, fd, name, &here,
-					       &here_at);
+				rc = add_child(c, k, w, fd, name, h);
 			else if (k->synth &&
-				 queue_event(c, w->wd, IN_CREATE, name))
-				c->error = ENOMEM, rc = -1;
+				 queue_event(c, w->wd, IN_CREATE, name)) {
+				c->error = ENOMEM;
+				rc = -1;
+			}
 		}
 	}
-	/* list the children */
+	return rc;
+}
+
+/*
+ * List each subdirectory pushed from k->kids[first] on, their parent open
+ * as fd and k->path[0..base) its path; past FD_DEPTH, leave them to
+ * walk_deep() (their kid no longer names them).
+ */
+static int descend(struct it_ctx *c, struct walk *k, int fd, size_t first,
+		   size_t base, size_t depth)
+{
+	int rc = 0;
+
 	for (size_t i = first; rc == 0 && i < k->nkids; i++) {
 		struct watch *cw = k->kids[i].w;
 		const char *name = k->knames.data + k->kids[i].name;
@@ -457,13 +437,14 @@ static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 
 		if (path_put(k, base, name, strlen(name)) < 0) {
 			c->error = ENOMEM;
-			rc = -1;
-			break;
+			return -1;
 		}
 		if (depth >= FD_DEPTH) {
 			k->kids[i].w = NULL;
-			if (wlist_push(&k->deep, cw) < 0)
-				c->error = ENOMEM, rc = -1;
+			if (wlist_push(&k->deep, cw) < 0) {
+				c->error = ENOMEM;
+				rc = -1;
+			}
 			continue;
 		}
 		cfd = openat(fd, k->path + base,
@@ -477,8 +458,14 @@ static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 			rc = -1;
 		}
 	}
-	/* their subtrees are done: their full mask, even after an error */
-	here = here && k->nchdir == here_at;
+	return rc;
+}
+
+/* The subtrees of the subdirectories pushed from k->kids[first] on are
+ * done: give them their full mask. here: the walk works in their parent. */
+static void unquiet_kids(struct it_ctx *c, struct walk *k, int fd, size_t first,
+			 size_t base, int here)
+{
 	for (size_t i = first; (k->mask & k->quiet) && i < k->nkids; i++) {
 		const char *name = k->knames.data + k->kids[i].name;
 
@@ -486,9 +473,31 @@ static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 			continue;
 		if (!here)
 			here = go(k, fd);
-		add_watch(c, here ? k->path + base : k->path,
-			  k->mask | IN_ONLYDIR | IN_DONT_FOLLOW);
+		c->be->add(c, here ? k->path + base : k->path,
+			   k->mask | IN_ONLYDIR | IN_DONT_FOLLOW);
 	}
+}
+
+/*
+ * List w, open as fd, k->path being its path: watch its subdirectories,
+ * then list each of them, then give them their full mask (even after an
+ * error).
+ */
+static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
+		    size_t depth)
+{
+	size_t first = k->nkids, base = k->len, names = k->knames.len;
+	struct here h = { 0, 0 };
+	int rc;
+
+	if (!k->bufs[depth] && !(k->bufs[depth] = malloc(DENTS_SIZE))) {
+		c->error = ENOMEM;
+		return -1;
+	}
+	rc = list_dir(c, k, w, fd, k->bufs[depth], &h);
+	if (rc == 0)
+		rc = descend(c, k, fd, first, base, depth);
+	unquiet_kids(c, k, fd, first, base, h.in && k->nchdir == h.since);
 	k->nkids = first;
 	k->knames.len = names;
 	k->len = base;
@@ -551,8 +560,8 @@ static int walk(struct it_ctx *c, struct watch *top, uint32_t mask,
 	}
 	/* Opening each child would show on top's watch too: quiet it first. */
 	if (mask & k.quiet)
-		add_watch(c, k.path,
-			  (mask & ~k.quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
+		c->be->add(c, k.path,
+			   (mask & ~k.quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
 	it_quiet_begin(c, top->seq);
 	c->error = 0;
 	if ((fd = open_dir(c, &k, top)) >= 0) {
@@ -585,8 +594,8 @@ int it_watch_tree(struct it_ctx *c, const char *path, uint32_t mask,
 	}
 	if (!(w = it_watch_path(c, path, mask)))
 		return -1;
-	if (!S_ISDIR(st.st_mode) || it_fan_filesystem(c))
-		return 0; /* -S: the filesystem mark covers the tree */
+	if (!S_ISDIR(st.st_mode) || (c->be->caps & IT_CAP_WHOLE_FS))
+		return 0; /* the mark covers the tree */
 	return walk(c, w, mask, excl, 0, 0);
 }
 
@@ -604,8 +613,8 @@ static int new_dir(struct it_ctx *c, struct walk *k, struct watch *w,
 	}
 	if (it_filter_prunes(c, k->path, k->len))
 		return 0;
-	wd = add_watch(c, k->path,
-		       (k->mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
+	wd = c->be->add(c, k->path,
+			(k->mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
 	if (wd < 0) {
 		if (vanished(errno))
 			return 0;
@@ -666,14 +675,11 @@ void it_rescan(struct it_ctx *c)
 	while ((w = it_wtab_live(&c->tab, &i))) {
 		if (w->parent || !(w->flags & IT_W_DIR))
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 16;
-			if (!(v = realloc(roots, cap * sizeof(*v)))) {
-				free(roots);
-				return;
-			}
-			roots = v;
+		if (!(v = it_grow(roots, &cap, n + 1, sizeof(*v), 16))) {
+			free(roots);
+			return;
 		}
+		roots = v;
 		roots[n++] = w;
 	}
 	it_quiet_begin(c, 0);
@@ -692,15 +698,17 @@ static void unwatch_one(struct watch *w, void *arg)
 {
 	struct it_ctx *c = arg;
 
-	if (c->fan)
-		it_fan_rm(c, w);
-	else
-		inotify_rm_watch(c->fd, w->wd);
+	c->be->rm(c, w);
 	it_wtab_kill(&c->tab, w);
 }
 
-int it_unwatch(struct it_ctx *c, struct watch *w)
+void it_unwatch(struct it_ctx *c, struct watch *w)
 {
 	it_wtab_postorder(&c->tab, w, unwatch_one, c);
-	return 0;
+}
+
+char *it_watch_abspath(const struct it_ctx *c, const char *path, int nofollow)
+{
+	return (c->be->caps & IT_CAP_ABSOLUTE) ? it_abspath(path, nofollow)
+					       : NULL;
 }

@@ -1,27 +1,20 @@
-/* wtab.c: compact watch records with O(1) lookups by wd and by name. */
+/* wtab.c: the watch table, O(1) by wd and by name; it knows no backend. */
 #include "config.h"
 
 #include "wtab.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 
 #define MIN_BUCKETS 64
 #define SLAB (1u << IT_WTAB_SHIFT)
-#define IN_WD 0x200u   /* in the wd index */
-#define IN_PATH 0x400u /* in the path index */
+#define IT_W_IN_WD 0x200u   /* in the wd index */
+#define IT_W_IN_PATH 0x400u /* in the path index */
 #define NAME_GC_MIN (64 * 1024)
-
-static uint32_t fnv(uint32_t h, const char *s, size_t n)
-{
-	while (n--)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
-#define FNV_INIT 2166136261u
 
 static uint32_t key_hash(uint32_t h, uint32_t parent)
 {
@@ -41,7 +34,8 @@ static const char *name_of(const struct wtab *t, const struct watch *w)
 
 static uint32_t rec_hash(const struct wtab *t, const struct watch *w)
 {
-	return key_hash(fnv(FNV_INIT, name_of(t, w), w->namelen), w->parent);
+	return key_hash(it_hash(IT_HASH_INIT, name_of(t, w), w->namelen),
+			w->parent);
 }
 
 void it_wtab_init(struct wtab *t)
@@ -72,12 +66,10 @@ void it_wtab_free(struct wtab *t)
 /* Copy the names still in use into a new arena of at least need bytes. */
 static int names_compact(struct wtab *t, size_t need)
 {
-	size_t used = t->nameslen - t->namesgarbage, cap = 256, len = 0;
+	size_t used = t->nameslen - t->namesgarbage, cap = 0, len = 0;
 	char *p;
 
-	while (cap < used + need)
-		cap *= 2;
-	if (!(p = malloc(cap)))
+	if (!(p = it_grow(NULL, &cap, used + need, 1, 256)))
 		return -1;
 	for (uint32_t i = 1; i <= t->nrec; i++) {
 		struct watch *w = it_wtab_rec(t, i);
@@ -111,17 +103,16 @@ static int64_t name_put(struct wtab *t, const char *s, size_t n)
 			if (names_compact(t, n + 1) < 0)
 				return -1;
 		} else {
-			size_t cap = t->namescap ? t->namescap : 1024;
 			char *p;
 
-			while (cap < t->nameslen + n + 1)
-				cap *= 2;
-			if (cap > UINT32_MAX || !(p = realloc(t->names, cap))) {
+			/* (offsets are 32 bits: an arena of at most 2 GiB) */
+			if (t->nameslen + n + 1 > (size_t)1 << 31 ||
+			    !(p = it_grow(t->names, &t->namescap,
+					  t->nameslen + n + 1, 1, 1024))) {
 				errno = ENOMEM;
 				return -1;
 			}
 			t->names = p;
-			t->namescap = cap;
 		}
 	}
 	off = t->nameslen;
@@ -158,12 +149,12 @@ static int grow(struct wtab *t)
 		struct watch *w = it_wtab_rec(t, i);
 		size_t s;
 
-		if (w->flags & IN_WD) {
+		if (w->flags & IT_W_IN_WD) {
 			s = wd_slot(t, w->wd);
 			w->next_wd = wd[s];
 			wd[s] = i;
 		}
-		if (w->flags & IN_PATH) {
+		if (w->flags & IT_W_IN_PATH) {
 			s = rec_hash(t, w) & (n - 1);
 			w->next_path = path[s];
 			path[s] = i;
@@ -190,13 +181,13 @@ struct watch *it_wtab_by_wd(const struct wtab *t, int wd)
 static struct watch *find_key(const struct wtab *t, uint32_t parent,
 			      const char *s, size_t n, int slash)
 {
-	uint32_t h = fnv(FNV_INIT, s, n);
+	uint32_t h = it_hash(IT_HASH_INIT, s, n);
 	size_t len = n + (slash ? 1 : 0);
 
 	if (!t->nbuckets)
 		return NULL;
 	if (slash)
-		h = fnv(h, "/", 1);
+		h = it_hash(h, "/", 1);
 	h = key_hash(h, parent);
 	for (uint32_t i = t->by_path[h & (t->nbuckets - 1)]; i;) {
 		struct watch *w = it_wtab_rec(t, i);
@@ -238,14 +229,14 @@ static void path_index_add(struct wtab *t, struct watch *w)
 
 	w->next_path = t->by_path[slot];
 	t->by_path[slot] = w->self;
-	w->flags |= IN_PATH;
+	w->flags |= IT_W_IN_PATH;
 }
 
 static void path_index_del(struct wtab *t, struct watch *w)
 {
 	uint32_t *pp;
 
-	if (!(w->flags & IN_PATH))
+	if (!(w->flags & IT_W_IN_PATH))
 		return;
 	pp = &t->by_path[rec_hash(t, w) & (t->nbuckets - 1)];
 	while (*pp && *pp != w->self)
@@ -253,7 +244,7 @@ static void path_index_del(struct wtab *t, struct watch *w)
 	if (*pp)
 		*pp = w->next_path;
 	w->next_path = 0;
-	w->flags &= ~IN_PATH;
+	w->flags &= ~IT_W_IN_PATH;
 }
 
 /* --- tree ----------------------------------------------------------------*/
@@ -301,6 +292,7 @@ static void tree_link(struct wtab *t, struct watch *w, struct watch *parent)
 const char *it_wtab_path(struct wtab *t, const struct watch *w, size_t *len)
 {
 	size_t n = 0;
+	char *p;
 
 	if (w == t->scratch_w && t->gen == t->scratch_gen) {
 		*len = t->scratchlen;
@@ -308,19 +300,11 @@ const char *it_wtab_path(struct wtab *t, const struct watch *w, size_t *len)
 	}
 	for (const struct watch *x = w; x; x = it_wtab_at(t, x->parent))
 		n += x->namelen;
-	if (n + 1 > t->scratchcap) {
-		size_t cap = t->scratchcap ? t->scratchcap : 256;
-		char *p;
-
-		while (cap < n + 1)
-			cap *= 2;
-		if (!(p = realloc(t->scratch, cap))) {
-			*len = 0;
-			return "";
-		}
-		t->scratch = p;
-		t->scratchcap = cap;
+	if (!(p = it_grow(t->scratch, &t->scratchcap, n + 1, 1, 256))) {
+		*len = 0;
+		return "";
 	}
+	t->scratch = p;
 	t->scratch[n] = '\0';
 	t->scratchlen = n;
 	for (const struct watch *x = w; x; x = it_wtab_at(t, x->parent)) {
@@ -354,6 +338,7 @@ static void freeze(struct wtab *t, struct watch *w)
 
 static struct watch_ext *ext_of(struct wtab *t, struct watch *w, int create)
 {
+	struct watch_ext *e;
 	uint32_t i = w->ext;
 
 	if (i || !create)
@@ -362,18 +347,12 @@ static struct watch_ext *ext_of(struct wtab *t, struct watch *w, int create)
 		i = t->extfree;
 		t->extfree = t->ext[i].next_free;
 	} else {
-		if (!t->next_ext)
-			t->next_ext = 1;
-		if (t->next_ext >= t->extcap) {
-			uint32_t cap = t->extcap ? t->extcap * 2 : 64;
-			struct watch_ext *e = realloc(t->ext, cap * sizeof(*e));
-
-			if (!e)
-				return NULL;
-			t->ext = e;
-			t->extcap = cap;
-		}
-		i = t->next_ext++;
+		i = t->next_ext ? t->next_ext : 1;
+		if (!(e = it_grow(t->ext, &t->extcap, (size_t)i + 1, sizeof(*e),
+				  64)))
+			return NULL;
+		t->ext = e;
+		t->next_ext = i + 1;
 	}
 	t->ext[i].counts = NULL;
 	t->ext[i].path = NULL;
@@ -512,7 +491,8 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 	w->name = (uint32_t)off;
 	w->namelen = (uint32_t)(n + (slash ? 1 : 0));
 	w->wd = wd;
-	w->flags |= (flags & ~(IT_W_USED | IN_WD | IN_PATH)) | IN_WD;
+	w->flags |=
+		(flags & ~(IT_W_USED | IT_W_IN_WD | IT_W_IN_PATH)) | IT_W_IN_WD;
 	w->seq = (uint32_t)t->next_seq++;
 	slot = wd_slot(t, wd);
 	w->next_wd = t->by_wd[slot];
@@ -582,7 +562,7 @@ void it_wtab_detach(struct wtab *t, struct watch *w)
 	uint32_t *pp;
 
 	it_wtab_kill(t, w);
-	if (!(w->flags & IN_WD))
+	if (!(w->flags & IT_W_IN_WD))
 		return;
 	pp = &t->by_wd[wd_slot(t, w->wd)];
 	while (*pp && *pp != w->self)
@@ -590,7 +570,7 @@ void it_wtab_detach(struct wtab *t, struct watch *w)
 	if (*pp)
 		*pp = w->next_wd;
 	w->next_wd = 0;
-	w->flags &= ~IN_WD;
+	w->flags &= ~IT_W_IN_WD;
 	t->nall--;
 }
 
@@ -646,6 +626,15 @@ int it_wtab_rename(struct wtab *t, struct watch *w, struct watch *newparent,
 	return 0;
 }
 
+int it_wtab_within(const struct wtab *t, const struct watch *w,
+		   const struct watch *a)
+{
+	for (; w; w = it_wtab_at(t, w->parent))
+		if (w == a)
+			return 1;
+	return 0;
+}
+
 void it_wtab_postorder(struct wtab *t, struct watch *w,
 		       void (*fn)(struct watch *, void *), void *arg)
 {
@@ -667,7 +656,7 @@ void it_wtab_list(const struct wtab *t, struct watch **out)
 	for (uint32_t i = 1; i <= t->nrec; i++) {
 		struct watch *w = it_wtab_rec(t, i);
 
-		if (w->flags & IN_PATH)
+		if (w->flags & IT_W_IN_PATH)
 			out[n++] = w;
 	}
 }
@@ -677,10 +666,30 @@ struct watch *it_wtab_live(const struct wtab *t, uint32_t *i)
 	while (*i < t->nrec) {
 		struct watch *w = it_wtab_rec(t, ++*i);
 
-		if (w->flags & IN_PATH)
+		if (w->flags & IT_W_IN_PATH)
 			return w;
 	}
 	return NULL;
+}
+
+void it_wtab_release(struct wtab *t, struct watch *w, int keep_counted)
+{
+	if (keep_counted && it_wtab_counts(t, w, 0))
+		it_wtab_retire(t, w);
+	else
+		it_wtab_free_watch(t, w);
+}
+
+const char *it_wtab_event_dir(struct wtab *t, const struct inotify_event *ev,
+			      size_t *len)
+{
+	const struct watch *w = it_wtab_by_wd(t, ev->wd);
+
+	if (!w) {
+		*len = 0;
+		return "";
+	}
+	return it_wtab_path(t, w, len);
 }
 
 void it_wtab_list_retired(const struct wtab *t, struct watch **out)

@@ -1,4 +1,4 @@
-/* wtab.h: the watch table, one record per watch indexed by wd and by path. */
+/* wtab.h: the watch table, one record per watch; it knows no backend. */
 #ifndef IT_WTAB_H
 #define IT_WTAB_H
 
@@ -7,18 +7,21 @@
 
 #include "events.h"
 
+struct inotify_event;
+
 /* Flags of a watch record. */
-#define IT_W_DIR 0x1u /* a directory: its path ends with '/' */
-#define IT_W_DEAD                                                              \
-	0x2u /* removed; freed when the kernel's IN_IGNORED arrives            \
-	      */
-#define IT_W_MOVED_OUT                                                         \
-	0x4u /* dead because it was moved out of the tree: its MOVE_SELF is    \
-	      * still reported */
-#define IT_W_RETIRED 0x8u /* out of both indexes, kept for its counters */
-#define IT_W_REMOVED                                                           \
-	0x10u /* removed through the public API: unknown to its lookups */
-#define IT_W_USED 0x100u /* internal: the slot holds a record */
+/* a directory: its path ends with '/' */
+#define IT_W_DIR 0x1u
+/* removed; freed when the IN_IGNORED that ends its watch arrives */
+#define IT_W_DEAD 0x2u
+/* dead because it was moved out of the tree: its MOVE_SELF is still shown */
+#define IT_W_MOVED_OUT 0x4u
+/* out of both indexes, kept for its counters */
+#define IT_W_RETIRED 0x8u
+/* removed through the public API: unknown to its lookups */
+#define IT_W_REMOVED 0x10u
+/* internal: the slot holds a record */
+#define IT_W_USED 0x100u
 
 /*
  * A watch: a compact record in the table's slabs, at a stable address.
@@ -70,9 +73,9 @@ struct wtab {
 	size_t nameslen, namescap, namesgarbage;
 	/* extensions */
 	struct watch_ext *ext;
-	uint32_t next_ext, extcap,
-		extfree; /* slots used, allocated, free list */
-	size_t ncached;	 /* public paths materialised */
+	uint32_t next_ext, extfree; /* slots used, free list */
+	size_t extcap;		    /* slots allocated */
+	size_t ncached;		    /* public paths materialised */
 	/* retired records, linked by next_wd */
 	uint32_t retired;
 	size_t nretired;
@@ -97,6 +100,7 @@ static inline struct watch *it_wtab_at(const struct wtab *t, uint32_t i)
 		 : NULL;
 }
 
+/* Make t an empty table. */
 void it_wtab_init(struct wtab *t);
 /* Free every record. */
 void it_wtab_free(struct wtab *t);
@@ -134,6 +138,9 @@ void it_wtab_free_watch(struct wtab *t, struct watch *w);
  */
 int it_wtab_rename(struct wtab *t, struct watch *w, struct watch *newparent,
 		   const char *newname, size_t newlen);
+/* Whether w is a, or lies below a. */
+int it_wtab_within(const struct wtab *t, const struct watch *w,
+		   const struct watch *a);
 /* Call fn on every record of w's subtree, children before their parent. */
 void it_wtab_postorder(struct wtab *t, struct watch *w,
 		       void (*fn)(struct watch *, void *), void *arg);
@@ -143,6 +150,13 @@ void it_wtab_list(const struct wtab *t, struct watch **out);
 struct watch *it_wtab_live(const struct wtab *t, uint32_t *i);
 /* Fill out[] with every retired record (t->nretired entries). */
 void it_wtab_list_retired(const struct wtab *t, struct watch **out);
+/* Free w, whose watch has ended, or with keep_counted retire it if it has
+ * counters: statistics outlive their watches. */
+void it_wtab_release(struct wtab *t, struct watch *w, int keep_counted);
+/* The path of the watch of ev (%w) and its length, as it_wtab_path(); ""
+ * if ev's wd is unknown. */
+const char *it_wtab_event_dir(struct wtab *t, const struct inotify_event *ev,
+			      size_t *len);
 
 /*
  * The path of w and its length, in a buffer of the table valid until the

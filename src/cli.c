@@ -678,8 +678,8 @@ static int read_paths(struct cli_opts *o)
 int cli_open(struct it_ctx *c, const struct cli_opts *o)
 {
 	if (it_ctx_open_backend(c, o->fanotify, o->filesystem) == 0) {
-		/* single-threaded: inotify walks may work in each directory */
-		c->walk_chdir = !o->fanotify;
+		/* single-threaded: walks may work in each directory */
+		c->walk_chdir = 1;
 		return 0;
 	}
 	if (!o->fanotify) {
@@ -698,11 +698,11 @@ int cli_open(struct it_ctx *c, const struct cli_opts *o)
 	return -1;
 }
 
-/* fanotify records absolute paths: so must the @ exclusions be. */
-static void absolute_skips(struct strv *skip)
+/* Where the library records absolute paths, so must the @ exclusions be. */
+static void absolute_skips(const struct it_ctx *c, struct strv *skip)
 {
 	for (size_t i = 0; i < skip->n; i++) {
-		char *p = it_fan_abspath(skip->v[i], 1);
+		char *p = it_watch_abspath(c, skip->v[i], 1);
 
 		if (p) {
 			free(skip->v[i]);
@@ -796,8 +796,7 @@ int cli_watch(struct it_ctx *c, struct cli_opts *o, uint32_t mask,
 {
 	int verbose = flags & CLI_VERBOSE;
 
-	if (c->fan)
-		absolute_skips(&o->skip);
+	absolute_skips(c, &o->skip);
 	for (size_t i = 0; i < o->paths.n; i++) {
 		const char *p = o->paths.v[i];
 		int rc;
@@ -812,19 +811,17 @@ int cli_watch(struct it_ctx *c, struct cli_opts *o, uint32_t mask,
 		else
 			rc = it_watch_path(c, p, mask) ? 0 : -1;
 		if (rc < 0 && c->error == ENOSPC) {
-			cli_err(c->fan ? MSG_FAN_LIMIT : MSG_LIMIT, p);
-			cli_err(c->fan ? MSG_FAN_LIMIT_HINT : MSG_LIMIT_HINT);
+			cli_err(c->be->msg_limit, p);
+			cli_err("%s", c->be->msg_limit_hint);
 			return -1;
 		}
 		if (rc < 0) {
 			int err = c->error;
+			const char *hint = c->be->hint(c, err);
 
 			cli_err(failfmt, p, strerror(err));
-			if (c->fan && (err == EOPNOTSUPP || err == EXDEV ||
-				       err == ENODEV || err == ESTALE))
-				cli_err(MSG_FAN_NO_FID, p);
-			else if (c->fan && o->filesystem && err == EPERM)
-				cli_err(MSG_FAN_FS_PERM);
+			if (hint)
+				cli_err(hint, p);
 			return -1;
 		}
 		if (verbose && o->recursive)

@@ -36,11 +36,6 @@
 #define MSG_MAX_INSTANCES                                                      \
 	"Try increasing the value of "                                         \
 	"/proc/sys/fs/inotify/max_user_instances\n"
-#define MSG_LIMIT                                                              \
-	"Failed to watch %s; upper limit on inotify watches reached!\n"
-#define MSG_LIMIT_HINT                                                         \
-	"Please increase the amount of inotify watches allowed per user via "  \
-	"`/proc/sys/fs/inotify/max_user_watches'.\n"
 #define MSG_FAN_INIT_FAILED "Couldn't initialize fanotify: %s\n"
 #define MSG_FAN_MAX_GROUPS                                                     \
 	"Try increasing the value of /proc/sys/fs/fanotify/max_user_groups\n"
@@ -48,17 +43,6 @@
 	"fanotify support for reporting the events with file names was added " \
 	"in kernel v5.9.\n"
 #define MSG_FAN_PERM "fanotify watch requires admin privileges\n"
-#define MSG_FAN_LIMIT                                                          \
-	"Failed to watch %s; upper limit on fanotify marks reached!\n"
-#define MSG_FAN_LIMIT_HINT                                                     \
-	"Please increase the amount of fanotify marks allowed per user via "   \
-	"`/proc/sys/fs/fanotify/max_user_marks'.\n"
-#define MSG_FAN_NO_FID                                                         \
-	"The filesystem of %s does not support the file handles fanotify "     \
-	"needs; watch it with inotify (-I).\n"
-#define MSG_FAN_FS_PERM                                                        \
-	"Watching a whole filesystem (-S) requires admin privileges "          \
-	"(CAP_SYS_ADMIN).\n"
 
 /* The tools: which rows of the option table are theirs, which --help. */
 enum cli_tool_id { CLI_WAIT, CLI_WATCH, CLI_NTOOLS };

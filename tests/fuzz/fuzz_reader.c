@@ -1,6 +1,7 @@
 /*
- * fuzz_reader: the event-buffer walker of reader.c (next_kernel, maintain,
- * the MOVED_FROM/MOVED_TO pairing) fed with random kernel-style buffers.
+ * fuzz_reader: the event-buffer walker of the inotify backend and tree.c's
+ * upkeep (maintain, the MOVED_FROM/MOVED_TO pairing) fed with random
+ * kernel-style buffers.
  *
  * Input: flags (1 byte), then the bytes of one read() of an inotify
  * descriptor. The context has no descriptor (fd -1): the buffer is all
@@ -44,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	fuzz_take(&d, &n, &flags, 1);
 	memset(&c, 0, sizeof(c));
 	c.fd = -1;
+	c.be = &it_backend_inotify;
 	it_wtab_init(&c.tab);
 	c.rsize = (n + 4096) / 4096 * 4096;
 	c.rbuf = aligned_alloc(__alignof__(struct inotify_event), c.rsize);

@@ -1,7 +1,7 @@
 /*
- * test_reader: the reader's event-buffer walker on buffers no kernel
- * writes (what fuzz_reader found), without an inotify descriptor: the
- * buffer is put where a read() would have put it.
+ * test_reader: the inotify backend's event-buffer walker and the tree
+ * upkeep on buffers no kernel writes (what fuzz_reader found), without an
+ * inotify descriptor: the buffer is put where a read() would have put it.
  */
 #include "config.h"
 
@@ -20,6 +20,7 @@ static void start(void)
 {
 	memset(&c, 0, sizeof(c));
 	c.fd = -1;
+	c.be = &it_backend_inotify;
 	it_wtab_init(&c.tab);
 	c.rsize = 4096;
 	c.rbuf = aligned_alloc(__alignof__(struct inotify_event), c.rsize);
