@@ -27,6 +27,7 @@ struct it_raw {
 	uint64_t pos;	/* where it starts */
 	uint64_t end;	/* where the events taken so far end */
 	unsigned flags; /* IT_RAW_* */
+	int pid;	/* the process that caused it, 0 if not known */
 };
 
 /*

@@ -100,6 +100,8 @@ struct it_ctx {
 
 	/* formatter */
 	char *timefmt;
+	int fmt_ext;	 /* the tools' directives too: %F, %p */
+	int ev_pid;	 /* the pid of the event delivered last, or 0 */
 	char names[256]; /* inotifytools_event_to_str() result */
 
 	/* statistics */
@@ -199,13 +201,41 @@ struct it_out {
 	size_t stop;	     /* start no directive once len >= stop */
 	struct it_buf *grow; /* if set, buf grows instead of truncating */
 };
-/* Format ev with fmt into out; -1 with c->error on a bad format. */
+/* An event as the formatters print it, its names resolved: from the
+ * watch table for an event just read (it_record_of), or given by the
+ * caller (inotifywait --batch). */
+struct it_record {
+	uint32_t mask, cookie;
+	const char *dir; /* %w, dirlen bytes */
+	size_t dirlen;
+	const char *name; /* %f, namelen bytes */
+	size_t namelen;
+	const char *from; /* %F: the old path of a rename, or NULL */
+	size_t fromlen;
+	int pid; /* %p: the process that caused it, or 0 if unknown */
+};
+/* Fill r for ev, the event it_next_event() returned last. */
+void it_record_of(struct it_ctx *c, const struct inotify_event *ev,
+		  struct it_record *r);
+/* Format r with fmt into out; -1 with c->error on a bad format, -2 when it
+ * stopped half-way (a trailing '%', an empty %T).  %F and %p are only
+ * directives with c->fmt_ext (the tools), else printed as they are. */
+int it_format_record(struct it_ctx *c, struct it_out *out,
+		     const struct it_record *r, const char *fmt);
+/* it_format_record() of ev. */
 int it_format(struct it_ctx *c, struct it_out *out,
 	      const struct inotify_event *ev, const char *fmt);
-/* Append ev as a CSV line (without newline) to b. */
+/* Append r as a CSV line (without newline) to b. */
+int it_format_csv_record(struct it_ctx *c, struct it_buf *b,
+			 const struct it_record *r);
+/* it_format_csv_record() of ev. */
 int it_format_csv(struct it_ctx *c, struct it_buf *b,
 		  const struct inotify_event *ev);
-/* Append ev as a JSON object (without newline) to b. */
+/* Append r as a JSON object (without newline) to b: "from" when it has an
+ * old path, "pid" when the pid is known. */
+int it_format_json_record(struct it_ctx *c, struct it_buf *b,
+			  const struct it_record *r);
+/* it_format_json_record() of ev. */
 int it_format_json(struct it_ctx *c, struct it_buf *b,
 		   const struct inotify_event *ev);
 /* Append the n bytes of s to b as a JSON string: invalid UTF-8 bytes
@@ -216,5 +246,7 @@ int it_json_escape(struct it_buf *b, const char *s, size_t n);
 int it_strftime(const struct it_ctx *c, const char *fmt, char *buf, size_t cap);
 /* Append s CSV-escaped to b. */
 int it_csv_escape(struct it_buf *b, const char *s);
+/* Append the n bytes of s CSV-escaped to b. */
+int it_csv_escape_n(struct it_buf *b, const char *s, size_t n);
 
 #endif

@@ -79,6 +79,7 @@ struct it_fan {
 	uint64_t qpos;	 /* of the next event to translate */
 	uint64_t qend;	 /* after the last event read from the kernel */
 	uint32_t cookie; /* of the last rename */
+	int evpid;	 /* of the fanotify event being translated */
 	struct it_buf q; /* the events translated, to hand out (struct qent) */
 };
 
@@ -510,6 +511,7 @@ static int fan_rm(struct it_ctx *c, struct watch *w)
 struct qent {
 	uint64_t pos, end;
 	unsigned flags;
+	int pid;
 	uint32_t size; /* of the event, its name included */
 };
 
@@ -518,7 +520,9 @@ struct qent {
 static void emit(struct it_fan *f, int wd, uint32_t mask, uint32_t cookie,
 		 const char *name, unsigned flags)
 {
-	struct qent e = { .pos = f->pos, .end = f->qpos, .flags = flags };
+	struct qent e = {
+		.pos = f->pos, .end = f->qpos, .flags = flags, .pid = f->evpid
+	};
 	size_t at = f->q.len;
 
 	if (it_buf_put(&f->q, &e, sizeof(e)) ||
@@ -801,6 +805,7 @@ static void translate(struct it_ctx *c, struct it_fan *f,
 	}
 	if (m->pid == f->pid)
 		return; /* our own reads of directories */
+	f->evpid = m->pid;
 	read_info(raw + m->metadata_len, raw + m->event_len, &in);
 	if ((mask & FAN_RENAME) && (mask & FAN_ONDIR))
 		renamed(c, f, &in.from, &in.to);
@@ -847,6 +852,7 @@ static struct inotify_event *fan_take(struct it_ctx *c, struct it_raw *r)
 	r->pos = e->pos;
 	r->end = e->end;
 	r->flags = e->flags;
+	r->pid = e->pid;
 	f->q.pos += sizeof(*e) + e->size;
 	return (struct inotify_event *)(void *)(e + 1);
 }

@@ -99,13 +99,24 @@ static int put_time(struct it_ctx *c, struct it_out *o)
 	return put_str(o, buf);
 }
 
+void it_record_of(struct it_ctx *c, const struct inotify_event *ev,
+		  struct it_record *r)
+{
+	r->mask = ev->mask;
+	r->cookie = ev->cookie;
+	r->dir = it_wtab_event_dir(&c->tab, ev, &r->dirlen);
+	r->name = ev->len ? ev->name : "";
+	r->namelen = ev->len ? strlen(ev->name) : 0;
+	r->from = NULL;
+	r->fromlen = 0;
+	r->pid = c->ev_pid;
+}
+
 /* One directive: fmt[*i] is the character after '%'. */
 static int directive(struct it_ctx *c, struct it_out *o,
-		     const struct inotify_event *ev, const char *fmt, size_t *i)
+		     const struct it_record *r, const char *fmt, size_t *i)
 {
 	char ch = fmt[*i], tmp[16];
-	size_t len;
-	const char *dir;
 
 	switch (ch) {
 	case '%':
@@ -115,22 +126,32 @@ static int directive(struct it_ctx *c, struct it_out *o,
 	case 'n':
 		return put(o, "\n", 1);
 	case 'w':
-		dir = it_wtab_event_dir(&c->tab, ev, &len);
-		return put(o, dir, len);
+		return put(o, r->dir, r->dirlen);
 	case 'f':
-		return put_str(o, ev->len ? ev->name : "");
+		return put(o, r->name, r->namelen);
 	case 'c':
-		snprintf(tmp, sizeof(tmp), "%x", ev->cookie);
+		snprintf(tmp, sizeof(tmp), "%x", r->cookie);
 		return put_str(o, tmp);
 	case 'e':
-		return put_str(o, it_event_names(ev->mask, ',', c->names,
+		return put_str(o, it_event_names(r->mask, ',', c->names,
 						 sizeof(c->names)));
 	case 'T':
 		return put_time(c, o) < 0 ? -2 : 0;
+	case 'F':
+		if (c->fmt_ext)
+			return r->from ? put(o, r->from, r->fromlen) : 0;
+		break;
+	case 'p':
+		if (!c->fmt_ext)
+			break;
+		if (r->pid <= 0)
+			return 0;
+		snprintf(tmp, sizeof(tmp), "%d", r->pid);
+		return put_str(o, tmp);
 	}
 	if (fmt[*i + 1] == 'e') {
 		++*i;
-		return put_str(o, it_event_names(ev->mask, ch, c->names,
+		return put_str(o, it_event_names(r->mask, ch, c->names,
 						 sizeof(c->names)));
 	}
 	tmp[0] = '%';
@@ -138,12 +159,8 @@ static int directive(struct it_ctx *c, struct it_out *o,
 	return put(o, tmp, 2);
 }
 
-/*
- * Returns 0, -1 for a format that cannot work (empty or too long), or -2
- * when formatting stopped half-way (a trailing '%', an empty %T).
- */
-int it_format(struct it_ctx *c, struct it_out *o,
-	      const struct inotify_event *ev, const char *fmt)
+int it_format_record(struct it_ctx *c, struct it_out *o,
+		     const struct it_record *r, const char *fmt)
 {
 	size_t flen = strlen(fmt);
 
@@ -160,7 +177,7 @@ int it_format(struct it_ctx *c, struct it_out *o,
 			rc = -2;
 		} else {
 			i++;
-			rc = directive(c, o, ev, fmt, &i);
+			rc = directive(c, o, r, fmt, &i);
 		}
 		if (rc < 0) {
 			c->error = rc == -2 ? EINVAL : ENOMEM;
@@ -170,33 +187,54 @@ int it_format(struct it_ctx *c, struct it_out *o,
 	return 0;
 }
 
-int it_csv_escape(struct it_buf *b, const char *s)
+int it_format(struct it_ctx *c, struct it_out *o,
+	      const struct inotify_event *ev, const char *fmt)
 {
-	size_t n = strlen(s);
+	struct it_record r;
 
-	if (!strpbrk(s, "\",\n") && !(n && (s[0] == ' ' || s[n - 1] == ' ')))
+	it_record_of(c, ev, &r);
+	return it_format_record(c, o, &r, fmt);
+}
+
+int it_csv_escape_n(struct it_buf *b, const char *s, size_t n)
+{
+	const char *q, *end = s + n;
+
+	if (!memchr(s, '"', n) && !memchr(s, ',', n) && !memchr(s, '\n', n) &&
+	    !(n && (s[0] == ' ' || s[n - 1] == ' ')))
 		return it_buf_put(b, s, n);
 	if (it_buf_put(b, "\"", 1))
 		return -1;
-	for (const char *q; (q = strchr(s, '"')); s = q + 1)
+	for (; (q = memchr(s, '"', (size_t)(end - s))); s = q + 1)
 		if (it_buf_put(b, s, (size_t)(q - s) + 1) ||
 		    it_buf_put(b, "\"", 1))
 			return -1;
-	return it_buf_put(b, s, strlen(s)) || it_buf_put(b, "\"", 1);
+	return it_buf_put(b, s, (size_t)(end - s)) || it_buf_put(b, "\"", 1);
+}
+
+int it_csv_escape(struct it_buf *b, const char *s)
+{
+	return it_csv_escape_n(b, s, strlen(s));
+}
+
+int it_format_csv_record(struct it_ctx *c, struct it_buf *b,
+			 const struct it_record *r)
+{
+	if (r->dirlen &&
+	    (it_csv_escape_n(b, r->dir, r->dirlen) || it_buf_put(b, ",", 1)))
+		return -1;
+	return it_csv_escape(b, it_event_names(r->mask, ',', c->names,
+					       sizeof(c->names))) ||
+	       it_buf_put(b, ",", 1) || it_csv_escape_n(b, r->name, r->namelen);
 }
 
 int it_format_csv(struct it_ctx *c, struct it_buf *b,
 		  const struct inotify_event *ev)
 {
-	size_t len;
-	const char *dir = it_wtab_event_dir(&c->tab, ev, &len);
+	struct it_record r;
 
-	if (len && (it_csv_escape(b, dir) || it_buf_put(b, ",", 1)))
-		return -1;
-	return it_csv_escape(b, it_event_names(ev->mask, ',', c->names,
-					       sizeof(c->names))) ||
-	       it_buf_put(b, ",", 1) ||
-	       it_csv_escape(b, ev->len ? ev->name : "");
+	it_record_of(c, ev, &r);
+	return it_format_csv_record(c, b, &r);
 }
 
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
@@ -302,26 +340,13 @@ static int json_time(struct it_buf *b)
 	return it_buf_put(b, out, strlen(out));
 }
 
-int it_format_json(struct it_ctx *c, struct it_buf *b,
-		   const struct inotify_event *ev)
+/* The "events" array of a JSON record. */
+static int json_events(struct it_ctx *c, struct it_buf *b, uint32_t mask)
 {
-	size_t dirlen, namelen = ev->len ? strlen(ev->name) : 0;
-	const char *dir = it_wtab_event_dir(&c->tab, ev, &dirlen);
 	const char *names =
-		it_event_names(ev->mask, ',', c->names, sizeof(c->names));
-	char tmp[64];
+		it_event_names(mask, ',', c->names, sizeof(c->names));
 
-	if (it_buf_put(b, "{\"watch\":", 9) || it_json_escape(b, dir, dirlen) ||
-	    it_buf_put(b, ",\"name\":", 8) ||
-	    it_json_escape(b, ev->len ? ev->name : "", namelen) ||
-	    it_buf_put(b, ",\"path\":", 8))
-		return -1;
-	/* the path is the two strings together: escape them as one */
-	c->scratch.len = 0;
-	if (it_buf_put(&c->scratch, dir, dirlen) ||
-	    it_buf_put(&c->scratch, ev->len ? ev->name : "", namelen) ||
-	    it_json_escape(b, c->scratch.data, c->scratch.len) ||
-	    it_buf_put(b, ",\"events\":[", 11))
+	if (it_buf_put(b, ",\"events\":[", 11))
 		return -1;
 	for (const char *p = names; *p;) {
 		size_t k = strcspn(p, ",");
@@ -331,9 +356,48 @@ int it_format_json(struct it_ctx *c, struct it_buf *b,
 			return -1;
 		p += k + (p[k] == ',');
 	}
-	snprintf(tmp, sizeof(tmp),
-		 "],\"cookie\":%u,\"isdir\":%s,\"time\":", ev->cookie,
-		 (ev->mask & IN_ISDIR) ? "true" : "false");
-	return it_buf_put(b, tmp, strlen(tmp)) || json_time(b) ||
+	return it_buf_put(b, "]", 1);
+}
+
+int it_format_json_record(struct it_ctx *c, struct it_buf *b,
+			  const struct it_record *r)
+{
+	char tmp[64];
+
+	if (it_buf_put(b, "{\"watch\":", 9) ||
+	    it_json_escape(b, r->dir, r->dirlen) ||
+	    it_buf_put(b, ",\"name\":", 8) ||
+	    it_json_escape(b, r->name, r->namelen) ||
+	    it_buf_put(b, ",\"path\":", 8))
+		return -1;
+	/* the path is the two strings together: escape them as one */
+	c->scratch.len = 0;
+	if (it_buf_put(&c->scratch, r->dir, r->dirlen) ||
+	    it_buf_put(&c->scratch, r->name, r->namelen) ||
+	    it_json_escape(b, c->scratch.data, c->scratch.len) ||
+	    json_events(c, b, r->mask))
+		return -1;
+	if (r->from && (it_buf_put(b, ",\"from\":", 8) ||
+			it_json_escape(b, r->from, r->fromlen)))
+		return -1;
+	snprintf(tmp, sizeof(tmp), ",\"cookie\":%u,\"isdir\":%s", r->cookie,
+		 (r->mask & IN_ISDIR) ? "true" : "false");
+	if (it_buf_put(b, tmp, strlen(tmp)))
+		return -1;
+	if (r->pid > 0) {
+		snprintf(tmp, sizeof(tmp), ",\"pid\":%d", r->pid);
+		if (it_buf_put(b, tmp, strlen(tmp)))
+			return -1;
+	}
+	return it_buf_put(b, ",\"time\":", 8) || json_time(b) ||
 	       it_buf_put(b, "}", 1);
+}
+
+int it_format_json(struct it_ctx *c, struct it_buf *b,
+		   const struct inotify_event *ev)
+{
+	struct it_record r;
+
+	it_record_of(c, ev, &r);
+	return it_format_json_record(c, b, &r);
 }

@@ -115,6 +115,7 @@ static struct inotify_event *in_take(struct it_ctx *c, struct it_raw *r)
 	c->rpos += EV_SIZE(ev);
 	r->end = c->rbase + c->rpos;
 	r->flags = 0;
+	r->pid = 0; /* inotify does not say */
 	return ev;
 }
 

@@ -33,6 +33,7 @@ struct inotify_event *it_next_event(struct it_ctx *c, int64_t deadline_ms)
 	}
 	c->error = 0;
 	for (;;) {
+		c->ev_pid = 0; /* our scans' events have no process */
 		if (!(ev = syn_pop(c)) &&
 		    !(ev = it_tree_next(c, deadline_ms))) {
 			if (!c->error && c->syn.pos < c->syn.len)

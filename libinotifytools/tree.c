@@ -211,8 +211,10 @@ struct inotify_event *it_tree_next(struct it_ctx *c, int64_t deadline)
 	struct it_raw r;
 
 	while ((ev = take(c, deadline, &r))) {
-		if (maintain(c, &ev, &r) == 0 && !(r.flags & IT_RAW_HIDDEN))
+		if (maintain(c, &ev, &r) == 0 && !(r.flags & IT_RAW_HIDDEN)) {
+			c->ev_pid = r.pid;
 			return ev;
+		}
 		if (c->syn.pos < c->syn.len) {
 			c->error = 0;
 			return NULL; /* the synthetic events come first */

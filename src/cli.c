@@ -213,6 +213,67 @@ static int opt_timeout(struct cli_opts *o, const struct cli_option *opt,
 	return -1;
 }
 
+int cli_seconds(const char *s, int64_t *ms)
+{
+	char *end;
+	double v;
+
+	if (!*s || strchr(" \t+-", *s))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !(v >= 0) || v > 1e9)
+		return -1;
+	*ms = (int64_t)(v * 1000 + 0.5);
+	return 0;
+}
+
+/* --batch DELAY[,MAX]: MAX is 10 x DELAY unless given. */
+static int opt_batch(struct cli_opts *o, const struct cli_option *opt,
+		     const char *arg)
+{
+	const char *comma = strchr(arg, ',');
+	char delay[64];
+	size_t n = comma ? (size_t)(comma - arg) : strlen(arg);
+
+	(void)opt;
+	if (n < sizeof(delay)) {
+		memcpy(delay, arg, n);
+		delay[n] = '\0';
+		if (cli_seconds(delay, &o->batch_delay) == 0) {
+			o->batch_max = 10 * o->batch_delay;
+			if ((!comma ||
+			     cli_seconds(comma + 1, &o->batch_max) == 0) &&
+			    o->batch_max >= o->batch_delay)
+				return 0;
+		}
+	}
+	fprintf(stderr,
+		"--batch: `%s' is not a delay: DELAY[,MAX] in seconds, "
+		"MAX not less than DELAY.\n",
+		arg);
+	return -1;
+}
+
+/* --max-depth N */
+static int opt_max_depth(struct cli_opts *o, const struct cli_option *opt,
+			 const char *arg)
+{
+	char *end;
+	long n;
+
+	(void)opt;
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || n < 0 || n > 100000) {
+		fprintf(stderr,
+			"--max-depth: `%s' is not a depth (0 or more).\n", arg);
+		return -1;
+	}
+	o->max_depth = (int)n;
+	return 0;
+}
+
 /* -I, and -S: the backend and its marks. */
 static int opt_backend(struct cli_opts *o, const struct cli_option *opt,
 		       const char *arg)
@@ -316,6 +377,13 @@ enum {
 	OPT_JSON,
 	OPT_EXIT_WITH_PARENT,
 	OPT_CSV, /* inotifywatch's --csv has no -c */
+	OPT_BATCH,
+	OPT_BATCH_MARKER,
+	OPT_RENAME_RECORDS,
+	OPT_EXEC,
+	OPT_RESTART,
+	OPT_FOLLOW_NAMES,
+	OPT_MAX_DEPTH,
 };
 
 #define WAIT (1u << CLI_WAIT)
@@ -492,6 +560,46 @@ static const struct cli_option options[] = {
 	{ "csv", OPT_CSV, no_argument, WATCH, FLAG(csv), {
 	  WATCH_HELP("\t--csv\t\tPrint the final table as CSV.\n") } },
 
+	/* ours, for scripts that act on changes */
+	{ "batch", OPT_BATCH, required_argument, WAIT, CALL(opt_batch), {
+	  WAIT_HELP("\t--batch <delay>[,<max>]\n"
+	  IND "Print each path once, with all its events,\n"
+	  IND "when no event came for <delay> seconds (or\n"
+	  IND "<max> after the first), then an empty record.\n") } },
+	{ "batch-marker", OPT_BATCH_MARKER, required_argument, WAIT,
+	  STRING(batch_marker), {
+	  WAIT_HELP("\t--batch-marker <text>\n"
+	  IND "End each batch with <text> instead.\n") } },
+	{ "rename-records", OPT_RENAME_RECORDS, no_argument, WAIT,
+	  FLAG(rename_records), {
+	  WAIT_HELP("\t--rename-records\n"
+	  IND "With --batch, a rename is one record of the new\n"
+	  IND "path, its old one in %%F.\n") } },
+	{ "exec", OPT_EXEC, required_argument, WAIT, STRING(exec), {
+	  WAIT_HELP("\t--exec <command>\n"
+	  IND "After each batch run /bin/sh -c <command> with\n"
+	  IND "the batch's paths as arguments (\"$@\").\n") } },
+	{ "restart", OPT_RESTART, no_argument, WAIT, FLAG(restart), {
+	  WAIT_HELP("\t--restart     \tWith --exec, stop the command running when\n"
+	  IND "a new batch comes, then run it again.\n") } },
+	{ "follow-names", OPT_FOLLOW_NAMES, no_argument, BOTH,
+	  FLAG(follow_names), {
+	  WAIT_HELP("\t--follow-names\n"
+	  IND "Watch names, not inodes: a path that does not\n"
+	  IND "exist yet, or is replaced, is watched when it\n"
+	  IND "appears.\n"),
+	  WATCH_HELP("\t--follow-names\n"
+	  "\t\tWatch names, not inodes: a path that does not exist yet, or\n"
+	  "\t\tis replaced, is watched when it appears.\n") } },
+	{ "max-depth", OPT_MAX_DEPTH, required_argument, BOTH,
+	  CALL(opt_max_depth), {
+	  WAIT_HELP("\t--max-depth <n>\n"
+	  IND "With -r, watch no directory more than <n>\n"
+	  IND "levels below a watched one.\n"),
+	  WATCH_HELP("\t--max-depth <n>\n"
+	  "\t\tWith -r, watch no directory more than <n> levels below a\n"
+	  "\t\twatched one.\n") } },
+
 	{ "json", OPT_JSON, no_argument, BOTH, FLAG(json), {
 	  WAIT_HELP("\t--json        \tPrint events as JSON objects, one per "
 	  "line.\n"),
@@ -523,7 +631,9 @@ static const struct tool {
 		"file1 [ file2 ] [ file3 ] [ ... ]",
 		{ 'h', OPT_VERSION, '@', OPT_EXCLUDE, OPT_EXCLUDEI, OPT_INCLUDE,
 		  OPT_INCLUDEI, OPT_EXCLUDE_FROM, OPT_INCLUDE_FROM,
-		  OPT_EXIT_WITH_PARENT, 'm', 'd', 'P', 'r', 'I', 'F', 'S',
+		  OPT_EXIT_WITH_PARENT, OPT_BATCH, OPT_BATCH_MARKER,
+		  OPT_RENAME_RECORDS, OPT_EXEC, OPT_RESTART, OPT_FOLLOW_NAMES,
+		  OPT_MAX_DEPTH, 'm', 'd', 'P', 'r', 'I', 'F', 'S',
 		  OPT_FROMFILE, 'o', 's', 'q', OPT_FORMAT, OPT_NO_NEWLINE,
 		  OPT_TIMEFMT, 'c', OPT_JSON, 't', 'e' },
 		"\n"
@@ -543,8 +653,9 @@ static const struct tool {
 		"file1 [ file2 ] [ ... ]",
 		{ 'h', OPT_VERSION, 'v', '@', OPT_FROMFILE, OPT_EXCLUDE,
 		  OPT_EXCLUDEI, OPT_INCLUDE, OPT_INCLUDEI, OPT_EXCLUDE_FROM,
-		  OPT_INCLUDE_FROM, OPT_EXIT_WITH_PARENT, 'z', 'r', 'I', 'F',
-		  'S', 'P', 't', 'e', OPT_CSV, OPT_JSON, 'a', 'd' },
+		  OPT_INCLUDE_FROM, OPT_EXIT_WITH_PARENT, OPT_FOLLOW_NAMES,
+		  OPT_MAX_DEPTH, 'z', 'r', 'I', 'F', 'S', 'P', 't', 'e',
+		  OPT_CSV, OPT_JSON, 'a', 'd' },
 		"\n"
 		"Exit status:\n"
 		"\t0  -  Exited normally.\n"
@@ -612,9 +723,6 @@ int cli_check_regex(const struct cli_opts *o)
 		why = MSG_EXCL_BOTH;
 	else if (n[PAT_INCLUDE] && n[PAT_INCLUDEI])
 		why = MSG_INCL_BOTH;
-	else if ((n[PAT_EXCLUDE] || n[PAT_EXCLUDEI]) &&
-		 (n[PAT_INCLUDE] || n[PAT_INCLUDEI]))
-		why = MSG_INCL_EXCL;
 	if (why)
 		fputs(why, stderr);
 	return why ? -1 : 0;
@@ -847,7 +955,9 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, enum cli_tool_id t)
 	*o = (struct cli_opts){ .tool = t,
 				.parent = getppid(),
 				.monitor = tools[t].monitor,
-				.sort_stat = IT_STAT_TOTAL };
+				.sort_stat = IT_STAT_TOTAL,
+				.batch_delay = -1,
+				.max_depth = -1 };
 	base = base ? base + 1 : argv[0];
 	cli_name = tools[t].name;
 	if (!strncmp(base, "fsnotify", 8)) {
@@ -887,6 +997,7 @@ int cli_setup(struct it_ctx *c, struct cli_opts *o, const struct cli_steps *s,
 	if (set_filter(c, o, o->quiet) < 0 ||
 	    (s->prepare && s->prepare(c, o, arg) < 0) || read_paths(o) < 0)
 		return -1;
+	mask |= o->extra_mask;
 	if (o->monitor && o->recursive) {
 		mask |= IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM;
 		c->autowatch = 1;

@@ -21,7 +21,6 @@
 #define MSG_NEG_TIMEOUT "Negative timeout specified - abort!\n"
 #define MSG_EXCL_BOTH "--exclude and --excludei cannot both be specified.\n"
 #define MSG_INCL_BOTH "--include and --includei cannot both be specified.\n"
-#define MSG_INCL_EXCL "include and exclude regexp cannot both be specified.\n"
 #define MSG_BAD_REGEX "Error in `%s' regular expression.\n"
 #define MSG_SKIP_REGEX                                                         \
 	"--%s%s: `%s' is not a valid regular expression; skipped.\n"
@@ -95,6 +94,15 @@ struct cli_opts {
 	/* inotifywait; monitor is always set for inotifywatch */
 	int monitor, daemon, syslog, quiet, no_newline;
 	const char *outfile, *format, *timefmt;
+	/* --batch DELAY[,MAX] in ms (-1: no batches), and what goes with it */
+	int64_t batch_delay, batch_max;
+	const char *batch_marker, *exec;
+	int rename_records, restart;
+
+	/* both tools, ours */
+	int follow_names;
+	int max_depth;	     /* -1: none */
+	uint32_t extra_mask; /* events the tool needs, printed or not */
 
 	/* inotifywatch */
 	int verbose, zero, sort_set, ascending;
@@ -138,6 +146,10 @@ struct cli_steps {
 	int (*arm)(struct it_ctx *c, struct cli_opts *o, void *arg);
 	void (*ready)(struct it_ctx *c, const struct cli_opts *o, void *arg);
 };
+
+/* Parse a number of seconds, fractions allowed, into *ms; -1 if it is
+ * not one (nothing is printed). */
+int cli_seconds(const char *s, int64_t *ms);
 
 /* Where error-channel messages go: stderr, or syslog with -s. */
 extern int cli_syslog;

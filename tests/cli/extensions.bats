@@ -33,7 +33,7 @@ untimed() {
 	stop_bg
 	cp "$OUT" "$IT_TMP/raw"
 	untimed "$OUT"
-	cookie=$(sed -n 's/.*"MOVED_TO"\],"cookie":\([0-9]*\).*/\1/p' "$OUT")
+	cookie=$(sed -n 's/.*"MOVED_TO"\],"from":"d\/f","cookie":\([0-9]*\).*/\1/p' "$OUT")
 	[ "$cookie" -gt 0 ]
 	assert_file "$OUT" \
 		'{"watch":"d/","name":"f","path":"d/f","events":["CREATE"],"cookie":0,"isdir":false,"time":"T"}' \
@@ -42,7 +42,7 @@ untimed() {
 		'{"watch":"d/","name":"f","path":"d/f","events":["CLOSE_WRITE","CLOSE"],"cookie":0,"isdir":false,"time":"T"}' \
 		'{"watch":"d/","name":"sub","path":"d/sub","events":["CREATE","ISDIR"],"cookie":0,"isdir":true,"time":"T"}' \
 		"{\"watch\":\"d/\",\"name\":\"f\",\"path\":\"d/f\",\"events\":[\"MOVED_FROM\"],\"cookie\":$cookie,\"isdir\":false,\"time\":\"T\"}" \
-		"{\"watch\":\"d/\",\"name\":\"g\",\"path\":\"d/g\",\"events\":[\"MOVED_TO\"],\"cookie\":$cookie,\"isdir\":false,\"time\":\"T\"}"
+		"{\"watch\":\"d/\",\"name\":\"g\",\"path\":\"d/g\",\"events\":[\"MOVED_TO\"],\"from\":\"d/f\",\"cookie\":$cookie,\"isdir\":false,\"time\":\"T\"}"
 	json_parses "$IT_TMP/raw" --lines
 }
 

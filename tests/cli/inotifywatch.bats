@@ -244,6 +244,12 @@ Options:
 		Like --include, once for each line of <file>.
 	--exit-with-parent
 		Exit when the parent process dies.
+	--follow-names
+		Watch names, not inodes: a path that does not exist yet, or
+		is replaced, is watched when it appears.
+	--max-depth <n>
+		With -r, watch no directory more than <n> levels below a
+		watched one.
 	-z|--zero
 		In the final table of results, output rows and columns even
 		if they consist only of zeros (the default is to not output
@@ -456,14 +462,6 @@ EOF
 	expect_error "--exclude and --excludei cannot both be specified."
 	iw --include a --includei b w
 	expect_error "--include and --includei cannot both be specified."
-	iw --include a --exclude b w
-	expect_error "include and exclude regexp cannot both be specified."
-	iw --includei a --exclude b w
-	expect_error "include and exclude regexp cannot both be specified."
-	iw --include a --excludei b w
-	expect_error "include and exclude regexp cannot both be specified."
-	iw --excludei a --includei b w
-	expect_error "include and exclude regexp cannot both be specified."
 	# the --exclude/--excludei conflict is reported first
 	iw --exclude a --excludei b --include c --includei d w
 	expect_error "--exclude and --excludei cannot both be specified."
