@@ -500,6 +500,19 @@ static int batch_take(struct it_ctx *c, const struct cli_opts *o,
 	return 1;
 }
 
+/* A signal ends the run: what the kernel has queued joins the batch in
+ * hand, which is printed, so that no change is lost. */
+static void drain_batch(struct it_ctx *c, const struct cli_opts *o,
+			const struct out *w, struct run *run,
+			struct it_buf *out)
+{
+	const struct inotify_event *ev;
+
+	while ((ev = it_next_event(c, 0)))
+		batch_event(c, run, ev);
+	end_batch(c, o, w, run, out);
+}
+
 /* No event came in batch mode (a deadline, a signal, output to write, an
  * error): 1 to go on, 0 to stop with *status. */
 static int batch_wait(struct it_ctx *c, const struct cli_opts *o,
@@ -513,6 +526,8 @@ static int batch_wait(struct it_ctx *c, const struct cli_opts *o,
 			child = 0;
 			cmd_reap(&run->cmd);
 		}
+		if (ending)
+			drain_batch(c, o, w, run, out);
 		return !ending;
 	}
 	if (c->error) {
@@ -574,9 +589,10 @@ static void on_exec_signal(int sig)
 		ending = sig;
 }
 
-/* --exec: the ending signals stop the command too, and a child's end
- * interrupts the wait; both are caught only while waiting for events. */
-static void catch_exec_signals(struct it_ctx *c, struct run *run)
+/* --batch and --exec: the ending signals first print the batch in hand
+ * (and stop the command), and a child's end interrupts the wait; both are
+ * caught only while waiting for events. */
+static void catch_batch_signals(struct it_ctx *c, struct run *run)
 {
 	static const int sigs[] = { SIGCHLD, SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa = { .sa_handler = on_exec_signal };
@@ -600,11 +616,10 @@ static int run(struct it_ctx *c, const struct cli_opts *o, const struct out *w)
 	batch_init(&run.b, o->rename_records,
 		   o->events &&
 			   !(o->events & ~(uint32_t)(IN_CREATE | IN_DELETE)));
-	if (run.exec) {
-		if (cmd_init(&run.cmd, o->exec, o->restart) < 0)
-			return EXIT_FAILURE;
-		catch_exec_signals(c, &run);
-	}
+	if (run.exec && cmd_init(&run.cmd, o->exec, o->restart) < 0)
+		return EXIT_FAILURE;
+	if (o->batch_delay >= 0)
+		catch_batch_signals(c, &run);
 	status = o->batch_delay >= 0 ? run_batches(c, o, w, &run)
 				     : run_events(c, o, w, &run);
 	batch_free(&run.b);
