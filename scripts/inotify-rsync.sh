@@ -66,6 +66,9 @@ Options:
                         or never (default always)
   --max-delete N        let no rsync delete more than N files (rsync's
                         --max-delete)
+  --moves auto|off      make renames on local and ssh targets before
+                        pushing, instead of sending the data again
+                        (default auto)
   --on-push COMMAND     after each push to a target, run COMMAND with sh,
                         the target as \$1, the pushed paths NUL-separated
                         on stdin
@@ -600,8 +603,6 @@ src_follow() {
 	build_filters
 	[[ -z $W_PID ]] || kill -TERM "$W_PID" 2>/dev/null || true
 	W_NEXT=0
-	BATCH_FULL=1
-	mark_batch
 }
 
 # empty_guard I: fails (target I must not get a full sync now) if SOURCE
@@ -946,7 +947,7 @@ feed_list() {
 # stdin, so that nothing of the push depends on the state dir being
 # writable.
 start_job() {
-	local -n t=T$1 q=Q$1 r=R$1 jl=JL$1
+	local -n t=T$1 q=Q$1 r=R$1 jl=JL$1 m=M$1
 	local i=$1 kind=$2
 	local -a args=("${RSYNC_BASE[@]}")
 	if [[ $kind == retry ]] && ((t["rfull"])); then
@@ -983,10 +984,13 @@ start_job() {
 	jl=("${LIST[@]}")
 	args+=(${t[conn]:+"${t[conn]}"} "${RSYNC_OPTS[@]}" ${t[rsh]:+-e "${t[rsh]}"} \
 		-- "$SRC_ABS/" "${t[dest]}")
+	t["jobmoves"]=0
+	[[ $kind == inc ]] && t["jobmoves"]=${#m[@]}
 	(
 		[[ -n $EV_FD ]] && exec {EV_FD}<&-
 		exec {IDLE_FD}<&-
 		umask "$ORIG_UMASK"
+		((t["jobmoves"] == 0)) || make_moves "$i"
 		exec "${PDEATH[@]}" "$RSYNC" "${args[@]}"
 	) < <(feed_list "$kind") >"${t[out]}" 2>&1 &
 	t["pid"]=$!
@@ -1004,6 +1008,41 @@ start_job() {
 	*) log info "target ${t[num]}: rsync #${t[runs]}: ${#LIST[@]} path(s)" ;;
 	esac
 	STATUS_DIRTY=1
+}
+
+# --moves: the renames of a batch are made on local and ssh targets
+# before its push (which then finds the files in place and sends no data);
+# a rename that cannot be made there is left to the push.  On the target,
+# each pair "OLD\0NEW\0" is read by xargs and renamed by sh: the paths
+# never go through a command line that a shell splits.
+# shellcheck disable=SC2016 # expanded by that sh, not here
+MOVER='[ -e "$1" ] || [ -h "$1" ] || exit 0
+if [ -d "$2" ] && [ ! -h "$2" ]; then exit 0; fi
+mkdir -p -- "${2%/*}" 2>/dev/null
+mv -f -- "$1" "$2"'
+
+# make_moves I: make target I's pending renames, in the job's subshell
+# (stdout and stderr go to its rsync output).
+make_moves() {
+	local -n t=T$1 m=M$1
+	local base p k
+	local -a rsh pairs=()
+	base=./
+	[[ ${t[mover]} == ssh ]] && base=${t["dest"]#*:}
+	[[ -z $base || $base == */ ]] || base+=/
+	[[ -n $base ]] || base=./
+	for ((k = 0; k < t["jobmoves"]; k++)); do
+		p=${m[k]}
+		pairs+=("$base$p")
+	done
+	if [[ ${t[mover]} == local ]]; then
+		(cd -- "${t[dest]}" && xargs -0 -n 2 sh -c "$MOVER" mv) \
+			< <(printf '%s\0' "${pairs[@]}") || true
+	else
+		read -r -a rsh <<<"${t[rsh]}"
+		"${rsh[@]}" "${t[host]}" "xargs -0 -n 2 sh -c '$MOVER' mv" \
+			< <(printf '%s\0' "${pairs[@]}") || true
+	fi
 }
 
 # unescape_octal PREFIX TEXT: REPLY = TEXT with every PREFIX followed by
@@ -1092,10 +1131,15 @@ retry_set() {
 }
 
 # push_reached I: what every push that reached target I settles: the
-# queued paths it covered, the full sync it was, the target's backoff.
+# queued paths it covered (and renames), the full sync it was, the
+# target's backoff.
 push_reached() {
-	local -n t=T$1 q=Q$1
+	local -n t=T$1 q=Q$1 m=M$1
 	((t["jobn"] > 0)) && q=("${q[@]:${t[jobn]}}")
+	((t["jobmoves"] == 0)) || m=("${m[@]:${t[jobmoves]}}")
+	if [[ ${t[job]} == full ]]; then
+		m=() # a full sync covers them
+	fi
 	if [[ ${t[job]} == full ]] && ((t["full"] == t["jobfull"])); then
 		t["full"]=0
 		full_mark "$1"
@@ -1364,50 +1408,62 @@ schedule() {
 
 # ---------------------------------------------------------------- batches
 
-# mark_batch: an event arrived: start or extend the batch in hand.
-mark_batch() {
-	if ((BATCH_ACTIVE == 0)); then
-		BATCH_ACTIVE=1
-		BATCH_FIRST=$NOW
-		((NOW + DELAY_US < DEADLINE)) && DEADLINE=$((NOW + DELAY_US))
-	fi
-	BATCH_LAST=$NOW
-}
+# The watcher does the batching (inotifywait --batch DELAY,MAX): it prints
+# each changed path of a batch once, "EVENTS\0PATH\0OLDPATH\0", then an
+# empty record; the script only decides what each target gets.
 
-# handle_event EVENTS PATH: one record from the watcher.
-handle_event() {
-	local ev=$1 rel
+# handle_record EVENTS PATH FROM: one path of the batch being read (FROM:
+# its old path if it is a rename).
+handle_record() {
+	local ev=$1 rel from=''
 	if [[ $ev == *Q_OVERFLOW* ]]; then
 		log warn "inotify event queue overflowed: full sync"
-		mark_batch
 		BATCH_FULL=1
 		return 0
 	fi
-	[[ $2 == "$SRC_ABS"/* ]] || return 0
-	rel=${2#"$SRC_ABS"/}
-	while [[ $rel == */ ]]; do
-		rel=${rel%/}
-	done
-	# SOURCE itself (what it names is checked by src_check)
-	[[ -n $rel ]] || return 0
+	rel_of "$2" || return 0
+	rel=$REPLY
+	# a file written while open (--push-open): at most every PUSH_OPEN_US
 	if [[ $ev == MODIFY ]] && ! open_due "$rel"; then
 		return 0
+	fi
+	if [[ -n $3 && $ev == *MOVED_TO* ]] && rel_of "$3"; then
+		from=$REPLY
 	fi
 	if ((VERBOSITY >= 2)); then
 		quote "$rel"
 		log debug "event $ev $REPLY"
 	fi
-	mark_batch
 	((BATCH_FULL)) && return 0
-	if [[ -z ${BATCH_SEEN[$rel]+x} ]]; then
-		BATCH_SEEN[$rel]=1
-		BATCH+=("$rel")
-		if ((${#BATCH[@]} > MAX_BATCH)); then
-			log info "batch holds more than $MAX_BATCH paths: full sync"
-			BATCH_FULL=1
-			BATCH=()
-			BATCH_SEEN=()
-		fi
+	batch_path "$rel"
+	if [[ -n $from ]]; then
+		batch_path "$from"
+		BATCH_MOVES+=("$from" "$rel")
+	fi
+}
+
+# rel_of PATH: REPLY = PATH relative to SOURCE; fails for SOURCE itself
+# (what it names is checked by src_check) and what lies outside it.
+rel_of() {
+	[[ $1 == "$SRC_ABS"/* ]] || return 1
+	REPLY=${1#"$SRC_ABS"/}
+	while [[ $REPLY == */ ]]; do
+		REPLY=${REPLY%/}
+	done
+	[[ -n $REPLY ]]
+}
+
+# batch_path REL: REL is in the batch in hand (once).
+batch_path() {
+	[[ -z ${BATCH_SEEN[$1]+x} ]] || return 0
+	BATCH_SEEN[$1]=1
+	BATCH+=("$1")
+	if ((${#BATCH[@]} > MAX_BATCH)); then
+		log info "batch holds more than $MAX_BATCH paths: full sync"
+		BATCH_FULL=1
+		BATCH=()
+		BATCH_SEEN=()
+		BATCH_MOVES=()
 	fi
 }
 
@@ -1425,53 +1481,45 @@ open_due() {
 # flush_batch: hand the batch in hand to every target's queue.
 flush_batch() {
 	local i
-	((BATCH_ACTIVE)) || return 0
 	if ((BATCH_FULL)); then
-		log info "batch: full sync of every target"
-		for i in "${TARGETS[@]}"; do
-			request_full "$i"
-		done
+		full_all "batch"
 	elif ((${#BATCH[@]})); then
 		log info "batch: ${#BATCH[@]} path(s)"
 		for i in "${TARGETS[@]}"; do
 			queue_batch "$i"
 		done
 	fi
-	BATCH_ACTIVE=0
 	BATCH_FULL=0
 	BATCH=()
 	BATCH_SEEN=()
+	BATCH_MOVES=()
 	STATUS_DIRTY=1
 }
 
 # queue_batch I: the batch in hand joins target I's queue, unless the next
-# job of the target is a full sync that will cover it anyway.
+# job of the target is a full sync that will cover it anyway; its renames
+# are kept to be made on the target first (--moves).
 queue_batch() {
-	local -n t=T$1 q=Q$1
+	local -n t=T$1 q=Q$1 m=M$1
 	if ((t["full"])) && [[ -z ${t[pid]} || ${t[job]} != full ]]; then
 		return 0
 	fi
 	journal_append "$1" "${BATCH[@]}"
+	((${#BATCH_MOVES[@]} == 0 || ${#t[mover]} == 0)) || m+=("${BATCH_MOVES[@]}")
 	if ((${#q[@]} > 4 * MAX_BATCH && t["full"] == 0)); then
 		log info "target ${t[num]}: more than $((4 * MAX_BATCH)) paths queued: full sync"
 		request_full "$1"
 	fi
 }
 
-# batch_due: the batch in hand is quiet or old enough to be pushed.
-batch_due() {
-	((BATCH_ACTIVE)) || return 1
-	((NOW - BATCH_LAST >= DELAY_US || NOW - BATCH_FIRST >= MAXDELAY_US))
-}
-
-# ---------------------------------------------------------------- watcher
-
 # ---------------------------------------------------------------- watcher
 
 # start_watcher: run inotifywait on SOURCE and wait until it is ready.
 start_watcher() {
-	local line ready=0 rc=0
-	local -a errs=() cmd=("${IW_CMD[@]}" ${BACKEND:+"$BACKEND"} -m -r --format '%e%0%w%f%0' --no-newline -e "$EVENTS")
+	local line='' part rc=0
+	local -a errs=() cmd=("${IW_CMD[@]}" ${BACKEND:+"$BACKEND"} -m -r
+		--batch "$BATCH_ARG" --format '%e%0%w%f%0%F%0' --no-newline -e "$EVENTS")
+	((MOVES == 0)) || cmd+=(--rename-records)
 	[[ -n $WATCH_RE ]] && cmd+=(--exclude "$WATCH_RE")
 	# An absolute path, and not watching "." from inside: a process whose
 	# working directory is SOURCE would keep it alive after its deletion.
@@ -1489,22 +1537,20 @@ start_watcher() {
 	exec {EV_FD}<"$W_OUT"
 	exec {ER_FD}<"$W_ERR"
 	while ((STOP == 0)); do
-		if ! input_ready "$ER_FD"; then
-			idle_wait 20000
-			continue
+		part=
+		IFS= read -r -t 1 -u "$ER_FD" part || rc=$?
+		line+=$part
+		if ((rc > 128)); then
+			rc=0
+			continue # a line not complete yet
 		fi
-		line=
-		if ! IFS= read -r -u "$ER_FD" line; then
-			[[ -n $line ]] && errs+=("$line")
-			break
-		fi
-		if [[ $line == 'Watches established.' ]]; then
-			ready=1
-			break
-		fi
+		((rc == 0)) || break
+		[[ $line == 'Watches established.' ]] && break
 		[[ $line == 'Setting up watches.'* ]] || errs+=("$line")
+		line=
 	done
-	if ((ready == 0)); then
+	if [[ $line != 'Watches established.' ]]; then
+		[[ -z $line ]] || errs+=("$line")
 		kill -TERM "$W_PID" 2>/dev/null || true
 		exec {EV_FD}<&- {ER_FD}<&-
 		EV_FD=
@@ -1515,15 +1561,26 @@ start_watcher() {
 		WATCH_ERROR="${errs[*]:-inotifywait exited with status $rc}"
 		return 1
 	fi
-	# From now on stderr only carries warnings: log them from a helper.
+	start_pump
+	RECORD=()
+	PART=
+	now
+	W_STARTED=$NOW
+	W_BACKOFF=$RETRY_US
+	log debug "watcher ready (pid $W_PID)"
+	STATUS_DIRTY=1
+	return 0
+}
+
+# start_pump: from now on the watcher's stderr only carries warnings: log
+# them from a helper; a directory it could not watch means a full sync.
+start_pump() {
 	(
 		exec {EV_FD}<&- {IDLE_FD}<&-
 		while IFS= read -r line; do
 			case $line in
 			'Warning: the kernel event queue overflowed'*) log info "inotifywait: $line" ;;
 			"Couldn't watch"* | 'Failed to watch'* | *'upper limit on inotify watches'*)
-				# a directory is not watched: what happens there is
-				# only seen by full syncs; ask for one now
 				log error "inotifywait: $line"
 				kill -USR2 "$MAIN_PID" 2>/dev/null || true
 				;;
@@ -1533,35 +1590,23 @@ start_watcher() {
 	) <&"$ER_FD" &
 	PUMP_PID=$!
 	exec {ER_FD}<&-
-	HAVE_EV=0
-	now
-	W_STARTED=$NOW
-	W_BACKOFF=$RETRY_US
-	log debug "watcher ready (pid $W_PID)"
-	STATUS_DIRTY=1
-	return 0
 }
 
-# stop_watcher: stop inotifywait and handle what it had already written.
+# stop_watcher: stop inotifywait (it prints the batch in hand first) and
+# handle what it wrote.
 stop_watcher() {
-	local give_up
 	[[ -n $W_PID ]] || return 0
 	kill -TERM "$W_PID" 2>/dev/null || true
 	now
-	give_up=$((NOW + 2000000))
-	while [[ -n $EV_FD ]]; do
-		if input_ready "$EV_FD"; then
-			IFS= read -r -d '' -u "$EV_FD" FIELD || break
-			got_field
-			continue
-		fi
+	DEADLINE=$((NOW + 2000000))
+	W_STOPPING=1
+	while [[ -n $EV_FD ]] && read_events; do
 		now
-		if ((NOW >= give_up)); then
-			kill -KILL "$W_PID" 2>/dev/null || true
-			break
-		fi
-		idle_wait 10000
+		((NOW < DEADLINE)) && continue
+		kill -KILL "$W_PID" 2>/dev/null || true
+		break
 	done
+	W_STOPPING=0
 	if [[ -n $EV_FD ]]; then
 		exec {EV_FD}<&-
 		EV_FD=
@@ -1570,6 +1615,7 @@ stop_watcher() {
 	W_PID=
 	reap_pump
 	rm -f -- "$W_OUT" "$W_ERR" "$W_PIDFILE"
+	flush_batch
 }
 
 # reap_pump: collect the stderr logger once the watcher is gone; it ends at
@@ -1587,7 +1633,8 @@ reap_pump() {
 	PUMP_PID=
 }
 
-# watcher_gone: the watcher's pipe reached end of file.
+# watcher_gone: the watcher's pipe reached end of file: what it wrote is
+# handed on, with a full sync once it is restarted.
 watcher_gone() {
 	local rc=0
 	exec {EV_FD}<&-
@@ -1596,6 +1643,7 @@ watcher_gone() {
 	W_PID=
 	rm -f -- "$W_PIDFILE"
 	reap_pump
+	flush_batch
 	((STOP)) && return 0
 	now
 	if ((NOW - W_STARTED < 10000000)); then
@@ -1606,54 +1654,47 @@ watcher_gone() {
 		W_NEXT=$NOW
 	fi
 	log warn "inotifywait exited (status $rc): restarting it, then full sync"
-	BATCH_FULL=1
-	mark_batch
 	STATUS_DIRTY=1
 }
 
-# input_ready FD: FD has something to read (data or end of file); nothing
-# is consumed.  The watcher's pipes are never read with a timeout: bash's
-# read -t can drop the byte it was reading when the timeout strikes (records
-# would merge), so they are polled with -t 0 and read only when ready; the
-# writer always completes the record at once.
-input_ready() {
-	read -r -t 0 -u "$1" 2>/dev/null
-}
-
-# got_field: FIELD completes an event name or a path.
-got_field() {
-	if ((HAVE_EV)); then
-		HAVE_EV=0
-		handle_event "$EV_NAME" "$FIELD"
-	else
-		EV_NAME=$FIELD
-		HAVE_EV=1
-	fi
-}
-
-# read_events: handle watcher records until DEADLINE; between records the
-# pipe is polled every 20 ms (100 ms after 2 s without input).
+# read_events: read the watcher's records until DEADLINE, blocking (no
+# polling while idle); a complete batch goes to the targets at once.  A
+# field cut by the timeout is kept in PART (bash's read keeps what it
+# read).  Fails once the watcher's pipe is closed.
 read_events() {
-	local t
-	while :; do
-		if input_ready "$EV_FD"; then
-			if ! IFS= read -r -d '' -u "$EV_FD" FIELD; then
-				watcher_gone
-				return 0
-			fi
-			now
-			LAST_INPUT=$NOW
-			got_field
-			((STOP == 0 && NOW < DEADLINE)) || return 0
-			continue
-		fi
+	local f rc t
+	while ((STOP == 0 || W_STOPPING)); do
 		now
-		((STOP == 0 && NOW < DEADLINE)) || return 0
-		t=20000
-		((NOW - LAST_INPUT > 2000000)) && t=100000
-		((DEADLINE - NOW < t)) && t=$((DEADLINE - NOW))
-		idle_wait "$t"
+		t=$((DEADLINE - NOW))
+		((t > 0)) || return 0
+		secs "$t"
+		f=
+		rc=0
+		IFS= read -r -d '' -t "$REPLY" -u "$EV_FD" f || rc=$?
+		if ((rc > 128)); then
+			PART+=$f
+			return 0
+		fi
+		if ((rc)); then
+			watcher_gone
+			return 1
+		fi
+		got_field "$PART$f"
+		PART=
 	done
+}
+
+# got_field TEXT: TEXT completes a field of a record; an empty first field
+# is the end of a batch.
+got_field() {
+	if ((${#RECORD[@]} == 0)) && [[ -z $1 ]]; then
+		flush_batch
+		return 0
+	fi
+	RECORD+=("$1")
+	((${#RECORD[@]} == 3)) || return 0
+	handle_record "${RECORD[@]}"
+	RECORD=()
 }
 
 # ---------------------------------------------------------------- main loop
@@ -1682,13 +1723,9 @@ target_deadline() {
 
 # compute_deadline: DEADLINE = when the main loop next has work to do.
 compute_deadline() {
-	local i d
-	DEADLINE=$((NOW + 500000))
-	if ((BATCH_ACTIVE)) && [[ -n $W_PID ]]; then
-		d=$((BATCH_LAST + DELAY_US))
-		((BATCH_FIRST + MAXDELAY_US < d)) && d=$((BATCH_FIRST + MAXDELAY_US))
-		deadline_min "$d"
-	fi
+	local i
+	# SOURCE is looked at every second (src_check)
+	DEADLINE=$((NOW + 1000000))
 	for i in "${TARGETS[@]}"; do
 		target_deadline "$i"
 	done
@@ -1702,10 +1739,7 @@ compute_deadline() {
 restart_watcher() {
 	if start_watcher; then
 		log info "inotifywait restarted"
-		now
-		BATCH_FULL=1
-		mark_batch
-		BATCH_FIRST=0
+		full_all "watcher restarted"
 	else
 		W_NEXT=$((NOW + W_BACKOFF))
 		short_secs "$W_BACKOFF"
@@ -1748,11 +1782,7 @@ service() {
 	if ((WATCH_LOST)); then
 		WATCH_LOST=0
 		log warn "the watcher could not watch some directory: full sync"
-		BATCH_FULL=1
-		mark_batch
-	fi
-	if [[ -n $W_PID ]] && batch_due; then
-		flush_batch
+		full_all "watch failure"
 	fi
 	schedule
 	if ((STATUS_DIRTY)); then
@@ -1773,7 +1803,7 @@ main_loop() {
 		service
 		compute_deadline
 		if [[ -n $W_PID && -n $EV_FD ]]; then
-			read_events
+			read_events || true
 		else
 			wait_us=$((DEADLINE - NOW))
 			((wait_us < 1000)) && wait_us=1000
@@ -1997,12 +2027,14 @@ user_rsh() {
 	done
 }
 
-# ssh_mux I: if target I is reached by ssh, its remote shell with a control
-# socket (t[rsh]), the socket (t[sock]) and the host (t[host]).
+# ssh_mux I: if target I is reached by a remote shell, its host (t[host])
+# and the shell (t[rsh]), with a control socket (t[sock]) if it is ssh.
 ssh_mux() {
 	local -n t=T$1
 	local dir=$STATE_DIR cmd
 	is_local_dest "${t["dest"]}" || is_daemon_dest "${t["dest"]}" && return 0
+	t["host"]=${t["dest"]%%:*}
+	t["rsh"]=$RSH
 	read -r cmd _ <<<"$RSH"
 	[[ ${cmd##*/} == ssh ]] || return 0
 	# a socket path must stay short (108 bytes) and free of spaces
@@ -2012,7 +2044,6 @@ ssh_mux() {
 		((${#dir} <= 80)) && [[ $dir != *[[:space:]]* ]] || return 0
 	fi
 	t["sock"]=$dir/ssh-${t["id"]}
-	t["host"]=${t["dest"]%%:*}
 	t["rsh"]="$RSH -o ControlMaster=auto -o ControlPath=${t["sock"]} -o ControlPersist=60"
 }
 
@@ -2124,6 +2155,7 @@ FULL_EVERY_US=0
 TIMEOUT_S=60
 MAX_BATCH=10000
 MAX_DELETE=
+MOVES_MODE=auto
 PUSH_OPEN_US=0
 BACKEND=
 ON_PUSH=
@@ -2149,7 +2181,7 @@ need_value() {
 
 # Options that take a value (the others are flags).
 VALUE_OPTS=" exclude exclude-from delay max-delay retry max-retry full-every
-	timeout max-batch max-delete delete on-push push-open state-dir rsync-opt
+	timeout max-batch max-delete delete moves on-push push-open state-dir rsync-opt
 	log inotifywait rsync "
 FLAG_OPTS=" allow-new-source once no-initial-sync syslog quiet verbose
 	fanotify filesystem "
@@ -2226,7 +2258,7 @@ while (($#)); do
 		set -- "$opt" "$val" "${@:2}"
 		case $opt in
 		--exclude | --exclude-from | --delay | --max-delay | --retry | --max-retry | \
-			--full-every | --timeout | --max-batch | --max-delete | --delete | \
+			--full-every | --timeout | --max-batch | --max-delete | --delete | --moves | \
 			--on-push | --push-open | --state-dir | --config | \
 			--rsync-opt | --log | --inotifywait | --rsync) ;;
 		*) die "option $opt does not take a value" ;;
@@ -2282,6 +2314,14 @@ while (($#)); do
 		case $2 in
 		always | startup | running | never) DELETE_MODE=$2 ;;
 		*) die "$opt: '$2' is not one of always, startup, running, never" ;;
+		esac
+		shift 2
+		;;
+	--moves)
+		need_value "$opt" $#
+		case $2 in
+		auto | off) MOVES_MODE=$2 ;;
+		*) die "$opt: '$2' is not auto or off" ;;
 		esac
 		shift 2
 		;;
@@ -2368,6 +2408,17 @@ unset opt val
 ((${#ARGS[@]})) || ARGS=("${CONF_POS[@]}")
 [[ -n $MAXDELAY_US ]] || MAXDELAY_US=$DELAY_US
 ((MAXDELAY_US >= DELAY_US)) || MAXDELAY_US=$DELAY_US
+# The watcher's batches: --delay quiet, at most --max-delay after the first
+# change.
+secs "$DELAY_US"
+BATCH_ARG=$REPLY
+secs "$MAXDELAY_US"
+BATCH_ARG+=,$REPLY
+# Renames are made on the targets where the old name may go (--delete).
+MOVES=0
+if [[ $MOVES_MODE == auto && ($DELETE_MODE == always || $DELETE_MODE == running) ]]; then
+	MOVES=1
+fi
 
 # ---------------------------------------------------------------- checks
 
@@ -2490,7 +2541,8 @@ if ((ONCE == 0)); then
 	IW=$REPLY
 	unset beside
 	iw_help=$("$IW" --help 2>&1) || true
-	[[ $iw_help == *--no-newline* ]] || die_prog "inotifywait '$IW' is too old (needs --no-newline)"
+	[[ $iw_help == *--no-newline* && $iw_help == *--batch* && $iw_help == *--rename-records* ]] ||
+		die_prog "inotifywait '$IW' is too old (needs --batch; this project's inotifywait has it)"
 	if [[ $iw_help == *--exit-with-parent* ]]; then
 		IW_CMD=("$IW" --exit-with-parent)
 	else
@@ -2558,14 +2610,11 @@ declare -A OPEN_PUSHED=()
 BATCH=()
 declare -A BATCH_SEEN=() FAILMSG=()
 FAILED=()
-BATCH_ACTIVE=0
 BATCH_FULL=0
-BATCH_FIRST=0
-BATCH_LAST=0
-HAVE_EV=0
-LAST_INPUT=0
-EV_NAME=
-FIELD=
+BATCH_MOVES=()
+RECORD=()
+PART=
+W_STOPPING=0
 LIST=()
 TEXT=
 WATCH_RE=
@@ -2619,7 +2668,7 @@ target_init() {
 	id=$REPLY
 	base=$STATE_DIR/t-$id
 	declare -gA "T$i=()"
-	declare -ga "Q$i=()" "R$i=()" "JL$i=()" "H$i=()"
+	declare -ga "Q$i=()" "R$i=()" "JL$i=()" "H$i=()" "M$i=()"
 	declare -gA "W$i=()"
 	local -n t=T$i q=Q$i
 	t=([dest]=$2 [num]=$((i + 1)) [id]=$id [journal]=$base.journal [mark]=$base.full
@@ -2628,12 +2677,20 @@ target_init() {
 		[jobstart]=0 [next]=0 [backoff]=$RETRY_US [failing]=0 [rnext]=0
 		[rbackoff]=$RETRY_US [rfull]=0 [lastok]="" [lasterr]="" [runs]=0 [initial]=0
 		[guard]="" [guardnext]=0 [conn]="" [hasdatafile]=$base.has-data [hasdata]=0
-		[hook]="" [hookout]=$base.on-push-output [sock]="" [host]="" [rsh]="")
+		[hook]="" [hookout]=$base.on-push-output [sock]="" [host]="" [rsh]=""
+		[mover]="" [jobmoves]=0)
 	[[ ! -e ${t["hasdatafile"]} ]] || t["hasdata"]=1
 	if ((TIMEOUT_S)) && is_daemon_dest "$2"; then
 		t["conn"]=--contimeout=$TIMEOUT_S
 	fi
 	ssh_mux "$i"
+	if ((MOVES)); then
+		if is_local_dest "$2"; then
+			t["mover"]=local
+		elif [[ -n ${t[host]} ]]; then
+			t["mover"]=ssh
+		fi
+	fi
 	try_write "$base.dest" "$2"$'\n' || true
 	if [[ -s ${t[okfile]} ]]; then
 		IFS= read -r 't[lastok]' <"${t[okfile]}" || true

@@ -122,3 +122,24 @@ logins() {
 	sync_stop
 	assert_status 0
 }
+
+@test "ssh target: a renamed tree is renamed there (one ssh command), not sent again" {
+	prepare
+	mkdir -p "$SRC/tree/sub"
+	head -c 1048576 /dev/urandom >"$SRC/tree/sub/big"
+	printf 'x\n' >"$SRC/"$'new\nline'
+	sshd_start
+	RSYNC_RSH=$RSH sync_started --delay 0.3 --rsync-opt=--stats "$SRC" "127.0.0.1:$IT_TMP/dst"
+	local ino ino2
+	ino=$(stat -c %i "$IT_TMP/dst/tree/sub/big")
+	ino2=$(stat -c %i "$IT_TMP/dst/"$'new\nline')
+	mv "$SRC/tree" "$SRC/tree renamed"
+	mv "$SRC/"$'new\nline' "$SRC/tree renamed/-dash"
+	converge "$SRC" "$IT_TMP/dst" "ssh: renames as moves"
+	[ "$(stat -c %i "$IT_TMP/dst/tree renamed/sub/big")" = "$ino" ]
+	[ "$(stat -c %i "$IT_TMP/dst/tree renamed/-dash")" = "$ino2" ]
+	wait_until status_is 1 state idle
+	grep -q 'Literal data: 0 bytes' "$STATE"/t-*.rsync-output
+	sync_stop
+	assert_status 0
+}
