@@ -12,7 +12,11 @@
 #               initial: a tree of FILES files (100 a directory) is there
 #               before the daemon starts: time until the target holds it;
 #               burst: FILES new files written as fast as possible once the
-#               daemon is ready: time until the target holds them
+#               daemon is ready: time until the target holds them;
+#               rename: a tree of MB megabytes (-b, 1 MB files) is renamed
+#               once synced: time until the target has it under the new
+#               name, and the bytes rsync sent for it (ours: --stats)
+#   -b MB       for rename (default 500)
 #   -n FILES    for initial and burst (default 200000 and 100000)
 #   -r RATE     new files per second (default 200)
 #   -d SECONDS  how long the stream lasts (default 60)
@@ -37,6 +41,7 @@ export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
 MODE=stream
 FILES=
+MB=500
 RATE=200
 DURATION=60
 DELAY=1
@@ -44,8 +49,9 @@ KIND=local
 UNREADABLE=0
 TOOLS=$HERE/../../src
 SCRIPT=$HERE/../../scripts/inotify-rsync.sh
-while getopts m:n:r:d:D:k:ut:s:h opt; do
+while getopts m:n:b:r:d:D:k:ut:s:h opt; do
 	case $opt in
+	b) MB=$OPTARG ;;
 	m) MODE=$OPTARG ;;
 	n) FILES=$OPTARG ;;
 	r) RATE=$OPTARG ;;
@@ -56,7 +62,7 @@ while getopts m:n:r:d:D:k:ut:s:h opt; do
 	t) TOOLS=$OPTARG ;;
 	s) SCRIPT=$OPTARG ;;
 	*)
-		sed -n '2,33s/^# \{0,1\}//p' "$0"
+		sed -n '2,37s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	esac
@@ -72,7 +78,7 @@ case $KIND in local | daemon) ;; *)
 	;;
 esac
 case $MODE in
-stream) ;;
+stream | rename) ;;
 initial) : "${FILES:=200000}" ;;
 burst) : "${FILES:=100000}" ;;
 *)
@@ -192,7 +198,7 @@ start() {
 	case $1 in
 	ours)
 		"${AS[@]}" "$SCRIPT" --inotifywait "$IW" --state-dir "$D/state" --log "$D/log" \
-			--delay "$DELAY" "$D/src" "$DST" </dev/null &
+			--delay "$DELAY" --rsync-opt=--stats "$D/src" "$DST" </dev/null &
 		PID=$!
 		until grep -q 'initial sync done' "$D/log" 2>/dev/null; do sleep 0.1; done
 		;;
@@ -276,6 +282,37 @@ run_burst() {
 	row "$1" "$t0" "$t1" "$r" "$cpu" $((REPLY + FILES - want))
 }
 
+# run_rename NAME: a tree of MB megabytes renamed once it is on the target.
+run_rename() {
+	local t0 t1=0 k sent='?'
+	setup "$1"
+	mkdir -p "$D/src/tree/sub"
+	for ((k = 0; k < MB; k++)); do
+		head -c 1048576 /dev/urandom >"$D/src/tree/sub/f$k"
+	done
+	start "$1"
+	sleep 0.5
+	t0=${EPOCHREALTIME/./}
+	mv "$D/src/tree" "$D/src/renamed"
+	for ((k = 0; k < 1200; k++)); do
+		if [[ -e $WATCH/renamed/sub/f$((MB - 1)) && ! -e $WATCH/tree ]]; then
+			t1=${EPOCHREALTIME/./}
+			break
+		fi
+		sleep 0.05
+	done
+	((t1)) || t1=${EPOCHREALTIME/./}
+	if [[ $1 == ours ]]; then
+		sleep $((${DELAY%.*} + 1))
+		sent=$(sed -n 's/^Total bytes sent: //p' "$D"/state/t-*.rsync-output | tr -d ,)
+	fi
+	runs "$1"
+	local r=$REPLY
+	stop
+	ROW=$(printf '%-8s %8d.%03d %8s %14s' "$1" $(((t1 - t0) / 1000000)) \
+		$(((t1 - t0) / 1000 % 1000)) "$r" "${sent:-?}")
+}
+
 # run_stream NAME: one steady stream.
 run_stream() {
 	local name=$1 wpid i n t0 next now dt sfd
@@ -340,7 +377,10 @@ run_stream() {
 }
 
 [[ $KIND == local ]] || start_daemon_target
-if [[ $MODE == stream ]]; then
+if [[ $MODE == rename ]]; then
+	echo "sync-bench: rename of a $MB MB tree, delay ${DELAY}s, $KIND target"
+	printf '%-8s %12s %8s %14s\n' daemon seconds runs 'bytes sent'
+elif [[ $MODE == stream ]]; then
 	echo "sync-bench: $RATE files/s for ${DURATION}s, delay ${DELAY}s, $KIND target$( ((UNREADABLE)) && echo ', an unreadable file in SOURCE')"
 	printf '%-8s %8s %8s %8s %8s %8s %8s %8s\n' daemon 'p50 ms' 'p95 ms' 'p99 ms' 'max ms' runs 'cpu ms' missing
 else
