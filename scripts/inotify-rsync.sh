@@ -18,8 +18,9 @@
 # sync, and no sync that deletes runs while SOURCE looks gone, empty or
 # unmounted.  Requires bash >= 5, coreutils and rsync.
 #
-# Per-target state lives in arrays reached through namerefs (local -n t=T1):
-# shellcheck disable=SC2178
+# Per-target state lives in arrays reached through namerefs (local -n t=T1),
+# and some functions are called through the option table:
+# shellcheck disable=SC2178,SC2317
 
 set -euo pipefail
 
@@ -2174,17 +2175,88 @@ RSYNC_OPTS=()
 RSH=
 ARGS=()
 
-# need_value OPTION COUNT: the option needs a value.
-need_value() {
-	(($2 >= 2)) || die "option $1 needs a value"
+# The options, one row each: name, kind, and what the value sets.  Kinds:
+# secs (seconds, fractions allowed: microseconds into VAR; "secs+": more
+# than 0), count (VAR), path and text (VAR, not empty), enum (VAR, one of
+# the words after it), flag (VAR=VALUE, no value), list (appended to the
+# array VAR), call (the function VAR, given the value).
+OPTIONS='
+exclude call add_rule
+exclude-from call read_exclude_from
+delay secs DELAY_US
+max-delay secs MAXDELAY_US
+retry secs+ RETRY_US
+max-retry secs+ MAXRETRY_US
+full-every secs FULL_EVERY_US
+push-open secs+ PUSH_OPEN_US
+timeout call set_timeout
+max-batch count MAX_BATCH
+max-delete count MAX_DELETE
+delete enum DELETE_MODE always startup running never
+moves enum MOVES_MODE auto off
+on-push text ON_PUSH
+allow-new-source flag ALLOW_NEW=1
+state-dir path STATE_DIR
+rsync-opt list RSYNC_OPTS
+log path LOG_FILE
+syslog flag SYSLOG=1
+fanotify flag BACKEND=-F
+filesystem flag BACKEND=-S
+inotifywait text IW_GIVEN
+rsync text RSYNC_GIVEN
+once flag ONCE=1
+no-initial-sync flag INITIAL=0
+quiet flag VERBOSITY=0
+verbose flag VERBOSITY=2
+config call skip_value
+'
+declare -A OPT_KIND=() OPT_ARG=()
+while read -r name kind arg; do
+	[[ -n $name ]] || continue
+	OPT_KIND[$name]=$kind
+	OPT_ARG[$name]=$arg
+done <<<"$OPTIONS"
+unset name kind arg
+
+set_timeout() {
+	parse_seconds --timeout "$1"
+	TIMEOUT_S=$(((REPLY + 999999) / 1000000))
 }
 
-# Options that take a value (the others are flags).
-VALUE_OPTS=" exclude exclude-from delay max-delay retry max-retry full-every
-	timeout max-batch max-delete delete moves on-push push-open state-dir rsync-opt
-	log inotifywait rsync "
-FLAG_OPTS=" allow-new-source once no-initial-sync syslog quiet verbose
-	fanotify filesystem "
+skip_value() { :; }
+
+# set_option NAME VALUE: --NAME VALUE (a flag's VALUE is ignored).
+set_option() {
+	local kind=${OPT_KIND[$1]} arg=${OPT_ARG[$1]} opt=--$1
+	case $kind in
+	secs | secs+)
+		parse_seconds "$opt" "$2"
+		if [[ $kind == secs+ ]] && ((REPLY == 0)); then
+			die "$opt: '$2' is not a valid number of seconds (must be more than 0)"
+		fi
+		printf -v "$arg" '%s' "$REPLY"
+		;;
+	count)
+		parse_count "$opt" "$2"
+		printf -v "$arg" '%s' "$REPLY"
+		;;
+	path | text)
+		[[ -n $2 ]] || die "$opt: empty ${kind/text/value}"
+		printf -v "$arg" '%s' "$2"
+		;;
+	enum)
+		local words=${arg#* }
+		[[ " $words " == *" $2 "* ]] || die "$opt: '$2' is not one of ${words// /, }"
+		printf -v "${arg%% *}" '%s' "$2"
+		;;
+	flag) printf -v "${arg%%=*}" '%s' "${arg#*=}" ;;
+	list)
+		local -n list=$arg
+		list+=("$2")
+		;;
+	call) "$arg" "$2" ;;
+	esac
+}
 
 # read_config FILE: CONF_ARGS = the options of FILE as command-line words,
 # CONF_POS = its source and dest lines; exit 1 on anything else.
@@ -2206,19 +2278,19 @@ read_config() {
 			[[ $name == dest || ${#CONF_POS[@]} == 1 ]] ||
 				die "$file:$n: 'source' must come before every 'dest'"
 			;;
+		config | '') die "$file:$n: unknown option '$name'" ;;
 		*)
-			if [[ $VALUE_OPTS == *" $name "* ]]; then
+			[[ -n ${OPT_KIND[$name]:-} ]] || die "$file:$n: unknown option '$name'"
+			if [[ ${OPT_KIND[$name]} != flag ]]; then
 				[[ -n $value ]] || die "$file:$n: '$name' needs a value"
 				CONF_ARGS+=("--$name" "$value")
-			elif [[ $FLAG_OPTS == *" $name "* ]]; then
-				case ${value:-yes} in
-				yes | true | on | 1) CONF_ARGS+=("--$name") ;;
-				no | false | off | 0) ;;
-				*) die "$file:$n: '$name' takes yes or no, not '$value'" ;;
-				esac
-			else
-				die "$file:$n: unknown option '$name'"
+				continue
 			fi
+			case ${value:-yes} in
+			yes | true | on | 1) CONF_ARGS+=("--$name") ;;
+			no | false | off | 0) ;;
+			*) die "$file:$n: '$name' takes yes or no, not '$value'" ;;
+			esac
 			;;
 		esac
 	done
@@ -2250,140 +2322,7 @@ set -- "${CONF_ARGS[@]}" "$@"
 
 while (($#)); do
 	opt=$1
-	val=
 	case $opt in
-	--*=*)
-		val=${opt#*=}
-		opt=${opt%%=*}
-		set -- "$opt" "$val" "${@:2}"
-		case $opt in
-		--exclude | --exclude-from | --delay | --max-delay | --retry | --max-retry | \
-			--full-every | --timeout | --max-batch | --max-delete | --delete | --moves | \
-			--on-push | --push-open | --state-dir | --config | \
-			--rsync-opt | --log | --inotifywait | --rsync) ;;
-		*) die "option $opt does not take a value" ;;
-		esac
-		;;
-	esac
-	case $opt in
-	--exclude)
-		need_value "$opt" $#
-		add_rule "$2"
-		shift 2
-		;;
-	--exclude-from)
-		need_value "$opt" $#
-		read_exclude_from "$2"
-		shift 2
-		;;
-	--delay | --max-delay | --retry | --max-retry | --full-every | --timeout | --push-open)
-		need_value "$opt" $#
-		parse_seconds "$opt" "$2"
-		case $opt in
-		--delay) DELAY_US=$REPLY ;;
-		--max-delay) MAXDELAY_US=$REPLY ;;
-		--retry) RETRY_US=$REPLY ;;
-		--max-retry) MAXRETRY_US=$REPLY ;;
-		--full-every) FULL_EVERY_US=$REPLY ;;
-		--push-open) PUSH_OPEN_US=$REPLY ;;
-		--timeout) TIMEOUT_S=$(((REPLY + 999999) / 1000000)) ;;
-		esac
-		if [[ $opt == --retry || $opt == --max-retry || $opt == --push-open ]] && ((REPLY == 0)); then
-			die "$opt: '$2' is not a valid number of seconds (must be more than 0)"
-		fi
-		shift 2
-		;;
-	--max-batch | --max-delete)
-		need_value "$opt" $#
-		parse_count "$opt" "$2"
-		if [[ $opt == --max-batch ]]; then MAX_BATCH=$REPLY; else MAX_DELETE=$REPLY; fi
-		shift 2
-		;;
-	--allow-new-source)
-		ALLOW_NEW=1
-		shift
-		;;
-	--on-push)
-		need_value "$opt" $#
-		[[ -n $2 ]] || die "$opt: empty command"
-		ON_PUSH=$2
-		shift 2
-		;;
-	--delete)
-		need_value "$opt" $#
-		case $2 in
-		always | startup | running | never) DELETE_MODE=$2 ;;
-		*) die "$opt: '$2' is not one of always, startup, running, never" ;;
-		esac
-		shift 2
-		;;
-	--moves)
-		need_value "$opt" $#
-		case $2 in
-		auto | off) MOVES_MODE=$2 ;;
-		*) die "$opt: '$2' is not auto or off" ;;
-		esac
-		shift 2
-		;;
-	--state-dir)
-		need_value "$opt" $#
-		[[ -n $2 ]] || die "$opt: empty path"
-		STATE_DIR=$2
-		shift 2
-		;;
-	--rsync-opt)
-		need_value "$opt" $#
-		RSYNC_OPTS+=("$2")
-		shift 2
-		;;
-	--log)
-		need_value "$opt" $#
-		[[ -n $2 ]] || die "$opt: empty path"
-		LOG_FILE=$2
-		shift 2
-		;;
-	--inotifywait)
-		need_value "$opt" $#
-		IW_GIVEN=$2
-		shift 2
-		;;
-	--rsync)
-		need_value "$opt" $#
-		RSYNC_GIVEN=$2
-		shift 2
-		;;
-	--config)
-		need_value "$opt" $#
-		shift 2
-		;;
-	--syslog)
-		SYSLOG=1
-		shift
-		;;
-	--fanotify)
-		BACKEND=-F
-		shift
-		;;
-	--filesystem)
-		BACKEND=-S
-		shift
-		;;
-	--once)
-		ONCE=1
-		shift
-		;;
-	--no-initial-sync)
-		INITIAL=0
-		shift
-		;;
-	-q | --quiet)
-		VERBOSITY=0
-		shift
-		;;
-	-v | --verbose)
-		VERBOSITY=2
-		shift
-		;;
 	-h | --help)
 		usage
 		exit 0
@@ -2392,19 +2331,38 @@ while (($#)); do
 		printf '%s %s\n' "$PROG" "$VERSION"
 		exit 0
 		;;
+	-q) opt=--quiet ;;
+	-v) opt=--verbose ;;
 	--)
 		shift
 		ARGS+=("$@")
 		break
 		;;
+	--*) ;;
 	-?*) die "unknown option '$opt' (see --help)" ;;
 	*)
 		ARGS+=("$opt")
 		shift
+		continue
 		;;
 	esac
+	name=${opt#--}
+	name=${name%%=*}
+	[[ -n ${OPT_KIND[$name]:-} ]] || die "unknown option '$opt' (see --help)"
+	if [[ ${OPT_KIND[$name]} == flag ]]; then
+		[[ $opt != *=* ]] || die "option --$name does not take a value"
+		set_option "$name" ''
+		shift
+	elif [[ $opt == *=* ]]; then
+		set_option "$name" "${opt#*=}"
+		shift
+	else
+		(($# >= 2)) || die "option --$name needs a value"
+		set_option "$name" "$2"
+		shift 2
+	fi
 done
-unset opt val
+unset opt name
 ((${#ARGS[@]})) || ARGS=("${CONF_POS[@]}")
 [[ -n $MAXDELAY_US ]] || MAXDELAY_US=$DELAY_US
 ((MAXDELAY_US >= DELAY_US)) || MAXDELAY_US=$DELAY_US

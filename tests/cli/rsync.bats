@@ -1154,5 +1154,5 @@ need_fanotify_sync() {
 		assert_status 0
 		mv "$SRC"/tree-* "$SRC/tree"
 	done
-	bad_input "--moves: 'sometimes' is not auto or off" --moves sometimes "$SRC" "$IT_TMP/d"
+	bad_input "--moves: 'sometimes' is not one of auto, off" --moves sometimes "$SRC" "$IT_TMP/d"
 }
