@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <regex.h>
@@ -255,6 +256,28 @@ static int opt_batch(struct cli_opts *o, const struct cli_option *opt,
 	return -1;
 }
 
+/* --batch-notify FD */
+static int opt_batch_notify(struct cli_opts *o, const struct cli_option *opt,
+			    const char *arg)
+{
+	char *end;
+	long fd;
+
+	(void)opt;
+	errno = 0;
+	fd = strtol(arg, &end, 10);
+	if (!*arg || *end || errno || fd < 0 || fd > INT_MAX ||
+	    fcntl((int)fd, F_GETFD) < 0) {
+		fprintf(stderr,
+			"--batch-notify: `%s' is not an open file "
+			"descriptor.\n",
+			arg);
+		return -1;
+	}
+	o->batch_notify = (int)fd;
+	return 0;
+}
+
 /* --max-depth N */
 static int opt_max_depth(struct cli_opts *o, const struct cli_option *opt,
 			 const char *arg)
@@ -379,6 +402,7 @@ enum {
 	OPT_CSV, /* inotifywatch's --csv has no -c */
 	OPT_BATCH,
 	OPT_BATCH_MARKER,
+	OPT_BATCH_NOTIFY,
 	OPT_RENAME_RECORDS,
 	OPT_EXEC,
 	OPT_RESTART,
@@ -570,6 +594,10 @@ static const struct cli_option options[] = {
 	  STRING(batch_marker), {
 	  WAIT_HELP("\t--batch-marker <text>\n"
 	  IND "End each batch with <text> instead.\n") } },
+	{ "batch-notify", OPT_BATCH_NOTIFY, required_argument, WAIT,
+	  CALL(opt_batch_notify), {
+	  WAIT_HELP("\t--batch-notify <fd>\n"
+	  IND "Write a newline to <fd> once a batch is printed.\n") } },
 	{ "rename-records", OPT_RENAME_RECORDS, no_argument, WAIT,
 	  FLAG(rename_records), {
 	  WAIT_HELP("\t--rename-records\n"
@@ -632,7 +660,7 @@ static const struct tool {
 		{ 'h', OPT_VERSION, '@', OPT_EXCLUDE, OPT_EXCLUDEI, OPT_INCLUDE,
 		  OPT_INCLUDEI, OPT_EXCLUDE_FROM, OPT_INCLUDE_FROM,
 		  OPT_EXIT_WITH_PARENT, OPT_BATCH, OPT_BATCH_MARKER,
-		  OPT_RENAME_RECORDS, OPT_EXEC, OPT_RESTART, OPT_FOLLOW_NAMES,
+		  OPT_BATCH_NOTIFY, OPT_RENAME_RECORDS, OPT_EXEC, OPT_RESTART, OPT_FOLLOW_NAMES,
 		  OPT_MAX_DEPTH, 'm', 'd', 'P', 'r', 'I', 'F', 'S',
 		  OPT_FROMFILE, 'o', 's', 'q', OPT_FORMAT, OPT_NO_NEWLINE,
 		  OPT_TIMEFMT, 'c', OPT_JSON, 't', 'e' },
@@ -957,6 +985,7 @@ int cli_parse(struct cli_opts *o, int argc, char **argv, enum cli_tool_id t)
 				.monitor = tools[t].monitor,
 				.sort_stat = IT_STAT_TOTAL,
 				.batch_delay = -1,
+				.batch_notify = -1,
 				.max_depth = -1 };
 	base = base ? base + 1 : argv[0];
 	cli_name = tools[t].name;

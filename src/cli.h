@@ -98,6 +98,7 @@ struct cli_opts {
 	int64_t batch_delay, batch_max;
 	const char *batch_marker, *exec;
 	int rename_records, restart;
+	int batch_notify; /* --batch-notify FD, -1: none */
 
 	/* both tools, ours */
 	int follow_names;

@@ -33,6 +33,7 @@ struct run {
 	int64_t first, last; /* it_now_ms() of its first and last event */
 	struct cmd cmd;
 	int exec;
+	int notify; /* a batch is out: tell --batch-notify once written */
 	sigset_t waitmask; /* with --exec: the signals let in while waiting */
 };
 
@@ -70,9 +71,12 @@ static int validate(const struct cli_opts *o)
 		why = "--exec cannot be specified with -d.\n";
 	else if (o->restart && !o->exec)
 		why = "--restart cannot be specified without --exec.\n";
-	else if ((o->batch_marker || o->rename_records) && o->batch_delay < 0 &&
-		 !o->exec)
-		why = "--batch-marker and --rename-records need --batch.\n";
+	else if ((o->batch_marker || o->rename_records ||
+		  o->batch_notify >= 0) &&
+		 o->batch_delay < 0 && !o->exec)
+		why = "--batch-marker, --batch-notify and --rename-records "
+		      "need "
+		      "--batch.\n";
 	if (why) {
 		fputs(why, stderr);
 		return -1;
@@ -457,6 +461,8 @@ static size_t end_batch(struct it_ctx *c, const struct cli_opts *o,
 		print_marker(o, w, out, n);
 	if (n && run->exec)
 		cmd_batch(&run->cmd);
+	if (n && o->batch_notify >= 0)
+		run->notify = 1;
 	batch_clear(&run->b);
 	run->first = run->last = 0;
 	return n;
@@ -535,11 +541,14 @@ static int batch_wait(struct it_ctx *c, const struct cli_opts *o,
 		*status = EXIT_FAILURE;
 		return 0;
 	}
-	if (out->len) {
-		if (flush(out, o->outfile) == 0)
-			return 1;
+	if (out->len && flush(out, o->outfile) < 0) {
 		*status = EXIT_FAILURE;
 		return 0;
+	}
+	if (run->notify) {
+		run->notify = 0;
+		(void)!write(o->batch_notify, "\n", 1);
+		return 1;
 	}
 	if (due >= 0 && it_now_ms() >= due)
 		return batch_ends(c, o, w, run, out, status, timeout);

@@ -49,6 +49,8 @@ Options:
 	              	<max> after the first), then an empty record.
 	--batch-marker <text>
 	              	End each batch with <text> instead.
+	--batch-notify <fd>
+	              	Write a newline to <fd> once a batch is printed.
 	--rename-records
 	              	With --batch, a rename is one record of the new
 	              	path, its old one in %F.
