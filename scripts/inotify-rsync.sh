@@ -1519,18 +1519,24 @@ queue_batch() {
 start_watcher() {
 	local line='' rc=0
 	local -a errs=() cmd=("${IW_CMD[@]}" ${BACKEND:+"$BACKEND"} -m -r
-		--batch "$BATCH_ARG" --format '%e%0%w%f%0%F%0' --no-newline -e "$EVENTS")
+		--batch "$BATCH_ARG" --batch-notify 3 --format '%e%0%w%f%0%F%0'
+		--no-newline -e "$EVENTS")
 	((MOVES == 0)) || cmd+=(--rename-records)
 	[[ -n $WATCH_RE ]] && cmd+=(--exclude "$WATCH_RE")
+	# the whole filesystem is watched (-S): what lies outside SOURCE (the
+	# state dir, a local target there) is dropped by the watcher itself
+	[[ $BACKEND != -S ]] || cmd+=(--include "^$SRC_RE(/|\$)")
 	# An absolute path, and not watching "." from inside: a process whose
 	# working directory is SOURCE would keep it alive after its deletion.
 	cmd+=(-- "$SRC_ABS")
 	rm -f -- "$W_OUT" "$W_ERR"
 	mkfifo -m 600 -- "$W_OUT" "$W_ERR"
+	# each batch written, it pokes the idle FIFO (fd 3): the main loop
+	# sleeps there, so it never polls the watcher's pipe
 	(
 		exec {IDLE_FD}<&-
 		exec "${cmd[@]}"
-	) </dev/null >"$W_OUT" 2>"$W_ERR" &
+	) </dev/null >"$W_OUT" 2>"$W_ERR" 3>"$IDLE_FIFO" &
 	W_PID=$!
 	if proc_start "$W_PID"; then
 		try_write "$W_PIDFILE" "$W_PID $REPLY" || true
@@ -1659,45 +1665,46 @@ watcher_gone() {
 # is consumed.  The watcher's pipe is never read with a timeout: when bash's
 # read -t times out in the middle of a record it can lose what it read
 # (measured: 31 of 200,000 records lost or merged at a 0.5 ms timeout), so
-# the pipe is polled with -t 0 and read only when ready; the watcher always
-# completes a record at once.
+# it is read only when ready; the watcher always completes a record at
+# once.
 input_ready() {
 	read -r -t 0 -u "$1" 2>/dev/null
 }
 
 # read_events: read the watcher's records until DEADLINE; a complete batch
-# goes to the targets at once.  Between records the pipe is polled every
-# 20 ms, every 100 ms after 2 s without input (and the rsync runs every
-# 50 ms while they run: compute_deadline).  Fails once the watcher's pipe
-# is closed.
+# goes to the targets at once.  In between, the loop sleeps in idle_wait
+# until DEADLINE (the next timer: the rsync runs are reaped every 50 ms
+# while they run, SOURCE is checked every second) unless the watcher's
+# poke wakes it.  Fails once the watcher's pipe is closed.
 read_events() {
-	local f t
+	local f t mid=0
 	while ((STOP == 0 || W_STOPPING)); do
-		now
-		((NOW < DEADLINE)) || return 0
 		if input_ready "$EV_FD"; then
 			f=
 			if ! IFS= read -r -d '' -u "$EV_FD" f; then
 				watcher_gone
 				return 1
 			fi
-			LAST_INPUT=$NOW
-			got_field "$f"
+			mid=1
+			# the end of a batch: back to the main loop to push it
+			got_field "$f" || return 0
 			continue
 		fi
-		t=20000
-		((NOW - LAST_INPUT > 2000000)) && t=100000
-		((DEADLINE - NOW < t)) && t=$((DEADLINE - NOW))
+		now
+		((NOW < DEADLINE)) || return 0
+		# in the middle of a batch the rest is coming: look again soon
+		t=$((DEADLINE - NOW))
+		((mid == 0 || t < 20000)) || t=20000
 		idle_wait "$t"
 	done
 }
 
 # got_field TEXT: TEXT completes a field of a record; an empty first field
-# is the end of a batch.
+# is the end of a batch: handed on, and got_field fails.
 got_field() {
 	if ((${#RECORD[@]} == 0)) && [[ -z $1 ]]; then
 		flush_batch
-		return 0
+		return 1
 	fi
 	RECORD+=("$1")
 	((${#RECORD[@]} == 3)) || return 0
@@ -2506,7 +2513,7 @@ if ((ONCE == 0)); then
 	IW=$REPLY
 	unset beside
 	iw_help=$("$IW" --help 2>&1) || true
-	[[ $iw_help == *--no-newline* && $iw_help == *--batch* && $iw_help == *--rename-records* ]] ||
+	[[ $iw_help == *--no-newline* && $iw_help == *--batch-notify* && $iw_help == *--rename-records* ]] ||
 		die_prog "inotifywait '$IW' is too old (needs --batch; this project's inotifywait has it)"
 	if [[ $iw_help == *--exit-with-parent* ]]; then
 		IW_CMD=("$IW" --exit-with-parent)
@@ -2578,7 +2585,6 @@ FAILED=()
 BATCH_FULL=0
 BATCH_MOVES=()
 RECORD=()
-LAST_INPUT=0
 W_STOPPING=0
 LIST=()
 TEXT=
