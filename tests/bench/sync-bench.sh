@@ -16,6 +16,12 @@
 #               rename: a tree of MB megabytes (-b, 1 MB files) is renamed
 #               once synced: time until the target has it under the new
 #               name, and the bytes rsync sent for it (ours: --stats)
+#               bigtree: a tree of FILES directories (default 1000000) on a
+#               tmpfs of its own (root): ours with --filesystem and with
+#               --fanotify (no limit raised), lsyncd with max_user_watches
+#               raised for it (put back after), each for at most 20 min:
+#               seconds until the watcher is ready, until the initial sync
+#               is done, and the latency of one change made then
 #   -b MB       for rename (default 500)
 #   -n FILES    for initial and burst (default 200000 and 100000)
 #   -r RATE     new files per second (default 200)
@@ -62,7 +68,7 @@ while getopts m:n:b:r:d:D:k:ut:s:h opt; do
 	t) TOOLS=$OPTARG ;;
 	s) SCRIPT=$OPTARG ;;
 	*)
-		sed -n '2,37s/^# \{0,1\}//p' "$0"
+		sed -n '2,43s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	esac
@@ -79,6 +85,7 @@ case $KIND in local | daemon) ;; *)
 esac
 case $MODE in
 stream | rename) ;;
+bigtree) : "${FILES:=1000000}" ;;
 initial) : "${FILES:=200000}" ;;
 burst) : "${FILES:=100000}" ;;
 *)
@@ -313,6 +320,91 @@ run_rename() {
 		$(((t1 - t0) / 1000 % 1000)) "$r" "${sent:-?}")
 }
 
+# since T0: REPLY = seconds (3 decimals) from the microseconds T0 to now.
+since() {
+	local d=$((${EPOCHREALTIME/./} - $1))
+	printf -v REPLY '%d.%03d' $((d / 1000000)) $((d / 1000 % 1000))
+}
+
+# run_bigtree_one NAME FLAGS...: one daemon on the big tree; sets ROW.
+run_bigtree_one() {
+	local name=$1 t0 ready='-' synced='-' lat='-' k pid
+	shift
+	rm -rf "$BIG/dst" "$BIG/state" "$BIG/log"
+	mkdir -p "$BIG/dst"
+	t0=${EPOCHREALTIME/./}
+	case $name in
+	lsyncd)
+		printf '%s\n' "settings { nodaemon = true, logfile = \"$BIG/log\", insist = true }" \
+			"sync { default.rsync, source = \"$BIG/src\", target = \"$BIG/dst\", delay = $DELAY }" \
+			>"$BIG/lsyncd.conf"
+		lsyncd "$BIG/lsyncd.conf" </dev/null >/dev/null 2>&1 &
+		;;
+	*)
+		"$SCRIPT" --inotifywait "$IW" --state-dir "$BIG/state" --log "$BIG/log" \
+			--delay "$DELAY" "$@" "$BIG/src" "$BIG/dst" </dev/null &
+		;;
+	esac
+	pid=$!
+	PIDS+=("$pid")
+	for ((k = 0; k < 24000; k++)); do
+		if [[ $ready == - ]] && grep -qE 'watcher ready|Startup of' "$BIG/log" 2>/dev/null; then
+			since "$t0"
+			ready=$REPLY
+		fi
+		if grep -qE 'initial sync done|Startup of .* finished' "$BIG/log" 2>/dev/null; then
+			since "$t0"
+			synced=$REPLY
+			break
+		fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if [[ $synced != - ]]; then
+		t0=${EPOCHREALTIME/./}
+		local f=changed-$name${1:+$1}
+		echo change >"$BIG/src/d1/$f"
+		for ((k = 0; k < 1200; k++)); do
+			[[ -e $BIG/dst/d1/$f ]] && break
+			sleep 0.05
+		done
+		[[ ! -e $BIG/dst/d1/$f ]] || {
+			since "$t0"
+			lat=$REPLY
+		}
+	fi
+	kill -TERM "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	ROW=$(printf '%-22s %10s %10s %10s' "$name${1:+ $1}" "$ready" "$synced" "$lat")
+}
+
+# run_bigtree: the big-tree rows.
+run_bigtree() {
+	local limit
+	((EUID == 0)) || {
+		echo "sync-bench: -m bigtree needs root (a tmpfs, max_user_watches)" >&2
+		exit 1
+	}
+	BIG=$WORK/big
+	mkdir -p "$BIG"
+	mount -t tmpfs -o size=8g tmpfs "$BIG"
+	trap 'umount -l "$BIG" 2>/dev/null; cleanup' EXIT
+	"$HERE/gentree" "$BIG/src" "$FILES" 0 >/dev/null
+	mkdir -p "$BIG/src/d1"
+	run_bigtree_one ours --filesystem
+	echo "$ROW"
+	run_bigtree_one ours --fanotify
+	echo "$ROW"
+	if command -v lsyncd >/dev/null; then
+		limit=$(cat /proc/sys/fs/inotify/max_user_watches)
+		echo $((FILES + 100000)) >/proc/sys/fs/inotify/max_user_watches
+		run_bigtree_one lsyncd
+		echo "$limit" >/proc/sys/fs/inotify/max_user_watches
+		echo "$ROW"
+	fi
+	ROW=
+}
+
 # run_stream NAME: one steady stream.
 run_stream() {
 	local name=$1 wpid i n t0 next now dt sfd
@@ -377,7 +469,13 @@ run_stream() {
 }
 
 [[ $KIND == local ]] || start_daemon_target
-if [[ $MODE == rename ]]; then
+if [[ $MODE == bigtree ]]; then
+	echo "sync-bench: a tree of $FILES directories, delay ${DELAY}s, local target"
+	printf '%-22s %10s %10s %10s\n' daemon 'ready s' 'synced s' 'change s'
+	echo "$(date -Is) $(uname -r) $(rsync --version | head -n 1)"
+	run_bigtree
+	exit 0
+elif [[ $MODE == rename ]]; then
 	echo "sync-bench: rename of a $MB MB tree, delay ${DELAY}s, $KIND target"
 	printf '%-8s %12s %8s %14s\n' daemon seconds runs 'bytes sent'
 elif [[ $MODE == stream ]]; then
