@@ -339,13 +339,13 @@ int batch_add(struct batch *b, uint32_t mask, uint32_t cookie, const char *w,
 	if (mask & LEAVES)
 		e->alive = 0;
 	if ((mask & IN_MOVED_FROM) && cookie) {
-		int born = e->born;
-
-		if (renames_note(&b->renames, cookie, w, wlen, f, flen) < 0)
+		if (renames_note(&b->renames, cookie, w, wlen, f, flen) < 0 ||
+		    !(s = renames_find(&b->renames, cookie)))
 			return -1;
-		s = renames_find(&b->renames, cookie);
 		s->entry = i;
-		s->born = born;
+		/* a path that appeared by the rename of an older one holds
+		 * something older: its next rename is one too (a chain) */
+		s->born = e->born && e->fromoff == NONE;
 	}
 	if ((mask & IN_MOVED_TO) && (s = renames_find(&b->renames, cookie)))
 		return paired(b, i, s, mask, first);
