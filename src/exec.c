@@ -82,6 +82,7 @@ int cmd_init(struct cmd *c, const char *text, int restart)
 	memset(c, 0, sizeof(*c));
 	c->text = text;
 	c->restart = restart;
+	c->out = -1;
 	for (char **e = environ; *e; e++)
 		env += strlen(*e) + 1 + sizeof(char *);
 	if (max <= 0)
@@ -171,6 +172,8 @@ static int start(struct cmd *c)
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
+		if (c->out >= 0)
+			dup2(c->out, STDOUT_FILENO);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execv(argv[0], argv);

@@ -19,10 +19,11 @@
 
 /* How the events are printed, besides the options. */
 struct out {
-	char *fmt; /* the format used, newline appended; NULL: -c or --json */
-	int fd;	   /* the -o file, kept for daemon mode; -1 if none */
-	int nul;   /* the format ends records with NUL (%0) */
-	int print; /* records are printed (not with --exec alone) */
+	char *fmt;   /* the format used, newline appended; NULL: -c or --json */
+	int fd;	     /* the -o file, kept for daemon mode; -1 if none */
+	int nul;     /* the format ends records with NUL (%0) */
+	int print;   /* records are printed (not with --exec alone) */
+	int cmd_out; /* with -o and --exec: stdout for the command, or -1 */
 };
 
 /* What a run keeps besides the output: renames waiting for their second
@@ -166,6 +167,9 @@ static int arm(struct it_ctx *c, struct cli_opts *o, void *arg)
 
 	(void)c;
 	if (o->outfile) {
+		/* the records go to the file, the command's output does not */
+		if (o->exec)
+			w->cmd_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 		w->fd = open(o->outfile,
 			     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (w->fd < 0 || dup2(w->fd, STDOUT_FILENO) < 0) {
@@ -603,6 +607,7 @@ static int run(struct it_ctx *c, const struct cli_opts *o, const struct out *w)
 	if (run.exec) {
 		if (cmd_init(&run.cmd, o->exec, o->restart) < 0)
 			return EXIT_FAILURE;
+		run.cmd.out = w->cmd_out;
 		catch_exec_signals(c, &run);
 	}
 	status = o->batch_delay >= 0 ? run_batches(c, o, w, &run)
@@ -628,7 +633,7 @@ static const struct cli_steps steps = {
 int main(int argc, char **argv)
 {
 	struct cli_opts o;
-	struct out w = { .fmt = NULL, .fd = -1 };
+	struct out w = { .fmt = NULL, .fd = -1, .cmd_out = -1 };
 	struct it_ctx c = { .fd = -1 };
 	int status = EXIT_FAILURE;
 
@@ -640,5 +645,7 @@ int main(int argc, char **argv)
 	free(w.fmt);
 	if (w.fd >= 0)
 		close(w.fd);
+	if (w.cmd_out >= 0)
+		close(w.cmd_out);
 	return status;
 }
