@@ -20,7 +20,8 @@ struct cmd {
 	int out;	/* the command's standard output, or -1: ours */
 };
 
-/* Set up c for command text (c->out -1); -1 when out of memory. */
+/* Set up c for command text (c->out -1) and make the process a child
+ * subreaper; -1 when out of memory. */
 int cmd_init(struct cmd *c, const char *text, int restart);
 /* Queue the path p (len bytes) for the next run, once; -1 when out of
  * memory. */
