@@ -34,6 +34,7 @@ struct run {
 	int64_t first, last; /* it_now_ms() of its first and last event */
 	struct cmd cmd;
 	int exec;
+	int failed;	   /* writing a batch failed: the run ends */
 	sigset_t waitmask; /* with --exec: the signals let in while waiting */
 };
 
@@ -435,8 +436,8 @@ static void batch_record(const struct cli_opts *o, const struct batch_rec *br,
 	}
 }
 
-/* Print the batch in hand and its marker, and hand its paths to --exec;
- * the number of records it had. */
+/* Print the batch in hand and its marker, writing as it goes, and hand
+ * its paths to --exec; the number of records it had. */
 static size_t end_batch(struct it_ctx *c, const struct cli_opts *o,
 			const struct out *w, struct run *run,
 			struct it_buf *out)
@@ -454,6 +455,11 @@ static size_t end_batch(struct it_ctx *c, const struct cli_opts *o,
 		n++;
 		if (print)
 			print_record(c, o, w, out, &r);
+		if (print && out->len >= OUT_CHUNK &&
+		    flush(out, o->outfile) < 0) {
+			print = 0;
+			run->failed = 1;
+		}
 		if (run->exec && br.len)
 			cmd_add(&run->cmd, br.path, br.len);
 	}
@@ -472,7 +478,13 @@ static int batch_ends(struct it_ctx *c, const struct cli_opts *o,
 		      const struct out *w, struct run *run, struct it_buf *out,
 		      int *status, int64_t *timeout)
 {
-	if (end_batch(c, o, w, run, out) == 0)
+	size_t n = end_batch(c, o, w, run, out);
+
+	if (run->failed) {
+		*status = EXIT_FAILURE;
+		return 0;
+	}
+	if (n == 0)
 		return 1;
 	*timeout = cli_deadline(o->timeout);
 	if (o->monitor)
@@ -554,7 +566,9 @@ static int run_batches(struct it_ctx *c, const struct cli_opts *o,
 
 		if (out.len >= OUT_CHUNK && flush(&out, o->outfile) < 0)
 			break;
-		if (due >= 0 && it_now_ms() >= due) {
+		/* as of the last event read (the clock is read once an
+		 * event); batch_wait() looks at it when none came */
+		if (due >= 0 && run->last >= due) {
 			go_on = batch_ends(c, o, w, run, &out, &status,
 					   &timeout);
 			continue;

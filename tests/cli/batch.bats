@@ -491,6 +491,26 @@ untimed() {
 		'Warning: the kernel event queue overflowed; events were lost.'
 }
 
+@test "--batch to a full device: the error once and exit 1, for a batch smaller and bigger than a write" {
+	ours_only
+	local n long
+	mkdir d
+	printf -v long '%0100d' 0
+	for n in 1 3000; do
+		: >"$ERR"
+		timeout -k 5 "$IT_BG_TIMEOUT" "${IT_PREFIX[@]}" "$INOTIFYWAIT" -m --batch 0.2 \
+			-e create d >/dev/full 2>"$ERR" 3>&- &
+		BG_PID=$!
+		wait_for_exact_line "$ERR" 'Watches established.'
+		seq -f "d/${long}_%04g" "$n" | xargs touch --
+		wait_bg
+		assert_status 1
+		assert_file "$ERR" "${SETUP_LINES[@]}" \
+			"Couldn't write to standard output: No space left on device"
+		rm -f d/*
+	done
+}
+
 # ------------------------------------------------------------ %F
 
 @test "%F: the old path of a paired rename, at any depth, across directories and trees; empty otherwise" {
