@@ -16,13 +16,17 @@
 
 struct batch_entry {
 	uint32_t mask, cookie;
-	uint32_t hash, next; /* chain of b->head */
-	size_t off, len, wlen;
-	size_t fromoff, fromlen; /* fromoff NONE: no old path */
-	unsigned born : 1;	 /* its first event made it appear */
-	unsigned alive : 1;	 /* it exists after its last event */
-	unsigned gone : 1;	 /* merged into a rename record */
-	unsigned overflow : 1;	 /* a Q_OVERFLOW record */
+	uint32_t off, len, wlen;   /* in the arena, below 4 GiB */
+	uint32_t fromoff, fromlen; /* fromoff NONE: no old path */
+	unsigned born : 1;	   /* its first event made it appear */
+	unsigned alive : 1;	   /* it exists after its last event */
+	unsigned gone : 1;	   /* merged into a rename record */
+	unsigned overflow : 1;	   /* a Q_OVERFLOW record */
+};
+
+/* The hash of entry i's path and the next entry of its chain. */
+struct batch_link {
+	uint32_t hash, next;
 };
 
 /* Make room for need elements of size bytes in *p (cap of them now),
@@ -99,16 +103,22 @@ void batch_init(struct batch *b, int rename_records, int keep_transient)
 void batch_free(struct batch *b)
 {
 	free(b->e);
+	free(b->link);
 	free(b->head);
 	free(b->arena);
 	renames_free(&b->renames);
 	memset(b, 0, sizeof(*b));
 }
 
-/* Append a + c to the arena; their offset in *off, or -1. */
+/* Append a + c to the arena; their offset in *off, or -1 (out of memory,
+ * or 4 GiB of paths: the entries keep 32-bit offsets). */
 static int put(struct batch *b, const char *a, size_t alen, const char *c,
 	       size_t clen, size_t *off)
 {
+	if (b->alen + alen + clen + 1 >= NONE) {
+		errno = ENOMEM;
+		return -1;
+	}
 	if (grow(&b->arena, &b->acap, b->alen + alen + clen + 1, 1) < 0)
 		return -1;
 	*off = b->alen;
@@ -121,19 +131,19 @@ static int put(struct batch *b, const char *a, size_t alen, const char *c,
 
 static void link_entry(struct batch *b, uint32_t i)
 {
-	uint32_t *h = &b->head[b->e[i].hash & (b->nhead - 1)];
+	uint32_t *h = &b->head[b->link[i].hash & (b->nhead - 1)];
 
-	b->e[i].next = *h;
+	b->link[i].next = *h;
 	*h = i;
 }
 
 static void unlink_entry(struct batch *b, uint32_t i)
 {
-	uint32_t *p = &b->head[b->e[i].hash & (b->nhead - 1)];
+	uint32_t *p = &b->head[b->link[i].hash & (b->nhead - 1)];
 
 	while (*p != i)
-		p = &b->e[*p].next;
-	*p = b->e[i].next;
+		p = &b->link[*p].next;
+	*p = b->link[i].next;
 }
 
 /* Twice as many chains once there are more entries than chains. */
@@ -160,14 +170,25 @@ static uint32_t lookup(const struct batch *b, const char *w, size_t wlen,
 {
 	uint32_t i = b->nhead ? b->head[h & (b->nhead - 1)] : NONE;
 
-	for (; i != NONE; i = b->e[i].next) {
-		const char *p = b->arena + b->e[i].off;
+	for (; i != NONE; i = b->link[i].next) {
+		const char *p;
 
-		if (b->e[i].hash == h && b->e[i].len == wlen + flen &&
-		    !memcmp(p, w, wlen) && !memcmp(p + wlen, f, flen))
+		if (b->link[i].hash != h || b->e[i].len != wlen + flen)
+			continue;
+		p = b->arena + b->e[i].off;
+		if (!memcmp(p, w, wlen) && !memcmp(p + wlen, f, flen))
 			break;
 	}
 	return i;
+}
+
+/* Room for one more entry and its link. */
+static int grow_entries(struct batch *b)
+{
+	if (grow(&b->e, &b->cap, b->n + 1, sizeof(*b->e)) < 0 ||
+	    grow(&b->link, &b->lcap, b->n + 1, sizeof(*b->link)) < 0)
+		return -1;
+	return 0;
 }
 
 /* A new entry for w + f (not in the chains when overflow); NONE if out of
@@ -179,16 +200,15 @@ static uint32_t add_entry(struct batch *b, const char *w, size_t wlen,
 	size_t off;
 
 	if (b->n >= NONE - 1 || (b->n >= b->nhead && rehash(b) < 0) ||
-	    grow(&b->e, &b->cap, b->n + 1, sizeof(*b->e)) < 0 ||
-	    put(b, w, wlen, f, flen, &off) < 0)
+	    grow_entries(b) < 0 || put(b, w, wlen, f, flen, &off) < 0)
 		return NONE;
 	e = &b->e[b->n];
-	*e = (struct batch_entry){ .hash = h,
-				   .off = off,
-				   .len = wlen + flen,
-				   .wlen = wlen,
+	*e = (struct batch_entry){ .off = (uint32_t)off,
+				   .len = (uint32_t)(wlen + flen),
+				   .wlen = (uint32_t)wlen,
 				   .fromoff = NONE,
 				   .overflow = overflow };
+	b->link[b->n].hash = h;
 	if (!overflow)
 		link_entry(b, (uint32_t)b->n);
 	b->live++;
@@ -238,10 +258,10 @@ static void rekey(struct batch *b, uint32_t i, size_t off, size_t len,
 
 	unlink_entry(b, i);
 	j = lookup(b, p, wlen, p + wlen, len - wlen, h);
-	e->off = off;
-	e->len = len;
-	e->wlen = wlen;
-	e->hash = h;
+	e->off = (uint32_t)off;
+	e->len = (uint32_t)len;
+	e->wlen = (uint32_t)wlen;
+	b->link[i].hash = h;
 	if (j == NONE) {
 		link_entry(b, i);
 	} else if (j < i) {
@@ -271,10 +291,10 @@ static int rewrite_below(struct batch *b, uint32_t src, uint32_t dst)
 			continue;
 		/* room first: put() may move the arena */
 		if (grow(&b->arena, &b->acap, b->alen + nlen + e->len + 1, 1) <
-		    0)
+			    0 ||
+		    put(b, b->arena + b->e[dst].off, nlen,
+			b->arena + e->off + olen, e->len - olen, &off) < 0)
 			return -1;
-		put(b, b->arena + b->e[dst].off, nlen, b->arena + e->off + olen,
-		    e->len - olen, &off);
 		rekey(b, i, off, e->len - olen + nlen,
 		      e->wlen >= olen ? e->wlen - olen + nlen : e->wlen);
 	}
@@ -288,6 +308,7 @@ static int paired(struct batch *b, uint32_t i, struct rename_slot *s,
 {
 	struct batch_entry *e = &b->e[i];
 	uint32_t src = s->entry;
+	size_t off;
 
 	s->cookie = 0;
 	if (s->born)
@@ -295,10 +316,11 @@ static int paired(struct batch *b, uint32_t i, struct rename_slot *s,
 	if (src != NONE && b->e[src].fromoff != NONE) {
 		e->fromoff = b->e[src].fromoff; /* a chain of renames */
 		e->fromlen = b->e[src].fromlen;
-	} else if (put(b, s->path, s->len, "", 0, &e->fromoff) < 0) {
+	} else if (put(b, s->path, s->len, "", 0, &off) < 0) {
 		return -1;
 	} else {
-		e->fromlen = s->len;
+		e->fromoff = (uint32_t)off;
+		e->fromlen = (uint32_t)s->len;
 	}
 	if (!b->rename_records || src == NONE || b->e[src].gone)
 		return 0;
@@ -339,13 +361,13 @@ int batch_add(struct batch *b, uint32_t mask, uint32_t cookie, const char *w,
 	if (mask & LEAVES)
 		e->alive = 0;
 	if ((mask & IN_MOVED_FROM) && cookie) {
-		int born = e->born;
-
-		if (renames_note(&b->renames, cookie, w, wlen, f, flen) < 0)
+		if (renames_note(&b->renames, cookie, w, wlen, f, flen) < 0 ||
+		    !(s = renames_find(&b->renames, cookie)))
 			return -1;
-		s = renames_find(&b->renames, cookie);
 		s->entry = i;
-		s->born = born;
+		/* a path that appeared by the rename of an older one holds
+		 * something older: its next rename is one too (a chain) */
+		s->born = e->born && e->fromoff == NONE;
 	}
 	if ((mask & IN_MOVED_TO) && (s = renames_find(&b->renames, cookie)))
 		return paired(b, i, s, mask, first);

@@ -41,10 +41,13 @@ struct batch_rec {
 };
 
 struct batch_entry;
+struct batch_link;
 
 struct batch {
-	struct batch_entry *e; /* in order of first appearance */
-	size_t n, cap;
+	struct batch_entry *e;	 /* in order of first appearance */
+	struct batch_link *link; /* beside e: its hash chains, kept small so
+				  * that a lookup reads few cache lines */
+	size_t n, cap, lcap;
 	uint32_t *head; /* hash chains by path; nhead is a power of two */
 	size_t nhead;
 	char *arena; /* the paths and old paths of the entries */

@@ -1,13 +1,16 @@
 /* exec.c: inotifywait --exec: runs the command on the paths of each batch,
  * one run at a time, in a process group of its own; the paths of batches
  * that come meanwhile wait, each once, for the next run.  It reads no
- * events and prints none: inotifywait tells it what to run and when. */
+ * events and prints none: inotifywait tells it what to run and when.
+ * inotifywait is a child subreaper, so that what a command leaves behind
+ * comes back to it: a stopped run is over once its whole group is. */
 #include "config.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,6 +85,8 @@ int cmd_init(struct cmd *c, const char *text, int restart)
 	memset(c, 0, sizeof(*c));
 	c->text = text;
 	c->restart = restart;
+	c->out = -1;
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	for (char **e = environ; *e; e++)
 		env += strlen(*e) + 1 + sizeof(char *);
 	if (max <= 0)
@@ -171,6 +176,8 @@ static int start(struct cmd *c)
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
+		if (c->out >= 0)
+			dup2(c->out, STDOUT_FILENO);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execv(argv[0], argv);
@@ -197,7 +204,7 @@ static void report(const struct cmd *c, int st)
 }
 
 /* Stop the run in progress: SIGTERM to its group, SIGKILL after STOP_MS;
- * wait for it. */
+ * wait until no process of the group is left (its orphans are ours). */
 static void stop(struct cmd *c)
 {
 	struct timespec tick = { 0, 10 * 1000 * 1000 };
@@ -205,7 +212,7 @@ static void stop(struct cmd *c)
 
 	c->stopped = 1;
 	kill(-c->pid, SIGTERM);
-	for (int ms = 0; waitpid(c->pid, &st, WNOHANG) == 0; ms += 10) {
+	for (int ms = 0; waitpid(-c->pid, &st, WNOHANG) >= 0; ms += 10) {
 		if (ms == STOP_MS)
 			kill(-c->pid, SIGKILL);
 		nanosleep(&tick, NULL);
@@ -226,15 +233,20 @@ int cmd_batch(struct cmd *c)
 
 int cmd_reap(struct cmd *c)
 {
-	int st;
+	int st, ran = 0;
+	pid_t pid;
 
-	if (!c->pid || waitpid(c->pid, &st, WNOHANG) <= 0)
-		return 0;
-	report(c, st);
-	c->pid = 0;
-	if (c->n)
+	/* the run, and what earlier runs left behind */
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		if (pid != c->pid)
+			continue;
+		report(c, st);
+		c->pid = 0;
+		ran = 1;
+	}
+	if (ran && c->n)
 		start(c);
-	return 1;
+	return ran;
 }
 
 void cmd_free(struct cmd *c)

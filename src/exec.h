@@ -14,12 +14,14 @@ struct cmd {
 	int stopped;	  /* we sent it SIGTERM */
 	char **path;	  /* queued, each once */
 	size_t n, cap;
-	uint32_t *set;	      /* hash set of path indexes, nset a power of 2 */
+	uint32_t *set; /* hash set of path indexes, nset a power of 2 */
 	size_t nset;
 	size_t arg_max; /* bytes of arguments a run may take */
+	int out;	/* the command's standard output, or -1: ours */
 };
 
-/* Set up c for command text; -1 when out of memory. */
+/* Set up c for command text (c->out -1) and make the process a child
+ * subreaper; -1 when out of memory. */
 int cmd_init(struct cmd *c, const char *text, int restart);
 /* Queue the path p (len bytes) for the next run, once; -1 when out of
  * memory. */

@@ -19,10 +19,11 @@
 
 /* How the events are printed, besides the options. */
 struct out {
-	char *fmt; /* the format used, newline appended; NULL: -c or --json */
-	int fd;	   /* the -o file, kept for daemon mode; -1 if none */
-	int nul;   /* the format ends records with NUL (%0) */
-	int print; /* records are printed (not with --exec alone) */
+	char *fmt;   /* the format used, newline appended; NULL: -c or --json */
+	int fd;	     /* the -o file, kept for daemon mode; -1 if none */
+	int nul;     /* the format ends records with NUL (%0) */
+	int print;   /* records are printed (not with --exec alone) */
+	int cmd_out; /* with -o and --exec: stdout for the command, or -1 */
 };
 
 /* What a run keeps besides the output: renames waiting for their second
@@ -33,7 +34,8 @@ struct run {
 	int64_t first, last; /* it_now_ms() of its first and last event */
 	struct cmd cmd;
 	int exec;
-	int notify; /* a batch is out: tell --batch-notify once written */
+	int notify;	   /* a batch is out: tell --batch-notify once written */
+	int failed;	   /* writing a batch failed: the run ends */
 	sigset_t waitmask; /* with --exec: the signals let in while waiting */
 };
 
@@ -170,6 +172,9 @@ static int arm(struct it_ctx *c, struct cli_opts *o, void *arg)
 
 	(void)c;
 	if (o->outfile) {
+		/* the records go to the file, the command's output does not */
+		if (o->exec)
+			w->cmd_out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 		w->fd = open(o->outfile,
 			     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 		if (w->fd < 0 || dup2(w->fd, STDOUT_FILENO) < 0) {
@@ -435,8 +440,8 @@ static void batch_record(const struct cli_opts *o, const struct batch_rec *br,
 	}
 }
 
-/* Print the batch in hand and its marker, and hand its paths to --exec;
- * the number of records it had. */
+/* Print the batch in hand and its marker, writing as it goes, and hand
+ * its paths to --exec; the number of records it had. */
 static size_t end_batch(struct it_ctx *c, const struct cli_opts *o,
 			const struct out *w, struct run *run,
 			struct it_buf *out)
@@ -454,6 +459,11 @@ static size_t end_batch(struct it_ctx *c, const struct cli_opts *o,
 		n++;
 		if (print)
 			print_record(c, o, w, out, &r);
+		if (print && out->len >= OUT_CHUNK &&
+		    flush(out, o->outfile) < 0) {
+			print = 0;
+			run->failed = 1;
+		}
 		if (run->exec && br.len)
 			cmd_add(&run->cmd, br.path, br.len);
 	}
@@ -474,7 +484,13 @@ static int batch_ends(struct it_ctx *c, const struct cli_opts *o,
 		      const struct out *w, struct run *run, struct it_buf *out,
 		      int *status, int64_t *timeout)
 {
-	if (end_batch(c, o, w, run, out) == 0)
+	size_t n = end_batch(c, o, w, run, out);
+
+	if (run->failed) {
+		*status = EXIT_FAILURE;
+		return 0;
+	}
+	if (n == 0)
 		return 1;
 	*timeout = cli_deadline(o->timeout);
 	if (o->monitor)
@@ -574,7 +590,9 @@ static int run_batches(struct it_ctx *c, const struct cli_opts *o,
 
 		if (out.len >= OUT_CHUNK && flush(&out, o->outfile) < 0)
 			break;
-		if (due >= 0 && it_now_ms() >= due) {
+		/* as of the last event read (the clock is read once an
+		 * event); batch_wait() looks at it when none came */
+		if (due >= 0 && run->last >= due) {
 			go_on = batch_ends(c, o, w, run, &out, &status,
 					   &timeout);
 			continue;
@@ -625,8 +643,11 @@ static int run(struct it_ctx *c, const struct cli_opts *o, const struct out *w)
 	batch_init(&run.b, o->rename_records,
 		   o->events &&
 			   !(o->events & ~(uint32_t)(IN_CREATE | IN_DELETE)));
-	if (run.exec && cmd_init(&run.cmd, o->exec, o->restart) < 0)
-		return EXIT_FAILURE;
+	if (run.exec) {
+		if (cmd_init(&run.cmd, o->exec, o->restart) < 0)
+			return EXIT_FAILURE;
+		run.cmd.out = w->cmd_out;
+	}
 	if (o->batch_delay >= 0)
 		catch_batch_signals(c, &run);
 	status = o->batch_delay >= 0 ? run_batches(c, o, w, &run)
@@ -652,7 +673,7 @@ static const struct cli_steps steps = {
 int main(int argc, char **argv)
 {
 	struct cli_opts o;
-	struct out w = { .fmt = NULL, .fd = -1 };
+	struct out w = { .fmt = NULL, .fd = -1, .cmd_out = -1 };
 	struct it_ctx c = { .fd = -1 };
 	int status = EXIT_FAILURE;
 
@@ -664,5 +685,7 @@ int main(int argc, char **argv)
 	free(w.fmt);
 	if (w.fd >= 0)
 		close(w.fd);
+	if (w.cmd_out >= 0)
+		close(w.cmd_out);
 	return status;
 }

@@ -14,16 +14,18 @@
  *	30, after SIGTERM) or "exited" (CMD ended by itself around its ready
  *	line, like floor_setup without -w: RSS, HWM and WATCHES are then "-").
  *
- *   benchrun drain -G GENEVENTS -D DIR -N EVENTS [-o FILE | -p] [-r READY]
- *		    [-T SECS] [-K SECS] -- CMD [ARG...]
+ *   benchrun drain -G GENEVENTS -D DIR -N EVENTS [-F FILES] [-o FILE | -p]
+ *		    [-r READY] [-S MS] [-T SECS] [-K SECS] -- CMD [ARG...]
  *
  *	Starts CMD with stdout to FILE (-o) or to a pipe read by `cat
  *	>/dev/null` (-p), waits for READY, stops it with SIGSTOP, runs
- *	`GENEVENTS DIR EVENTS` to fill its inotify queue, resumes it with
- *	SIGCONT and waits until it has drained the queue: its inotify queue is
+ *	`GENEVENTS DIR EVENTS [FILES]` to fill its inotify queue, resumes it
+ *with SIGCONT and waits until it has drained the queue: its inotify queue is
  *	empty (FIONREAD on a copy of its inotify fd taken with pidfd_getfd), its
  *	output pipe is empty, it is sleeping and its CPU time has stopped
- *	moving.  The CPU time (sum_exec_runtime from
+ *	moving (for -S MS milliseconds: default 0, three looks in a row; a
+ *	program that prints on a timer, as inotifywait --batch, is given
+ *	longer than its timer).  The CPU time (sum_exec_runtime from
  * /proc/PID/task/(*)/schedstat, user+sys, ns) used between SIGCONT and then is
  *the result.  Prints: ok CPU_NS LINES QUEUED_BYTES UTIME_TICKS STIME_TICKS END
  *	LINES is the number of lines in FILE (-1 with -p), QUEUED_BYTES what the
@@ -60,6 +62,8 @@
 
 static pid_t kids[3];
 static double timeout_s = 300, grace_s = 30;
+static int64_t settle_ns; /* -S: how long the CPU time must not move */
+static char *gen_files;	  /* -F: genevents' FILES, or NULL */
 static const char *ready = "Watches established.";
 
 /* The tail of CMD's stderr, for messages, and the current partial line. */
@@ -432,11 +436,11 @@ static int run_drain(char **cmd, char *gen, char *dir, char *nevents,
 {
 	int errp[2], outp[2] = { -1, -1 }, nul_in, nul_out, out, st;
 	int ifds[4], qfd = -1, pipefd = -1, stable = 0, pidfd;
-	int64_t deadline, c0, c1, prev = -1;
+	int64_t deadline, c0, c1, prev = -1, since = 0;
 	unsigned long ut0, st0, ut1, st1;
 	long queued, lines = -1;
 	const char *end;
-	char *genv[4];
+	char *genv[5];
 	pid_t pid, g;
 
 	if (pipe2(errp, O_CLOEXEC) < 0)
@@ -480,7 +484,8 @@ static int run_drain(char **cmd, char *gen, char *dir, char *nevents,
 	genv[0] = gen;
 	genv[1] = dir;
 	genv[2] = nevents;
-	genv[3] = NULL;
+	genv[3] = gen_files;
+	genv[4] = NULL;
 	g = kids[2] = spawn(genv, nul_in, nul_out, 2);
 	while (waitpid(g, &st, 0) < 0 && errno == EINTR)
 		;
@@ -490,6 +495,7 @@ static int run_drain(char **cmd, char *gen, char *dir, char *nevents,
 	queued = qfd >= 0 ? fionread(qfd) : -1;
 
 	kill(pid, SIGCONT);
+	since = now_ns();
 	for (;;) {
 		struct pollfd p = { errp[0], POLLIN, 0 };
 		int64_t c;
@@ -506,12 +512,14 @@ static int run_drain(char **cmd, char *gen, char *dir, char *nevents,
 		s = proc_state(pid, NULL, NULL);
 		c = cpu_ns(pid);
 		if (s == 'S' && fionread(qfd) == 0 && fionread(pipefd) == 0 &&
-		    c == prev)
+		    c == prev) {
 			stable++;
-		else
+		} else {
 			stable = 0;
+			since = now_ns();
+		}
 		prev = c;
-		if (stable >= 3)
+		if (stable >= 3 && now_ns() - since >= settle_ns)
 			break;
 	}
 	c1 = prev;
@@ -547,10 +555,11 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: benchrun setup [-r READY] [-T SECS] [-K SECS] -- CMD "
 		"[ARG...]\n"
-		"       benchrun drain -G GENEVENTS -D DIR -N EVENTS "
+		"       benchrun drain -G GENEVENTS -D DIR -N EVENTS [-F "
+		"FILES] "
 		"[-o FILE | -p]\n"
-		"                      [-r READY] [-T SECS] [-K SECS] -- CMD "
-		"[ARG...]\n");
+		"                      [-r READY] [-S MS] [-T SECS] [-K SECS] "
+		"-- CMD [ARG...]\n");
 	exit(2);
 }
 
@@ -570,7 +579,7 @@ int main(int argc, char **argv)
 		usage();
 	argv++;
 	argc--;
-	while ((opt = getopt(argc, argv, "+r:T:K:G:D:N:o:p")) != -1) {
+	while ((opt = getopt(argc, argv, "+r:T:K:G:D:N:o:pS:F:")) != -1) {
 		switch (opt) {
 		case 'r':
 			ready = optarg;
@@ -595,6 +604,12 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			use_pipe = 1;
+			break;
+		case 'S':
+			settle_ns = (int64_t)(strtod(optarg, NULL) * 1e6);
+			break;
+		case 'F':
+			gen_files = optarg;
 			break;
 		default:
 			usage();

@@ -339,9 +339,51 @@ measure_fan_setup() {
 }
 
 # --- measure c: CPU time to drain a full queue --------------------------
+# Programs: label, command, how long its CPU time must stay still to be
+# done (ms; --batch prints on a timer, 0.2 s after the last event) and the
+# lines it writes to the file (--batch: one a path and the marker).
+batch_label="ours inotifywait --batch 0.2"
+plain_label="ours inotifywait -m -e attrib"
+plain_cmd="-m -e attrib EDIR"
+batch_cmd="-m -e attrib --batch 0.2 EDIR"
+
+# drain_one MEASURE LABEL CMD SETTLE LINES EDIR FILES MODE: one sample of
+# measure c (MEASURE without its ", to a MODE (ms)").
+drain_one() {
+	local m="$1, to a $8 (ms)" label=$2 settle=$4 want=$5 edir=$6 mode=$8 out
+	local -a cmd how=(-o "$work/out.txt")
+	read -r -a cmd <<<"${3//EDIR/$edir}"
+	[ "$mode" = pipe ] && how=(-p)
+	out=$(timeout -k 10 "$drain_tmo" "$bindir/benchrun" drain \
+		-T $((drain_tmo - kill_grace - 20)) -K "$kill_grace" \
+		-S "$settle" -G "$bindir/genevents" -F "$7" \
+		-D "$edir" -N "$events" "${how[@]}" -- "${cmd[@]}" \
+		2>"$work/stderr")
+	# shellcheck disable=SC2086
+	set -- $out
+	if [ "${1:-}" != ok ]; then
+		failed "$m" "$label" "failed: ${out:-killed by timeout}"
+		sed 's/^/    /' "$work/stderr" >&2
+		return
+	fi
+	if [ "$7" = nokill ]; then
+		note "$m" "$label" "ignored SIGTERM for ${kill_grace}s: SIGKILLed"
+	fi
+	if [ "$4" != -1 ] && [ "$4" != $((32 * events)) ]; then
+		note "$m" "$label" "queue held $4 bytes, not $((32 * events))"
+	fi
+	if [ "$mode" = file ] && [ "$3" != "$want" ]; then
+		note "$m" "$label" "wrote $3 lines, not $want"
+	fi
+	record "$m" "$label" "$(awk -v c="$2" -v n="$events" \
+		'BEGIN { printf "%.3f", c / 1e6 * 100000 / n }')"
+}
+
 measure_drain() {
-	local edir=$work/events rep i mode out label m cpu lines queued
+	local edir=$work/events many=$work/events-many rep i mode
+	local m="c. CPU/100k events" mm="c2. CPU/100k paths"
 	local -a labels=("floor_reader") cmds=("$bindir/floor_reader -m 0x4 EDIR")
+	local -a settle=(0) want=("$events")
 	if [ "$(id -u)" != 0 ]; then
 		echo "run-bench: not root: cannot raise max_queued_events: skipping measure c" >&2
 		return
@@ -351,53 +393,46 @@ measure_drain() {
 		return
 	fi
 	if [ "$ours_ok" = 1 ]; then
-		labels+=("ours inotifywait -m -e attrib")
-		cmds+=("$tooldir/inotifywait -m -e attrib EDIR")
+		labels+=("$plain_label" "$batch_label")
+		cmds+=("$tooldir/inotifywait $plain_cmd" "$tooldir/inotifywait $batch_cmd")
+		settle+=(0 500)
+		want+=("$events" 3)
 	fi
 	if [ "$upstream" = 1 ]; then
 		labels+=("upstream inotifywait -m -e attrib")
 		cmds+=("$updir/inotifywait -m -e attrib EDIR")
+		settle+=(0)
+		want+=("$events")
 	fi
-	mkdir -p "$edir" && "$bindir/genevents" "$edir" 0 || return
+	mkdir -p "$edir" "$many" && "$bindir/genevents" "$edir" 0 || return
 	local progs
 	progs=$(printf '%s\n' "${labels[@]}" | paste -sd '|')
-	declare_measure "c. CPU/100k events, to a file (ms)" floor_reader "$progs"
-	declare_measure "c. CPU/100k events, to a pipe (ms)" floor_reader "$progs"
+	for mode in file pipe; do
+		declare_measure "$m, to a $mode (ms)" floor_reader "$progs"
+	done
+	# c2: every event on a path of its own, a batch of as many records
+	# (the reference, ratio 1, is the plain reader)
+	if [ "$ours_ok" = 1 ]; then
+		"$bindir/genevents" "$many" 0 "$events" || return
+		for mode in file pipe; do
+			declare_measure "$mm, to a $mode (ms)" "$plain_label" \
+				"$plain_label|$batch_label"
+		done
+	fi
 	for rep in $(seq "$reps"); do
 		echo "== measure c: repetition $rep of $reps ($events events a run)" >&2
 		for i in "${!labels[@]}"; do
-			label=${labels[$i]}
-			local -a cmd
-			read -r -a cmd <<<"${cmds[$i]//EDIR/$edir}"
 			for mode in file pipe; do
-				m="c. CPU/100k events, to a $mode (ms)"
-				local -a how=(-o "$work/out.txt")
-				[ "$mode" = pipe ] && how=(-p)
-				out=$(timeout -k 10 "$drain_tmo" "$bindir/benchrun" drain \
-					-T $((drain_tmo - kill_grace - 20)) -K "$kill_grace" \
-					-G "$bindir/genevents" \
-					-D "$edir" -N "$events" "${how[@]}" -- "${cmd[@]}" \
-					2>"$work/stderr")
-				# shellcheck disable=SC2086
-				set -- $out
-				if [ "${1:-}" != ok ]; then
-					failed "$m" "$label" "failed: ${out:-killed by timeout}"
-					sed 's/^/    /' "$work/stderr" >&2
-					continue
-				fi
-				cpu=$2 lines=$3 queued=$4
-				if [ "$7" = nokill ]; then
-					note "$m" "$label" "ignored SIGTERM for ${kill_grace}s: SIGKILLed"
-				fi
-				if [ "$queued" != -1 ] && [ "$queued" != $((32 * events)) ]; then
-					note "$m" "$label" "queue held $queued bytes, not $((32 * events))"
-				fi
-				if [ "$mode" = file ] && [ "$lines" != "$events" ]; then
-					note "$m" "$label" "wrote $lines lines, not $events"
-				fi
-				record "$m" "$label" "$(awk -v c="$cpu" -v n="$events" \
-					'BEGIN { printf "%.3f", c / 1e6 * 100000 / n }')"
+				drain_one "$m" "${labels[$i]}" "${cmds[$i]}" \
+					"${settle[$i]}" "${want[$i]}" "$edir" 2 "$mode"
 			done
+		done
+		[ "$ours_ok" = 1 ] || continue
+		for mode in file pipe; do
+			drain_one "$mm" "$plain_label" "$tooldir/inotifywait $plain_cmd" \
+				0 "$events" "$many" "$events" "$mode"
+			drain_one "$mm" "$batch_label" "$tooldir/inotifywait $batch_cmd" \
+				800 $((events + 1)) "$many" "$events" "$mode"
 		done
 	done
 	restore_sysctl max_queued_events
@@ -420,6 +455,26 @@ fmt() { # number -> 4 significant-ish digits
 		else if (x >= 100) printf "%.1f", x
 		else if (x >= 10) printf "%.2f", x
 		else printf "%.3f", x }'
+}
+
+# median MEASURE PROGRAM: the median of its samples, or nothing.
+median() {
+	local vals=${samples["$1|$2"]:-}
+	[ -n "$vals" ] || return 0
+	# shellcheck disable=SC2086
+	stats $vals | cut -d' ' -f1
+}
+
+# batch_ratio: --batch 0.2 against the plain reader, for each output of c.
+batch_ratio() {
+	local mode b p
+	for mode in file pipe; do
+		b=$(median "c. CPU/100k events, to a $mode (ms)" "$batch_label")
+		p=$(median "c. CPU/100k events, to a $mode (ms)" "$plain_label")
+		[ -n "$b" ] && [ -n "$p" ] || continue
+		printf 'c, to a %s: --batch 0.2 / plain = %s\n' "$mode" \
+			"$(awk -v a="$b" -v b="$p" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+	done
 }
 
 report() {
@@ -479,8 +534,11 @@ echo "work dir: $work"
 case $measures in *a* | *b* | *d*) measure_setup ;; esac
 case $measures in *c*) measure_drain ;; esac
 report
+batch_ratio
 echo
 echo "a: fork to the ready line on stderr, warm cache; b: VmRSS and VmHWM at"
 echo "that moment; c: user+sys CPU of the consumer to drain a full queue of"
-echo "IN_ATTRIB events, per 100k; d: as a, with fanotify (ratio to our"
-echo "inotifywait -r).  ratio = median / the floor's median."
+echo "IN_ATTRIB events, per 100k (--batch 0.2: until its batch is printed);"
+echo "c2: the same with one path an event (ratio to our plain reader); d: as"
+echo "a, with fanotify (ratio to our inotifywait -r).  ratio = median / the"
+echo "floor's median."

@@ -107,6 +107,13 @@ static void test_renames_plain(void)
 	add(&b, IN_MOVED_FROM, 9, "d/x.tmp");
 	add(&b, IN_MOVED_TO, 9, "d/x");
 	CHECK_STR(dump(&b), "d/x 80");
+	/* a chain a -> b -> c: b came and went, c is still a's */
+	batch_clear(&b);
+	add(&b, IN_MOVED_FROM, 10, "d/a");
+	add(&b, IN_MOVED_TO, 10, "d/b");
+	add(&b, IN_MOVED_FROM, 11, "d/b");
+	add(&b, IN_MOVED_TO, 11, "d/c");
+	CHECK_STR(dump(&b), "d/a 40|d/c 80 <d/a");
 	batch_free(&b);
 }
 
