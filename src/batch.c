@@ -341,9 +341,9 @@ int batch_add(struct batch *b, uint32_t mask, uint32_t cookie, const char *w,
 	if ((mask & IN_MOVED_FROM) && cookie) {
 		int born = e->born;
 
-		if (renames_note(&b->renames, cookie, w, wlen, f, flen) < 0)
+		if (renames_note(&b->renames, cookie, w, wlen, f, flen) < 0 ||
+		    !(s = renames_find(&b->renames, cookie)))
 			return -1;
-		s = renames_find(&b->renames, cookie);
 		s->entry = i;
 		s->born = born;
 	}
