@@ -89,6 +89,9 @@ struct it_ctx {
 	uint32_t automask; /* kernel mask for new watches */
 	void (*warn)(void *arg, const char *path, int err);
 	void *warn_arg;
+	/* walk.c, tree.c: the levels of directories watched in a tree, its
+	 * root the first (--max-depth N: N + 1); 0: all */
+	unsigned levels;
 
 	/* filter: an event is hidden unless it matches one of the include
 	 * patterns (if there are any), and hidden if it matches an exclude one
@@ -150,6 +153,10 @@ void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
 		      int synth);
 /* Watch every directory below the live watches that is not watched yet. */
 void it_rescan(struct it_ctx *c);
+/* The directory w moved within its tree from the depth before (see
+ * it_wtab_depth()): with c->levels, unwatch what is now too deep, watch
+ * what came within reach. */
+void it_watch_moved(struct it_ctx *c, struct watch *w, unsigned before);
 /* Remove the watch w and its whole subtree. */
 void it_unwatch(struct it_ctx *c, struct watch *w);
 /* The absolute path of path as c records it (malloc'd) where the backend

@@ -78,6 +78,7 @@ static void moved_to(struct it_ctx *c, struct watch *w,
 
 	if (m && m->cookie == ev->cookie) {
 		struct watch *mw = m->w;
+		unsigned before = it_wtab_depth(&c->tab, mw);
 
 		drop_move(c, m);
 		c->scratch.len = 0;
@@ -89,6 +90,8 @@ static void moved_to(struct it_ctx *c, struct watch *w,
 				   c->scratch.len) < 0 ||
 		    moved_to_excluded(c, mw))
 			it_unwatch(c, mw);
+		else
+			it_watch_moved(c, mw, before);
 	} else if (follows(c)) {
 		it_watch_new_dir(c, w, ev->name, 0);
 	}

@@ -319,11 +319,19 @@ static int kid_push(struct walk *k, struct watch *w, const char *name, size_t n)
 	return it_buf_put(&k->knames, name, n + 1);
 }
 
-/* Whether a walk works in the directory it lists, and since when. */
+/* Whether a walk works in the directory it lists, and since when; whether
+ * its subdirectories are too deep to watch (c->levels). */
 struct here {
 	int in;		     /* the current directory is the one listed */
 	unsigned long since; /* k->nchdir when it became so */
+	int deep;	     /* its subdirectories are not watched */
 };
+
+/* Whether the subdirectories of w lie deeper than c->levels allows. */
+static int too_deep(const struct it_ctx *c, const struct watch *w)
+{
+	return c->levels && it_wtab_depth(&c->tab, w) + 2 > c->levels;
+}
 
 /*
  * Watch (quiet) the subdirectory name of w, w being open as fd and k->path
@@ -343,7 +351,8 @@ static int add_child(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 	}
 	if (excluded(k->path, k->len, k->excl))
 		goto out;
-	if (it_filter_prunes(c, k->path, k->len)) {
+	/* not watched, but an entry all the same */
+	if (h->deep || it_filter_prunes(c, k->path, k->len)) {
 		if (k->synth &&
 		    queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0) {
 			c->error = ENOMEM;
@@ -487,7 +496,7 @@ static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 		    size_t depth)
 {
 	size_t first = k->nkids, base = k->len, names = k->knames.len;
-	struct here h = { 0, 0 };
+	struct here h = { 0, 0, too_deep(c, w) };
 	int rc;
 
 	if (!k->bufs[depth] && !(k->bufs[depth] = malloc(DENTS_SIZE))) {
@@ -611,7 +620,7 @@ static int new_dir(struct it_ctx *c, struct walk *k, struct watch *w,
 		c->error = ENOMEM;
 		return -1;
 	}
-	if (it_filter_prunes(c, k->path, k->len))
+	if (too_deep(c, w) || it_filter_prunes(c, k->path, k->len))
 		return 0;
 	wd = c->be->add(c, k->path,
 			(k->mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
@@ -692,6 +701,42 @@ void it_rescan(struct it_ctx *c)
 				c->error);
 		}
 	free(roots);
+}
+
+/* Unwatch the subdirectories of w (depth d) that lie too deep. */
+static void prune_deep(struct it_ctx *c, struct watch *w, unsigned d)
+{
+	uint32_t i = w->child;
+
+	while (i) {
+		struct watch *cw = it_wtab_rec(&c->tab, i);
+
+		i = cw->next;
+		if (d + 2 > c->levels)
+			it_unwatch(c, cw);
+		else
+			prune_deep(c, cw, d + 1);
+	}
+}
+
+void it_watch_moved(struct it_ctx *c, struct watch *w, unsigned before)
+{
+	unsigned d;
+	size_t len;
+
+	if (!c->levels)
+		return;
+	d = it_wtab_depth(&c->tab, w);
+	if (d + 1 > c->levels) {
+		it_unwatch(c, w);
+	} else if (d > before) {
+		prune_deep(c, w, d);
+	} else if (d < before && c->autowatch) {
+		it_quiet_begin(c, 0);
+		if (walk(c, w, c->automask, NULL, 0, 1) < 0 && c->warn)
+			c->warn(c->warn_arg, it_wtab_path(&c->tab, w, &len),
+				c->error);
+	}
 }
 
 static void unwatch_one(struct watch *w, void *arg)

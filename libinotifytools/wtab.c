@@ -574,6 +574,15 @@ void it_wtab_detach(struct wtab *t, struct watch *w)
 	t->nall--;
 }
 
+unsigned it_wtab_depth(const struct wtab *t, const struct watch *w)
+{
+	unsigned d = 0;
+
+	while ((w = it_wtab_at(t, w->parent)))
+		d++;
+	return d;
+}
+
 void it_wtab_retire(struct wtab *t, struct watch *w)
 {
 	it_wtab_detach(t, w);

@@ -138,6 +138,8 @@ void it_wtab_free_watch(struct wtab *t, struct watch *w);
  */
 int it_wtab_rename(struct wtab *t, struct watch *w, struct watch *newparent,
 		   const char *newname, size_t newlen);
+/* How many records w lies below: 0 for a root. */
+unsigned it_wtab_depth(const struct wtab *t, const struct watch *w);
 /* Whether w is a, or lies below a. */
 int it_wtab_within(const struct wtab *t, const struct watch *w,
 		   const struct watch *a);

@@ -756,6 +756,19 @@ int cli_check_regex(const struct cli_opts *o)
 	return why ? -1 : 0;
 }
 
+int cli_check_names(const struct cli_opts *o)
+{
+	const char *why = NULL;
+
+	if (o->max_depth >= 0 && !o->recursive)
+		why = "--max-depth cannot be specified without -r.\n";
+	else if (o->max_depth >= 0 && o->filesystem)
+		why = "--max-depth cannot be specified with -S.\n";
+	if (why)
+		fputs(why, stderr);
+	return why ? -1 : 0;
+}
+
 /* One entry of the list: "@path" excludes, "" and "@" are ignored. */
 static int add_path(struct cli_opts *o, const char *s)
 {
@@ -1027,6 +1040,8 @@ int cli_setup(struct it_ctx *c, struct cli_opts *o, const struct cli_steps *s,
 	    (s->prepare && s->prepare(c, o, arg) < 0) || read_paths(o) < 0)
 		return -1;
 	mask |= o->extra_mask;
+	if (o->max_depth >= 0)
+		c->levels = (unsigned)o->max_depth + 1;
 	if (o->monitor && o->recursive) {
 		mask |= IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM;
 		c->autowatch = 1;

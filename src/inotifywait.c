@@ -52,7 +52,7 @@ static int validate(const struct cli_opts *o)
 {
 	const char *why = NULL;
 
-	if (cli_check_regex(o) < 0)
+	if (cli_check_regex(o) < 0 || cli_check_names(o) < 0)
 		return -1;
 	if (o->csv && o->format)
 		why = "-c and --format cannot both be specified.\n";

@@ -344,7 +344,7 @@ static int validate(const struct cli_opts *o)
 		      stderr);
 		return -1;
 	}
-	if (cli_check_regex(o) < 0)
+	if (cli_check_regex(o) < 0 || cli_check_names(o) < 0)
 		return -1;
 	if (o->csv && o->json) {
 		fputs("--csv and --json cannot both be specified.\n", stderr);

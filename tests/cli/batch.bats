@@ -389,6 +389,26 @@ batches_unique() {
 	assert_file "$OUT" 'd/ CREATE a' 'd/ CREATE b' '-- end --' 'd/ CREATE c' '-- end --'
 }
 
+@test "--batch-notify FD: one newline on FD for each batch, once the batch is written" {
+	ours_only
+	local note=$IT_TMP/notify
+	mkdir d
+	: >"$note"
+	exec 5>"$note"
+	start_bg inotifywait -m --batch 0.3 --batch-notify 5 -e create d
+	exec 5>&-
+	touch d/a d/b
+	wait_lines "$note" 1
+	# written before the note: no wait
+	assert_file "$OUT" 'd/ CREATE a' 'd/ CREATE b' ''
+	sleep 1
+	touch d/c
+	wait_lines "$note" 2
+	assert_file "$OUT" 'd/ CREATE a' 'd/ CREATE b' '' 'd/ CREATE c' ''
+	stop_bg
+	assert_file "$note" '' ''
+}
+
 # _content_is FILE FMT [ARGS...]: FILE is exactly what printf FMT ARGS prints.
 _content_is() {
 	local file=$1
@@ -831,10 +851,16 @@ _nuls_at_least() {
 	run_fg inotifywait --exec true -d -o "$IT_TMP/log" d
 	expect_error "--exec cannot be specified with -d."
 	[ ! -e "$IT_TMP/log" ]
-	run_fg inotifywait --batch-marker x d
-	expect_error "--batch-marker and --rename-records need --batch."
-	run_fg inotifywait --rename-records -m d
-	expect_error "--batch-marker and --rename-records need --batch."
+	local opt
+	for opt in "--batch-marker x" "--rename-records -m" "--batch-notify 1"; do
+		# shellcheck disable=SC2086 # split on purpose
+		run_fg inotifywait $opt d
+		expect_error "--batch-marker, --batch-notify and --rename-records need --batch."
+	done
+	for opt in -1 x 1x "" 9; do
+		run_fg inotifywait --batch 1 --batch-notify "$opt" d
+		expect_error "--batch-notify: \`$opt' is not an open file descriptor."
+	done
 	# --exec makes batches
 	for args in "--exec true --batch-marker x" "--exec true --rename-records" \
 		"--exec true --restart" "--batch 1 --batch-marker x --rename-records"; do

@@ -112,9 +112,37 @@ static void test_impossible(void)
 	it_ctx_close(&c);
 }
 
+/* --max-depth: a directory moved deeper loses the watches now too deep. */
+static void test_depth(void)
+{
+	struct watch *root, *b, *a;
+
+	for (unsigned levels = 2; levels <= 3; levels++) {
+		start();
+		c.levels = levels;
+		root = it_wtab_by_wd(&c.tab, 1);
+		a = it_wtab_by_wd(&c.tab, 2);
+		b = it_wtab_add_child(&c.tab, 3, "b", 1, root);
+		it_wtab_add_child(&c.tab, 4, "x", 1, a);
+		put(1, IN_MOVED_FROM | IN_ISDIR, 9, 16, "a", 16);
+		put(3, IN_MOVED_TO | IN_ISDIR, 9, 16, "a", 16);
+		CHECK(drain() == 2);
+		CHECK(it_wtab_by_path(&c.tab, ROOT "b/a/x/",
+				      strlen(ROOT "b/a/x/")) == NULL);
+		/* at depth 2: watched with 3 levels, not with 2 */
+		CHECK((it_wtab_by_path(&c.tab, ROOT "b/a/",
+				       strlen(ROOT "b/a/")) != NULL) ==
+		      (levels == 3));
+		CHECK(it_wtab_child(&c.tab, root, "b", 1) == b);
+		CHECK(c.tab.nlive == (levels == 3 ? 3 : 2));
+		it_ctx_close(&c);
+	}
+}
+
 int main(void)
 {
 	test_malformed();
 	test_impossible();
+	test_depth();
 	return unit_report("test_reader");
 }

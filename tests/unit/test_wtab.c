@@ -160,6 +160,23 @@ static void test_churn(void)
 	it_wtab_free(&t);
 }
 
+/* The depth of a record: its ancestors, 0 for a root. */
+static void test_depth(void)
+{
+	struct watch *a, *b, *c;
+
+	it_wtab_init(&t);
+	a = it_wtab_add(&t, 1, "r/", 2, IT_W_DIR, NULL);
+	b = it_wtab_add_child(&t, 2, "b", 1, a);
+	c = it_wtab_add_child(&t, 3, "c", 1, b);
+	CHECK(it_wtab_depth(&t, a) == 0);
+	CHECK(it_wtab_depth(&t, b) == 1);
+	CHECK(it_wtab_depth(&t, c) == 2);
+	it_wtab_kill(&t, c);
+	CHECK(it_wtab_depth(&t, c) == 0);
+	it_wtab_free(&t);
+}
+
 int main(void)
 {
 	test_lookup();
@@ -167,5 +184,6 @@ int main(void)
 	test_rename();
 	test_postorder();
 	test_churn();
+	test_depth();
 	return unit_report("test_wtab");
 }
