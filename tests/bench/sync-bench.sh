@@ -5,7 +5,7 @@
 #
 # Usage: tests/bench/sync-bench.sh [-m stream|initial|burst] [-r RATE]
 #                                  [-d SECONDS] [-n FILES] [-D DELAY]
-#                                  [-k local|daemon] [-u] [-t SRCDIR]
+#                                  [-k local|daemon|ssh] [-u] [-t SRCDIR]
 #                                  [-s SCRIPT]
 #
 #   -m MODE     stream (default): RATE new files a second for SECONDS;
@@ -27,8 +27,9 @@
 #   -r RATE     new files per second (default 200)
 #   -d SECONDS  how long the stream lasts (default 60)
 #   -D DELAY    the daemons' delay in seconds (default 1)
-#   -k KIND     target: a local directory or an rsync daemon on 127.0.0.1
-#               (default local)
+#   -k KIND     target: a local directory, an rsync daemon on 127.0.0.1,
+#               or ssh to an sshd on 127.0.0.1 that the bench starts
+#               (lsyncd: default.rsyncssh) (default local)
 #   -u          with a file in SOURCE that the daemons cannot read (they
 #               run as nobody; needs root)
 #   -t SRCDIR   the tree's src/ with inotifywait (default: this tree's)
@@ -68,7 +69,7 @@ while getopts m:n:b:r:d:D:k:ut:s:h opt; do
 	t) TOOLS=$OPTARG ;;
 	s) SCRIPT=$OPTARG ;;
 	*)
-		sed -n '2,43s/^# \{0,1\}//p' "$0"
+		sed -n '2,45s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	esac
@@ -78,7 +79,7 @@ IW=$TOOLS/inotifywait
 	echo "sync-bench: $IW not built" >&2
 	exit 1
 }
-case $KIND in local | daemon) ;; *)
+case $KIND in local | daemon | ssh) ;; *)
 	echo "sync-bench: -k local or -k daemon" >&2
 	exit 1
 	;;
@@ -163,6 +164,38 @@ start_daemon_target() {
 	exit 1
 }
 
+# start_ssh_target: an sshd on 127.0.0.1 with keys of its own; SSH_PORT,
+# SSH_KEY and RSH (the remote shell for rsync -e).
+start_ssh_target() {
+	local d=$WORK/sshd i
+	command -v /usr/sbin/sshd ssh >/dev/null || {
+		echo "sync-bench: -k ssh needs openssh-server and openssh-client" >&2
+		exit 1
+	}
+	mkdir -p "$d" /run/sshd
+	ssh-keygen -q -t ed25519 -N '' -f "$d/host" </dev/null
+	ssh-keygen -q -t ed25519 -N '' -f "$d/user" </dev/null
+	cp "$d/user.pub" "$d/authorized_keys"
+	SSH_KEY=$d/user
+	for ((i = 0; i < 10; i++)); do
+		SSH_PORT=$((20000 + RANDOM % 40000))
+		printf '%s\n' "Port $SSH_PORT" "ListenAddress 127.0.0.1" "HostKey $d/host" \
+			"AuthorizedKeysFile $d/authorized_keys" "PidFile none" "UsePAM no" \
+			"PasswordAuthentication no" "PermitRootLogin prohibit-password" \
+			"StrictModes no" >"$d/config"
+		/usr/sbin/sshd -D -e -f "$d/config" 2>>"$d/log" &
+		PIDS+=($!)
+		RSH="ssh -p $SSH_PORT -i $SSH_KEY -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR"
+		sleep 0.3
+		# shellcheck disable=SC2086 # RSH is a command line
+		if $RSH 127.0.0.1 true </dev/null >/dev/null 2>&1; then
+			return 0
+		fi
+	done
+	echo "sync-bench: no sshd" >&2
+	exit 1
+}
+
 # make_files DIR N: N files, 100 a directory.
 make_files() {
 	local k
@@ -186,6 +219,9 @@ setup() {
 	if [[ $KIND == local ]]; then
 		DST=$D/dst
 		WATCH=$D/dst
+	elif [[ $KIND == ssh ]]; then
+		DST=127.0.0.1:$D/dst
+		WATCH=$D/dst
 	else
 		mkdir -p "$WORK/module/$1"
 		chown 65534:65534 "$WORK/module/$1" 2>/dev/null || true
@@ -204,20 +240,32 @@ start() {
 	fi
 	case $1 in
 	ours)
-		"${AS[@]}" "$SCRIPT" --inotifywait "$IW" --state-dir "$D/state" --log "$D/log" \
+		RSYNC_RSH=${RSH:-} "${AS[@]}" "$SCRIPT" --inotifywait "$IW" --state-dir "$D/state" --log "$D/log" \
 			--delay "$DELAY" --rsync-opt=--stats "$D/src" "$DST" </dev/null &
 		PID=$!
 		until grep -q 'initial sync done' "$D/log" 2>/dev/null; do sleep 0.1; done
 		;;
 	lsyncd)
 		printf '%s\n' "settings { nodaemon = true, logfile = \"$D/log\", statusFile = \"$D/status\", insist = true }" \
-			"sync { default.rsync, source = \"$D/src\", target = \"$DST\", delay = $DELAY }" >"$D/lsyncd.conf"
+			"$(lsyncd_sync)" >"$D/lsyncd.conf"
 		"${AS[@]}" lsyncd "$D/lsyncd.conf" </dev/null >/dev/null 2>&1 &
 		PID=$!
 		until grep -q 'Startup of .* finished' "$D/log" 2>/dev/null; do sleep 0.1; done
 		;;
 	esac
 	PIDS+=("$PID")
+}
+
+# lsyncd_sync: lsyncd's sync block for $D: default.rsync, or
+# default.rsyncssh (moves made on the target) for an ssh target.
+lsyncd_sync() {
+	if [[ $KIND == ssh ]]; then
+		printf 'sync { default.rsyncssh, source = "%s", host = "127.0.0.1", targetdir = "%s", delay = %s, ssh = { port = %s, identityFile = "%s", options = { StrictHostKeyChecking = "no", UserKnownHostsFile = "/dev/null", BatchMode = "yes", LogLevel = "ERROR" } } }' \
+			"$D/src" "$D/dst" "$DELAY" "$SSH_PORT" "$SSH_KEY"
+	else
+		printf 'sync { default.rsync, source = "%s", target = "%s", delay = %s }' \
+			"$D/src" "$DST" "$DELAY"
+	fi
 }
 
 # runs NAME: REPLY = the rsync runs the daemon NAME logged so far.
@@ -291,7 +339,7 @@ run_burst() {
 
 # run_rename NAME: a tree of MB megabytes renamed once it is on the target.
 run_rename() {
-	local t0 t1=0 k sent='?'
+	local t0 t1=0 k sent='?' ino kept=no
 	setup "$1"
 	mkdir -p "$D/src/tree/sub"
 	for ((k = 0; k < MB; k++)); do
@@ -299,6 +347,7 @@ run_rename() {
 	done
 	start "$1"
 	sleep 0.5
+	ino=$(stat -c %i "$WATCH/tree/sub/f0")
 	t0=${EPOCHREALTIME/./}
 	mv "$D/src/tree" "$D/src/renamed"
 	for ((k = 0; k < 1200; k++)); do
@@ -313,11 +362,12 @@ run_rename() {
 		sleep $((${DELAY%.*} + 1))
 		sent=$(sed -n 's/^Total bytes sent: //p' "$D"/state/t-*.rsync-output | tr -d ,)
 	fi
+	[[ $(stat -c %i "$WATCH/renamed/sub/f0" 2>/dev/null) != "$ino" ]] || kept=yes
 	runs "$1"
 	local r=$REPLY
 	stop
-	ROW=$(printf '%-8s %8d.%03d %8s %14s' "$1" $(((t1 - t0) / 1000000)) \
-		$(((t1 - t0) / 1000 % 1000)) "$r" "${sent:-?}")
+	ROW=$(printf '%-8s %8d.%03d %8s %14s %10s' "$1" $(((t1 - t0) / 1000000)) \
+		$(((t1 - t0) / 1000 % 1000)) "$r" "${sent:-?}" "$kept")
 }
 
 # since T0: REPLY = seconds (3 decimals) from the microseconds T0 to now.
@@ -362,13 +412,13 @@ run_bigtree_one() {
 	done
 	if [[ $synced != - ]]; then
 		t0=${EPOCHREALTIME/./}
-		local f=changed-$name${1:+$1}
-		echo change >"$BIG/src/d1/$f"
+		local cf=changed-$name${1:+$1}
+		echo change >"$BIG/src/d1/$cf"
 		for ((k = 0; k < 1200; k++)); do
-			[[ -e $BIG/dst/d1/$f ]] && break
+			[[ -e $BIG/dst/d1/$cf ]] && break
 			sleep 0.05
 		done
-		[[ ! -e $BIG/dst/d1/$f ]] || {
+		[[ ! -e $BIG/dst/d1/$cf ]] || {
 			since "$t0"
 			lat=$REPLY
 		}
@@ -468,7 +518,16 @@ run_stream() {
 		"${lat[m - 1]}" "$r" "$cpu" "$missing")
 }
 
-[[ $KIND == local ]] || start_daemon_target
+case $KIND in
+daemon) start_daemon_target ;;
+ssh)
+	((!UNREADABLE)) || {
+		echo "sync-bench: -u is for local and daemon targets" >&2
+		exit 1
+	}
+	start_ssh_target
+	;;
+esac
 if [[ $MODE == bigtree ]]; then
 	echo "sync-bench: a tree of $FILES directories, delay ${DELAY}s, local target"
 	printf '%-22s %10s %10s %10s\n' daemon 'ready s' 'synced s' 'change s'
@@ -477,7 +536,7 @@ if [[ $MODE == bigtree ]]; then
 	exit 0
 elif [[ $MODE == rename ]]; then
 	echo "sync-bench: rename of a $MB MB tree, delay ${DELAY}s, $KIND target"
-	printf '%-8s %12s %8s %14s\n' daemon seconds runs 'bytes sent'
+	printf '%-8s %12s %8s %14s %10s\n' daemon seconds runs 'bytes sent' 'inode kept'
 elif [[ $MODE == stream ]]; then
 	echo "sync-bench: $RATE files/s for ${DURATION}s, delay ${DELAY}s, $KIND target$( ((UNREADABLE)) && echo ', an unreadable file in SOURCE')"
 	printf '%-8s %8s %8s %8s %8s %8s %8s %8s\n' daemon 'p50 ms' 'p95 ms' 'p99 ms' 'max ms' runs 'cpu ms' missing
