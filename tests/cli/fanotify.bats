@@ -182,6 +182,44 @@ fan_marks() {
 	assert_file "$ERR" "Setting up watches." "Watches established."
 }
 
+# writer FILE: a process of its own writes its pid to FILE (created).
+writer() {
+	sh -c 'echo $$ >"$1"' sh "$1"
+}
+
+@test "%p and JSON \"pid\": the writer's pid with -F; empty and absent with inotify" {
+	need_fanotify
+	mkdir d
+	start_bg inotifywait -F -m -e create --format '%f %p' d
+	writer d/a
+	writer d/b
+	wait_for_exact_line "$OUT" "b $(cat d/b)"
+	stop_bg
+	assert_file "$OUT" "a $(cat d/a)" "b $(cat d/b)"
+	[ "$(cat d/a)" != "$(cat d/b)" ]
+	start_bg inotifywait -F -m -e create --json d
+	writer d/c
+	wait_until -m "a JSON record" _has_text "$OUT"
+	stop_bg
+	grep -q "\"name\":\"c\",.*\"pid\":$(cat d/c)," "$OUT" || _it_dump "$OUT"
+	grep -q "\"name\":\"c\",.*\"pid\":$(cat d/c)," "$OUT"
+	# inotify: the kernel does not tell
+	start_bg inotifywait -m -e create --format '%f [%p]' d
+	writer d/e
+	wait_for_exact_line "$OUT" "e []"
+	stop_bg
+	start_bg inotifywait -m -e create --json d
+	writer d/f
+	wait_until -m "a JSON record" _has_text "$OUT"
+	stop_bg
+	grep -q '"name":"f",' "$OUT"
+	! grep -q '"pid"' "$OUT"
+}
+
+_has_text() {
+	[ -s "$1" ]
+}
+
 @test "-F: events on the watched directory itself have an empty %f" {
 	need_fanotify
 	mkdir d
