@@ -171,8 +171,9 @@ static int announce(struct it_ctx *c, const struct it_name *f,
 /*
  * Watch f's root, the object *st; later: it appeared while monitoring,
  * and is reported (as it_watch_root(): 2 if it may have been created,
- * not moved in, and what is inside may be new too). 0 if done, 1 if it changed meanwhile (to be resolved
- * again), -1 if it cannot be watched (c->warn told, when later).
+ * not moved in, and what is inside may be new too). 0 if done, 1 if it
+ * changed meanwhile (to be resolved again), -1 if it cannot be watched
+ * (c->warn told, when later).
  */
 static int watch_root(struct it_ctx *c, struct it_name *f,
 		      const struct stat *st, int later)
@@ -214,7 +215,7 @@ static int watches(const struct it_ctx *c, const struct it_name *f,
 
 /* Bring f up to date with the filesystem: its root watched if its path
  * exists, its anchor on the directory above, or else on the nearest
- * existing directory. later: as watch_root(). */
+ * existing directory. later: as watch_root() (a MOVED_TO: 1). */
 static void resolve(struct it_ctx *c, struct it_name *f, int later)
 {
 	struct stat st;
