@@ -272,7 +272,7 @@ watched() {
 	start_bg inotifywait -m --follow-names -e move_self d/f
 	# writebackup with backupcopy=no: vim renames when it can
 	vim -es -u NONE -i NONE -N -c 'set writebackup backupcopy=no' \
-		-c '$put =\"2\"' -c wq d/f </dev/null
+		-c 'normal Go2' -c wq d/f </dev/null
 	[ "$(cat d/f)" = $'1\n2' ]
 	wait_until watched d/f
 	wait_idle
@@ -281,7 +281,7 @@ watched() {
 	wait_until eval "[ \$(grep -c . '$OUT') -gt $n ]"
 	mv d/g d/f
 	wait_until watched d/f
-	vim -es -u NONE -i NONE -N -c '$put =\"3\"' -c wq d/f </dev/null
+	vim -es -u NONE -i NONE -N -c 'normal Go3' -c wq d/f </dev/null
 	wait_until watched d/f
 	wait_idle
 	n=$(grep -c . "$OUT")
