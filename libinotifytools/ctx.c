@@ -38,6 +38,7 @@ void it_ctx_close(struct it_ctx *c)
 		c->be->close(c);
 	if (c->fd >= 0)
 		close(c->fd);
+	it_names_free(c);
 	it_wtab_free(&c->tab);
 	it_filter_clear(c);
 	free(c->rbuf);

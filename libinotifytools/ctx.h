@@ -5,7 +5,8 @@
  *
  *   api.c                               the public API
  *   ctx.c  reader.c                     open, close; the events handed out
- *   tree.c  stats.c                     the tree upkeep; counters
+ *   tree.c  names.c  stats.c            the tree upkeep; followed names;
+ *                                       counters
  *   walk.c                              adding and removing watches
  *   seen.c  filter.c  format.c  compat.c
  *   inotify.c  fanotify.c               the backends (backend.h, c->be)
@@ -55,6 +56,28 @@ struct it_move {
 
 #define IT_MAX_MOVES 64
 
+/* A component of a followed name: path[start..end). */
+struct it_comp {
+	size_t start, end;
+};
+
+/*
+ * A name watched by --follow-names (names.c): its root watched when the
+ * path exists, and an anchor, a watch on the nearest existing directory
+ * above it, that sees it appear (or be replaced) and go.
+ */
+struct it_name {
+	char *path; /* as given */
+	struct it_comp *comp;
+	size_t ncomp;
+	size_t level; /* the anchor is the directory of comp[0..level) */
+	uint32_t mask;
+	int tree;		  /* -r: the root's tree is watched */
+	const char *const *excl;  /* for the tree (the caller's list) */
+	int root, anchor;	  /* their wds, -1: none */
+	unsigned long rdev, rino; /* the object the root watches */
+};
+
 struct it_ctx {
 	int fd;			     /* the backend's descriptor, -1: closed */
 	const struct it_backend *be; /* chosen at open */
@@ -92,6 +115,12 @@ struct it_ctx {
 	/* walk.c, tree.c: the levels of directories watched in a tree, its
 	 * root the first (--max-depth N: N + 1); 0: all */
 	unsigned levels;
+
+	/* names.c: --follow-names */
+	struct it_name *follow;
+	size_t nfollow;
+	unsigned long follow_gen; /* c->tab.gen when last checked */
+	struct it_buf npath;	  /* a prefix of a name being built */
 
 	/* filter: an event is hidden unless it matches one of the include
 	 * patterns (if there are any), and hidden if it matches an exclude one
@@ -163,6 +192,37 @@ void it_unwatch(struct it_ctx *c, struct watch *w);
  * needs absolute paths, NULL where it records path as given (or on
  * failure): what @ exclusions must be compared with. */
 char *it_watch_abspath(const struct it_ctx *c, const char *path, int nofollow);
+
+/* Watch path as a root, and with tree the directories below it but excl
+ * (as it_watch_tree()); later: 0 at setup, else (a root that appeared
+ * while monitoring) failures below it go to c->warn, and with 2 (it was
+ * created, not moved in) what is inside is reported as created. Its
+ * record, or NULL with c->error. */
+struct watch *it_watch_root(struct it_ctx *c, const char *path, uint32_t mask,
+			    const char *const *excl, int tree, int later);
+/* Add mask to the watch of the directory path for names.c: its record, the
+ * one already watching it or a new one flagged IT_W_ANCHOR; NULL with
+ * c->error. */
+struct watch *it_watch_anchor(struct it_ctx *c, const char *path,
+			      uint32_t mask);
+
+/* names.c */
+/* The events a followed name needs on its root and anchor. */
+#define IT_NAME_MASK                                                           \
+	(IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |                 \
+	 IN_DELETE_SELF | IN_MOVE_SELF)
+/* Follow path by name: watched now with mask (and its tree with tree, but
+ * excl, which must outlive c) if it exists, else when it appears, and
+ * again whenever it is replaced. 0, or -1 with c->error if it exists but
+ * cannot be watched. */
+int it_names_add(struct it_ctx *c, const char *path, uint32_t mask, int tree,
+		 const char *const *excl);
+/* Bring the followed names up to date with ev, just taken from the tree:
+ * 1 if ev is hidden (an anchor's), 0 to deliver it. May queue synthetic
+ * events (a name that appeared is reported as created in its anchor). */
+int it_names_event(struct it_ctx *c, const struct inotify_event *ev);
+/* Forget the followed names. */
+void it_names_free(struct it_ctx *c);
 
 /* tree.c */
 /* The next event of the backend to hand out, the watch table brought up

@@ -1,7 +1,7 @@
 /* reader.c: the events handed out; it reads no descriptor, changes no watch.
  *
- * The synthetic events of our scans first, then the tree's, filtered and
- * counted. */
+ * The synthetic events of our scans first, then the tree's (the followed
+ * names brought up to date with them), filtered and counted. */
 #include "config.h"
 
 #include "ctx.h"
@@ -34,8 +34,12 @@ struct inotify_event *it_next_event(struct it_ctx *c, int64_t deadline_ms)
 	c->error = 0;
 	for (;;) {
 		c->ev_pid = 0; /* our scans' events have no process */
-		if (!(ev = syn_pop(c)) &&
-		    !(ev = it_tree_next(c, deadline_ms))) {
+		if ((ev = syn_pop(c))) {
+			/* ours: the names are up to date with it */
+		} else if ((ev = it_tree_next(c, deadline_ms))) {
+			if (c->nfollow && it_names_event(c, ev))
+				continue;
+		} else {
 			if (!c->error && c->syn.pos < c->syn.len)
 				continue;
 			return NULL;

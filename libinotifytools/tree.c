@@ -175,6 +175,12 @@ static int maintain(struct it_ctx *c, struct inotify_event **evp,
 		return dead(c, w, ev);
 	if (it_quiet_echo(c, w, ev, r->pos))
 		return 1;
+	/* an anchor of names.c: nothing below it is ours */
+	if (w->flags & IT_W_ANCHOR) {
+		if (ev->mask & IN_IGNORED)
+			ignored(c, w);
+		return 0;
+	}
 	follow(c, w, evp, (r->flags & IT_RAW_NOMOVE) ? 0 : IN_MOVE);
 	return 0;
 }

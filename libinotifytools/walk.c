@@ -37,45 +37,85 @@ static struct watch *record(struct it_ctx *c, int wd, const char *path,
 	return w;
 }
 
+/* The record of wd, watching path (len bytes): a directory's with a
+ * trailing '/'. */
+static struct watch *record_root(struct it_ctx *c, int wd, const char *path,
+				 size_t len, unsigned flags, uint32_t mask)
+{
+	struct watch *w;
+	char *name;
+
+	if (!(flags & IT_W_DIR) || (len && path[len - 1] == '/'))
+		return record(c, wd, path, len, flags, NULL, mask);
+	if (!(name = malloc(len + 2))) {
+		c->error = ENOMEM;
+		return NULL;
+	}
+	memcpy(name, path, len);
+	memcpy(name + len, "/", 2);
+	w = record(c, wd, name, len + 1, flags, NULL, mask);
+	free(name);
+	return w;
+}
+
+/* Put a watch with mask on path (made absolute where the backend needs
+ * it, in *abs then, to be freed); its wd, or -1 with c->error. */
+static int add_root(struct it_ctx *c, const char **path, char **abs,
+		    uint32_t mask)
+{
+	int wd;
+
+	*abs = NULL;
+	if (!c->be) { /* not open */
+		c->error = EBADF;
+		return -1;
+	}
+	if ((c->be->caps & IT_CAP_ABSOLUTE) &&
+	    !(*path = *abs = it_abspath(*path, (mask & IN_DONT_FOLLOW) != 0))) {
+		c->error = errno;
+		return -1;
+	}
+	if ((wd = c->be->add(c, *path, mask)) < 0) {
+		c->error = errno;
+		free(*abs);
+		*abs = NULL;
+	}
+	return wd;
+}
+
 struct watch *it_watch_path(struct it_ctx *c, const char *path, uint32_t mask)
 {
 	struct stat st;
-	size_t len;
 	unsigned flags = 0;
 	struct watch *w;
-	char *name, *abs = NULL;
+	char *abs;
 	int wd;
 
-	if (!c->be) { /* not open */
-		c->error = EBADF;
+	if ((wd = add_root(c, &path, &abs, mask)) < 0)
 		return NULL;
-	}
-	if ((c->be->caps & IT_CAP_ABSOLUTE) &&
-	    !(path = abs = it_abspath(path, (mask & IN_DONT_FOLLOW) != 0))) {
-		c->error = errno;
-		return NULL;
-	}
-	len = strlen(path);
-	if ((wd = c->be->add(c, path, mask)) < 0) {
-		c->error = errno;
-		free(abs);
-		return NULL;
-	}
 	if (((mask & IN_DONT_FOLLOW) ? lstat(path, &st) : stat(path, &st)) ==
 		    0 &&
 	    S_ISDIR(st.st_mode))
 		flags = IT_W_DIR;
-	if (!flags || (len && path[len - 1] == '/')) {
-		w = record(c, wd, path, len, flags, NULL, mask);
-	} else if (!(name = malloc(len + 2))) {
-		c->error = ENOMEM;
-		w = NULL;
-	} else {
-		memcpy(name, path, len);
-		memcpy(name + len, "/", 2);
-		w = record(c, wd, name, len + 1, flags, NULL, mask);
-		free(name);
-	}
+	w = record_root(c, wd, path, strlen(path), flags, mask);
+	free(abs);
+	return w;
+}
+
+struct watch *it_watch_anchor(struct it_ctx *c, const char *path, uint32_t mask)
+{
+	struct watch *w;
+	char *abs;
+	int wd;
+
+	/* (IN_MASK_ADD: a watch of the caller's there keeps its events) */
+	if ((wd = add_root(c, &path, &abs, mask | IN_ONLYDIR | IN_MASK_ADD)) <
+	    0)
+		return NULL;
+	w = it_wtab_by_wd(&c->tab, wd);
+	if (!w || (w->flags & IT_W_DEAD))
+		w = record_root(c, wd, path, strlen(path),
+				IT_W_DIR | IT_W_ANCHOR, mask);
 	free(abs);
 	return w;
 }
@@ -591,21 +631,27 @@ static int walk(struct it_ctx *c, struct watch *top, uint32_t mask,
 	return rc;
 }
 
-int it_watch_tree(struct it_ctx *c, const char *path, uint32_t mask,
-		  const char *const *excl)
+struct watch *it_watch_root(struct it_ctx *c, const char *path, uint32_t mask,
+			    const char *const *excl, int tree, int later)
 {
 	struct stat st;
 	struct watch *w;
 
-	if (stat(path, &st) < 0) {
+	if (tree && stat(path, &st) < 0) {
 		c->error = errno;
-		return -1;
+		return NULL;
 	}
 	if (!(w = it_watch_path(c, path, mask)))
-		return -1;
-	if (!S_ISDIR(st.st_mode) || (c->be->caps & IT_CAP_WHOLE_FS))
-		return 0; /* the mark covers the tree */
-	return walk(c, w, mask, excl, 0, 0);
+		return NULL;
+	if (!tree || !S_ISDIR(st.st_mode) || (c->be->caps & IT_CAP_WHOLE_FS))
+		return w; /* (a whole-filesystem mark covers the tree) */
+	return walk(c, w, mask, excl, later > 1, later > 0) < 0 ? NULL : w;
+}
+
+int it_watch_tree(struct it_ctx *c, const char *path, uint32_t mask,
+		  const char *const *excl)
+{
+	return it_watch_root(c, path, mask, excl, 1, 0) ? 0 : -1;
 }
 
 /* Watch the new directory name in w, k->path being w's path, and below. */
@@ -682,7 +728,8 @@ void it_rescan(struct it_ctx *c)
 	uint32_t i = 0;
 
 	while ((w = it_wtab_live(&c->tab, &i))) {
-		if (w->parent || !(w->flags & IT_W_DIR))
+		if (w->parent || !(w->flags & IT_W_DIR) ||
+		    (w->flags & IT_W_ANCHOR))
 			continue;
 		if (!(v = it_grow(roots, &cap, n + 1, sizeof(*v), 16))) {
 			free(roots);

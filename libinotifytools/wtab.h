@@ -20,6 +20,11 @@ struct inotify_event;
 #define IT_W_RETIRED 0x8u
 /* removed through the public API: unknown to its lookups */
 #define IT_W_REMOVED 0x10u
+/* --follow-names: a watch of our own on the nearest existing directory
+ * above a followed name; its events are for names.c, never delivered */
+#define IT_W_ANCHOR 0x20u
+/* --follow-names: the root or the anchor of a followed name */
+#define IT_W_NAMED 0x40u
 /* internal: the slot holds a record */
 #define IT_W_USED 0x100u
 

@@ -764,6 +764,8 @@ int cli_check_names(const struct cli_opts *o)
 		why = "--max-depth cannot be specified without -r.\n";
 	else if (o->max_depth >= 0 && o->filesystem)
 		why = "--max-depth cannot be specified with -S.\n";
+	else if (o->follow_names && o->filesystem)
+		why = "--follow-names cannot be specified with -S.\n";
 	if (why)
 		fputs(why, stderr);
 	return why ? -1 : 0;
@@ -954,7 +956,10 @@ int cli_watch(struct it_ctx *c, struct cli_opts *o, uint32_t mask,
 			cli_err("Setting up filesystem watch on %s\n", p);
 		else if (verbose && o->recursive)
 			cli_err("Setting up watch(es) on %s\n", p);
-		if (o->recursive)
+		if (o->follow_names)
+			rc = it_names_add(c, p, mask, o->recursive,
+					  (const char *const *)o->skip.v);
+		else if (o->recursive)
 			rc = it_watch_tree(c, p, mask,
 					   (const char *const *)o->skip.v);
 		else
@@ -1039,6 +1044,8 @@ int cli_setup(struct it_ctx *c, struct cli_opts *o, const struct cli_steps *s,
 	if (set_filter(c, o, o->quiet) < 0 ||
 	    (s->prepare && s->prepare(c, o, arg) < 0) || read_paths(o) < 0)
 		return -1;
+	if (o->follow_names)
+		o->extra_mask |= IT_NAME_MASK;
 	mask |= o->extra_mask;
 	if (o->max_depth >= 0)
 		c->levels = (unsigned)o->max_depth + 1;

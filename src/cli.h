@@ -167,7 +167,8 @@ void cli_write_failed(const char *what, int err);
 int cli_parse(struct cli_opts *o, int argc, char **argv, enum cli_tool_id t);
 /* Check the regex option combinations; -1 after printing why. */
 int cli_check_regex(const struct cli_opts *o);
-/* Check --max-depth against -r and -S; -1 after printing why. */
+/* Check --max-depth against -r and -S, --follow-names against -S; -1
+ * after printing why. */
 int cli_check_names(const struct cli_opts *o);
 /* Everything between validating and the event loop, for both tools: open
  * the context, compile the filters, read the paths, watch them, with the

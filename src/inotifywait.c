@@ -297,8 +297,10 @@ static void print_event(struct it_ctx *c, const struct cli_opts *o,
 static int only_extra(const struct cli_opts *o, const struct inotify_event *ev)
 {
 	uint32_t m = ev->mask & ~(uint32_t)IN_ISDIR;
+	/* a followed name's watch ends, but the name is still watched */
+	uint32_t extra = o->extra_mask | (o->follow_names ? IN_IGNORED : 0);
 
-	return !(m & o->events) && m && !(m & ~o->extra_mask);
+	return !(m & o->events) && m && !(m & ~extra);
 }
 
 /* Deal with one event: 1 to go on waiting, 0 to stop with *status. */
@@ -318,7 +320,7 @@ static int handle(struct it_ctx *c, const struct cli_opts *o,
 		*status = (ev->mask & o->events) ? EXIT_SUCCESS : EXIT_FAILURE;
 		return 0;
 	}
-	if (c->tab.nlive == 0) {
+	if (c->tab.nlive == 0 && !o->follow_names) {
 		/* the exit status says it too: nothing with -q */
 		if (!o->quiet)
 			cli_err("No watches remain; exiting.\n");
@@ -512,7 +514,7 @@ static int batch_take(struct it_ctx *c, const struct cli_opts *o,
 				"events were lost.\n");
 		return batch_ends(c, o, w, run, out, status, timeout);
 	}
-	if (c->tab.nlive == 0) {
+	if (c->tab.nlive == 0 && !o->follow_names) {
 		end_batch(c, o, w, run, out);
 		if (!o->quiet)
 			cli_err("No watches remain; exiting.\n");

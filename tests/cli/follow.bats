@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# follow.bats - --max-depth in inotifywait and inotifywatch.
+# follow.bats - --max-depth and --follow-names in inotifywait and inotifywatch.
 #
 # The fanotify cases need root and fanotify with file names (5.9+); they
 # are skipped with the reason otherwise, as in fanotify.bats.
@@ -153,4 +153,248 @@ tree() {
 	run_fg inotifywatch --max-depth 2 .
 	assert_status 1
 	assert_file "$ERR" "--max-depth cannot be specified without -r."
+}
+
+# --------------------------------------------------------- --follow-names
+
+# watched PATH: the background tool holds an inotify watch on PATH's inode.
+watched() {
+	local ino
+	ino=$(stat -c %i "$1") || return 1
+	grep -qs "^inotify wd:[0-9a-f]* ino:$(printf '%x' "$ino") " \
+		/proc/"$(tool_pid)"/fdinfo/*
+}
+
+@test "--follow-names: a path made three levels deep by mkdir -p is reported as created" {
+	ours_only
+	start_bg inotifywait -m --follow-names -e create a/b/c
+	mkdir -p a/b/c
+	wait_for_exact_line "$OUT" "a/b/ CREATE,ISDIR c"
+	touch a/b/c/f
+	wait_for_exact_line "$OUT" "a/b/c/ CREATE f"
+	stop_bg
+	assert_file "$OUT" "a/b/ CREATE,ISDIR c" "a/b/c/ CREATE f"
+}
+
+@test "--follow-names: a path made step by step, each directory seen on the way" {
+	ours_only
+	start_bg inotifywait -m --follow-names -e create,modify a/b/c
+	mkdir a
+	wait_until watched a
+	mkdir a/b
+	wait_until watched a/b
+	echo x >a/b/c.tmp
+	touch a/b/c
+	wait_for_exact_line "$OUT" "a/b/ CREATE c"
+	echo y >>a/b/c
+	wait_for_exact_line "$OUT" "a/b/c MODIFY "
+	stop_bg
+	assert_file "$OUT" "a/b/ CREATE c" "a/b/c MODIFY "
+}
+
+@test "--follow-names: a prepared tree moved into place" {
+	ours_only
+	mkdir -p a tmp/b/c
+	start_bg inotifywait -m --follow-names -e create,moved_to a/b/c
+	mv tmp/b a/b
+	wait_for_exact_line "$OUT" "a/b/ CREATE,ISDIR c"
+	touch a/b/c/f
+	wait_for_exact_line "$OUT" "a/b/c/ CREATE f"
+	stop_bg
+	assert_file "$OUT" "a/b/ CREATE,ISDIR c" "a/b/c/ CREATE f"
+}
+
+@test "--follow-names without -m: waits until the path exists (upstream #245)" {
+	ours_only
+	start_bg inotifywait --follow-names -e create,moved_to a/b/c
+	mkdir -p a/b/c
+	wait_bg
+	assert_status 0
+	assert_file "$OUT" "a/b/ CREATE,ISDIR c"
+	mkdir -p tmp
+	touch tmp/c
+	start_bg inotifywait --follow-names -e create,moved_to d/c
+	mkdir d
+	mv tmp/c d/c
+	wait_bg
+	assert_status 0
+	assert_file "$OUT" "d/ CREATE c"
+}
+
+@test "--follow-names without -m: the first event asked for ends the run; -t still times out" {
+	ours_only
+	mkdir d
+	echo 1 >d/f
+	start_bg inotifywait --follow-names -e modify d/f
+	echo 2 >d/f.tmp
+	mv d/f.tmp d/f
+	wait_until watched d/f
+	echo 3 >>d/f
+	wait_bg
+	assert_status 0
+	assert_file "$OUT" "d/f MODIFY "
+	run_fg inotifywait --follow-names -t 1 a/b/c
+	assert_status 2
+	assert_file "$OUT"
+}
+
+@test "--follow-names: vim-style saves (a temporary renamed over, the original renamed away) and sed -i" {
+	ours_only
+	mkdir d
+	echo 1 >d/f
+	start_bg inotifywait -m --follow-names -e create,modify,move_self d/f
+	echo 2 >d/f.tmp
+	mv d/f.tmp d/f
+	wait_for_exact_line "$OUT" "d/ CREATE f"
+	echo 3 >>d/f
+	wait_for_exact_line "$OUT" "d/f MODIFY "
+	mv d/f d/f~
+	touch d/f
+	rm d/f~
+	wait_until watched d/f
+	echo 5 >>d/f
+	sed -i 's/5/6/' d/f
+	wait_until watched d/f
+	echo 7 >>d/f
+	wait_until eval "[ \$(grep -c MODIFY '$OUT') -ge 3 ]"
+	stop_bg
+	# vim's way: the original moved away, then the new file made
+	assert_file "$OUT" "d/ CREATE f" "d/f MODIFY " "d/f MOVE_SELF " \
+		"d/ CREATE f" "d/f MODIFY " "d/ CREATE f" "d/f MODIFY "
+}
+
+@test "--follow-names: a real vim save keeps the file watched" {
+	ours_only
+	command -v vim >/dev/null || skip "no vim"
+	local n
+	mkdir d
+	echo 1 >d/f
+	start_bg inotifywait -m --follow-names -e move_self d/f
+	# writebackup with backupcopy=no: vim renames when it can
+	vim -es -u NONE -i NONE -N -c 'set writebackup backupcopy=no' \
+		-c 'normal Go2' -c wq d/f </dev/null
+	[ "$(cat d/f)" = $'1\n2' ]
+	wait_until watched d/f
+	wait_idle
+	n=$(grep -c . "$OUT") || true
+	mv d/f d/g
+	wait_until eval "[ \$(grep -c . '$OUT') -gt $n ]"
+	mv d/g d/f
+	wait_until watched d/f
+	vim -es -u NONE -i NONE -N -c 'normal Go3' -c wq d/f </dev/null
+	wait_until watched d/f
+	wait_idle
+	n=$(grep -c . "$OUT")
+	mv d/f d/g
+	wait_until eval "[ \$(grep -c . '$OUT') -gt $n ]"
+	stop_bg
+	# our two moves are the last lines (what vim did, if it renamed,
+	# comes before each)
+	[ "$(tail -n 1 "$OUT")" = "d/f MOVE_SELF " ]
+	[ "$(grep -c . "$OUT")" -ge 2 ]
+	assert_file <(sort -u "$OUT") "d/f MOVE_SELF "
+}
+
+@test "--follow-names -r: a root removed with rm -rf and made again is walked again" {
+	ours_only
+	mkdir -p d/t/a
+	start_bg inotifywait -m -r --follow-names -e create,delete_self d/t
+	rm -rf d/t
+	wait_for_exact_line "$OUT" "d/t/ DELETE_SELF "
+	mkdir -p d/t/x/y
+	wait_for_exact_line "$OUT" "d/t/x/ CREATE,ISDIR y"
+	touch d/t/x/y/f
+	wait_for_exact_line "$OUT" "d/t/x/y/ CREATE f"
+	stop_bg
+	assert_file "$OUT" "d/t/a/ DELETE_SELF " "d/t/ DELETE_SELF " \
+		"d/ CREATE,ISDIR t" "d/t/ CREATE,ISDIR x" "d/t/x/ CREATE,ISDIR y" \
+		"d/t/x/y/ CREATE f"
+}
+
+@test "--follow-names -r: a root moved away, another tree moved in its place" {
+	ours_only
+	mkdir -p d/t tmp/n/m
+	start_bg inotifywait -m -r --follow-names -e create,move_self d/t
+	mv d/t d/old
+	wait_for_exact_line "$OUT" "d/t/ MOVE_SELF "
+	mv tmp/n d/t
+	wait_for_exact_line "$OUT" "d/ CREATE,ISDIR t"
+	wait_until watched d/t/m
+	touch d/t/m/f d/old/g
+	wait_for_exact_line "$OUT" "d/t/m/ CREATE f"
+	stop_bg
+	assert_file "$OUT" "d/t/ MOVE_SELF " "d/ CREATE,ISDIR t" \
+		"d/t/m/ CREATE f"
+}
+
+@test "--follow-names: a file removed and made again, no 'No watches remain'" {
+	ours_only
+	mkdir d
+	touch d/f
+	start_bg inotifywait -m --follow-names -e create,delete_self,modify d/f
+	rm d/f
+	wait_for_exact_line "$OUT" "d/f DELETE_SELF "
+	wait_idle
+	touch d/f
+	wait_for_exact_line "$OUT" "d/ CREATE f"
+	wait_until watched d/f
+	echo y >>d/f
+	wait_for_exact_line "$OUT" "d/f MODIFY "
+	stop_bg
+	assert_file "$OUT" "d/f DELETE_SELF " "d/ CREATE f" "d/f MODIFY "
+	assert_file "$ERR" "Setting up watches." "Watches established."
+}
+
+@test "--follow-names d d/f: the watch of d is also d/f's anchor, events once" {
+	ours_only
+	mkdir d
+	start_bg inotifywait -m --follow-names -e create,modify d d/f
+	touch d/f
+	wait_for_exact_line "$OUT" "d/ CREATE f"
+	wait_until watched d/f
+	echo x >>d/f
+	wait_for_exact_line "$OUT" "d/f MODIFY "
+	touch d/g
+	wait_for_exact_line "$OUT" "d/ CREATE g"
+	stop_bg
+	assert_file "$OUT" "d/ CREATE f" "d/ MODIFY f" "d/f MODIFY " \
+		"d/ CREATE g"
+}
+
+@test "inotifywatch --follow-names: counts a file made later" {
+	ours_only
+	mkdir d
+	start_bg inotifywatch --follow-names -e create,modify d/f
+	touch d/f
+	wait_until watched d/f
+	echo y >>d/f
+	wait_idle
+	kill -INT "$(tool_pid)"
+	wait_bg
+	assert_status 0
+	assert_file "$OUT" "total  modify  create  filename" \
+		"1      0       1       d/" "1      1       0       d/f"
+}
+
+@test "--follow-names -F: a file renamed over and moved away" {
+	ours_only
+	need_fanotify
+	mkdir d
+	echo 1 >d/f
+	start_bg inotifywait -F -m --follow-names -e create,move_self d/f
+	echo 2 >d/f.tmp
+	mv d/f.tmp d/f
+	wait_for_exact_line "$OUT" "$TEST_DIR/d/ CREATE f"
+	mv d/f d/g
+	wait_for_exact_line "$OUT" "$TEST_DIR/d/f MOVE_SELF "
+	mv d/g d/f
+	wait_until eval "[ \$(grep -c . '$OUT') -ge 3 ]"
+	stop_bg
+	assert_file "$OUT" "$TEST_DIR/d/ CREATE f" "$TEST_DIR/d/f MOVE_SELF " \
+		"$TEST_DIR/d/ CREATE f"
+}
+
+@test "--follow-names: not with -S" {
+	run_fg inotifywait -S --follow-names .
+	expect_error "--follow-names cannot be specified with -S."
 }
