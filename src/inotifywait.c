@@ -34,8 +34,8 @@ struct run {
 	int64_t first, last; /* it_now_ms() of its first and last event */
 	struct cmd cmd;
 	int exec;
-	int notify;	   /* a batch is out: tell --batch-notify once written */
-	int failed;	   /* writing a batch failed: the run ends */
+	int notify; /* a batch is out: tell --batch-notify once written */
+	int failed; /* writing a batch failed: the run ends */
 	sigset_t waitmask; /* with --exec: the signals let in while waiting */
 };
 
