@@ -17,6 +17,7 @@ struct watch;
 #define IT_CAP_ECHO 0x1u     /* it reports our own reads of directories */
 #define IT_CAP_ABSOLUTE 0x2u /* it needs absolute paths: record them so */
 #define IT_CAP_WHOLE_FS 0x4u /* a mark covers its whole filesystem */
+#define IT_CAP_QUIET 0x8u    /* our own reads cost it: walks mark quietly */
 
 /* What take() says of an event (struct it_raw.flags). */
 #define IT_RAW_HIDDEN 0x1u /* for the tree of watches only: not delivered */
@@ -46,6 +47,9 @@ struct it_backend {
 	 * included); its wd, or -1 with errno. Watching an object again
 	 * gives the same wd and its new mask. */
 	int (*add)(struct it_ctx *c, const char *path, uint32_t mask);
+	/* Give the directory at path, watched already, the mask (a walk
+	 * ending its quiet); -1 with errno. */
+	int (*remask)(struct it_ctx *c, const char *path, uint32_t mask);
 	/* Remove the watch of w; -1 with errno. A w flagged IT_W_MOVED_OUT
 	 * still gets the MOVE_SELF that took it out of the tree. */
 	int (*rm)(struct it_ctx *c, struct watch *w);

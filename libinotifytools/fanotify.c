@@ -42,14 +42,14 @@
 #define MAX_HANDLE 128 /* MAX_HANDLE_SZ of the kernel */
 #define KEY_MAX (sizeof(fsid_t) + sizeof(int) + MAX_HANDLE)
 
-/* A marked or resolved object: its file handle and its pseudo wd. */
+/*
+ * A marked or resolved object, by its pseudo wd: objs[wd]. Its key lives
+ * in the arena keys, after two bytes: the key's length, and whether it is
+ * a root (-S: a path given, not a resolved directory). Offset 0: no object.
+ */
 struct fobj {
-	struct fobj *next; /* hash chain */
-	uint32_t hash;
-	int wd;
-	int root; /* -S: a path given, not a resolved directory */
-	size_t klen;
-	unsigned char key[]; /* fsid, handle type, handle bytes */
+	uint32_t key;  /* offset of its entry in keys */
+	uint32_t next; /* hash chain: the next wd, 0 at the end */
 };
 
 /* A filesystem met: how to open handles on it. */
@@ -67,10 +67,12 @@ struct it_fan {
 	pid_t pid;
 	uint32_t fsmask; /* -S: the mask of every resolved directory */
 	int next_wd;
-	struct fobj **bucket;
-	size_t nbuckets, nobj;
-	struct fobj **bywd; /* indexed by wd */
-	size_t nbywd;
+	struct fobj *objs; /* indexed by wd, nobjs of them */
+	size_t nobjs, nlive;
+	uint32_t *bucket; /* hash chains of wds */
+	size_t nbuckets;
+	unsigned char *keys; /* the arena */
+	size_t keyslen, keyscap, keysgarbage;
 	struct ffs *fs;
 	size_t nfs;
 	/* Queue positions in FIONREAD's unit: fanotify counts only the
@@ -86,93 +88,158 @@ struct it_fan {
 /* ------------------------------------------------------------------ */
 /* the handle table                                                    */
 
-static struct fobj *obj_find(const struct it_fan *f, const unsigned char *key,
-			     size_t klen)
+static const unsigned char *obj_entry(const struct it_fan *f, int wd)
+{
+	return wd > 0 && (size_t)wd < f->nobjs && f->objs[wd].key
+		       ? f->keys + f->objs[wd].key
+		       : NULL;
+}
+
+static uint32_t obj_hash(const unsigned char *e)
+{
+	return it_hash(IT_HASH_INIT, e + 2, e[0]);
+}
+
+/* The wd of the object of key, 0 if none. */
+static int obj_find(const struct it_fan *f, const unsigned char *key,
+		    size_t klen)
 {
 	uint32_t h;
 
 	if (!f->nbuckets)
-		return NULL;
+		return 0;
 	h = it_hash(IT_HASH_INIT, key, klen);
-	for (struct fobj *o = f->bucket[h & (f->nbuckets - 1)]; o; o = o->next)
-		if (o->hash == h && o->klen == klen &&
-		    !memcmp(o->key, key, klen))
-			return o;
-	return NULL;
+	for (uint32_t wd = f->bucket[h & (f->nbuckets - 1)]; wd;) {
+		const unsigned char *e = f->keys + f->objs[wd].key;
+
+		if (e[0] == klen && !memcmp(e + 2, key, klen))
+			return (int)wd;
+		wd = f->objs[wd].next;
+	}
+	return 0;
+}
+
+static void obj_link(struct it_fan *f, uint32_t wd)
+{
+	uint32_t *b = &f->bucket[obj_hash(f->keys + f->objs[wd].key) &
+				 (f->nbuckets - 1)];
+
+	f->objs[wd].next = *b;
+	*b = wd;
 }
 
 static int obj_grow(struct it_fan *f)
 {
 	size_t n = f->nbuckets ? f->nbuckets * 2 : 256;
-	struct fobj **b = calloc(n, sizeof(*b));
+	uint32_t *b = calloc(n, sizeof(*b));
 
 	if (!b)
 		return -1;
-	for (size_t i = 0; i < f->nbuckets; i++) {
-		struct fobj *o, *next;
-
-		for (o = f->bucket[i]; o; o = next) {
-			next = o->next;
-			o->next = b[o->hash & (n - 1)];
-			b[o->hash & (n - 1)] = o;
-		}
-	}
 	free(f->bucket);
 	f->bucket = b;
 	f->nbuckets = n;
+	for (size_t wd = 1; wd < f->nobjs; wd++)
+		if (f->objs[wd].key)
+			obj_link(f, (uint32_t)wd);
 	return 0;
 }
 
-/* A new object with a fresh wd; NULL on allocation failure. */
-static struct fobj *obj_add(struct it_fan *f, const unsigned char *key,
-			    size_t klen)
+/* Copy the keys still in use into a new arena with room for need more. */
+static int keys_compact(struct it_fan *f, size_t need)
 {
-	struct fobj *o;
+	size_t cap = 0, len = 1;
+	unsigned char *p =
+		it_grow(NULL, &cap, f->keyslen - f->keysgarbage + need, 1, 256);
+
+	if (!p)
+		return -1;
+	for (size_t wd = 1; wd < f->nobjs; wd++) {
+		const unsigned char *e = obj_entry(f, (int)wd);
+
+		if (!e)
+			continue;
+		memcpy(p + len, e, (size_t)e[0] + 2);
+		f->objs[wd].key = (uint32_t)len;
+		len += (size_t)e[0] + 2;
+	}
+	free(f->keys);
+	f->keys = p;
+	f->keyscap = cap;
+	f->keyslen = len;
+	f->keysgarbage = 0;
+	return 0;
+}
+
+/* Room in the arena for n more bytes (its offset 0 stays unused). */
+static int keys_room(struct it_fan *f, size_t n)
+{
+	unsigned char *p;
+
+	if (f->keyslen + n <= f->keyscap)
+		return 0;
+	if (f->keysgarbage > 64 * 1024 && f->keysgarbage * 2 > f->keyslen)
+		return keys_compact(f, n);
+	if (f->keyslen + n > UINT32_MAX ||
+	    !(p = it_grow(f->keys, &f->keyscap, f->keyslen + n, 1, 4096)))
+		return -1;
+	f->keys = p;
+	if (!f->keyslen)
+		f->keyslen = 1;
+	return 0;
+}
+
+/* A new object with a fresh wd; 0 on allocation failure. */
+static int obj_add(struct it_fan *f, const unsigned char *key, size_t klen)
+{
 	int wd = f->next_wd;
 
-	if (f->nobj >= f->nbuckets && obj_grow(f) < 0)
-		return NULL;
-	if ((size_t)wd >= f->nbywd) {
-		size_t n = f->nbywd;
-		struct fobj **v = it_grow(f->bywd, &f->nbywd, (size_t)wd + 1,
-					  sizeof(*v), 256);
+	if ((f->nlive >= 2 * f->nbuckets && obj_grow(f) < 0) ||
+	    keys_room(f, klen + 3) < 0)
+		return 0;
+	if ((size_t)wd >= f->nobjs) {
+		size_t n = f->nobjs;
+		struct fobj *v = it_grow(f->objs, &f->nobjs, (size_t)wd + 1,
+					 sizeof(*v), 256);
 
 		if (!v)
-			return NULL;
-		memset(v + n, 0, (f->nbywd - n) * sizeof(*v));
-		f->bywd = v;
+			return 0;
+		memset(v + n, 0, (f->nobjs - n) * sizeof(*v));
+		f->objs = v;
 	}
-	if (!(o = malloc(sizeof(*o) + klen)))
-		return NULL;
-	memcpy(o->key, key, klen);
-	o->klen = klen;
-	o->hash = it_hash(IT_HASH_INIT, key, klen);
-	o->wd = wd;
-	o->root = 0;
-	o->next = f->bucket[o->hash & (f->nbuckets - 1)];
-	f->bucket[o->hash & (f->nbuckets - 1)] = o;
-	f->bywd[wd] = o;
+	f->objs[wd].key = (uint32_t)f->keyslen;
+	f->keys[f->keyslen] = (unsigned char)klen;
+	f->keys[f->keyslen + 1] = 0;
+	memcpy(f->keys + f->keyslen + 2, key, klen);
+	f->keyslen += klen + 2;
+	obj_link(f, (uint32_t)wd);
 	f->next_wd++;
-	f->nobj++;
-	return o;
+	f->nlive++;
+	return wd;
 }
 
-static struct fobj *obj_by_wd(const struct it_fan *f, int wd)
+static int obj_root(const struct it_fan *f, int wd)
 {
-	return wd > 0 && (size_t)wd < f->nbywd ? f->bywd[wd] : NULL;
+	const unsigned char *e = obj_entry(f, wd);
+
+	return e && e[1];
 }
 
-static void obj_del(struct it_fan *f, struct fobj *o)
+static void obj_del(struct it_fan *f, int wd)
 {
-	struct fobj **pp = &f->bucket[o->hash & (f->nbuckets - 1)];
+	const unsigned char *e = obj_entry(f, wd);
+	uint32_t *pp;
 
-	while (*pp && *pp != o)
-		pp = &(*pp)->next;
+	if (!e)
+		return;
+	pp = &f->bucket[obj_hash(e) & (f->nbuckets - 1)];
+	while (*pp && *pp != (uint32_t)wd)
+		pp = &f->objs[*pp].next;
 	if (*pp)
-		*pp = o->next;
-	f->bywd[o->wd] = NULL;
-	f->nobj--;
-	free(o);
+		*pp = f->objs[wd].next;
+	f->keysgarbage += (size_t)e[0] + 2;
+	f->objs[wd].key = 0;
+	f->objs[wd].next = 0;
+	f->nlive--;
 }
 
 /* ------------------------------------------------------------------ */
@@ -246,6 +313,13 @@ static struct ffs *fs_get(struct it_fan *f, const char *path, int mnt_id)
 
 	if (s)
 		return s;
+	if (path[0] != '/') { /* a walk's name, in the directory it lists */
+		char *abs = it_abspath(path, 1);
+
+		s = abs ? fs_get(f, abs, mnt_id) : NULL;
+		free(abs);
+		return s;
+	}
 	if ((fd = open_mount_root(path)) < 0 || fstatfs(fd, &sf) < 0) {
 		if (fd >= 0)
 			close(fd);
@@ -352,19 +426,12 @@ static void fan_close(struct it_ctx *c)
 
 	if (!f)
 		return;
-	for (size_t i = 0; i < f->nbuckets; i++) {
-		struct fobj *o, *next;
-
-		for (o = f->bucket[i]; o; o = next) {
-			next = o->next;
-			free(o);
-		}
-	}
 	for (size_t i = 0; i < f->nfs; i++)
 		if (f->fs[i].fd >= 0)
 			close(f->fs[i].fd);
 	free(f->bucket);
-	free(f->bywd);
+	free(f->objs);
+	free(f->keys);
 	free(f->fs);
 	free(f->q.data);
 	free(f);
@@ -443,26 +510,36 @@ static int fan_add(struct it_ctx *c, const char *path, uint32_t mask)
 	struct it_fan *f = c->be_data;
 	unsigned char key[KEY_MAX];
 	struct ffs *s = NULL;
-	struct fobj *o;
 	size_t klen;
+	int wd;
 
 	if (!(klen = path_key(f, path, (mask & IN_DONT_FOLLOW) != 0, key,
 			      &s)) ||
 	    mark(c, f, s, path, mask) < 0)
 		return -1;
-	if (!(o = obj_find(f, key, klen)) && !(o = obj_add(f, key, klen))) {
+	if (!(wd = obj_find(f, key, klen)) && !(wd = obj_add(f, key, klen))) {
 		errno = ENOMEM;
 		return -1;
 	}
-	o->root = 1;
-	return o->wd;
+	f->keys[f->objs[wd].key + 1] = 1; /* a root */
+	return wd;
+}
+
+/* The mark of the directory at path, marked already, gets the bits of
+ * mask: no handle needed (-S: the filesystem mark has them). */
+static int fan_remask(struct it_ctx *c, const char *path, uint32_t mask)
+{
+	struct it_fan *f = c->be_data;
+
+	return f->filesystem ? 0 : mark(c, f, NULL, path, mask | IN_ONLYDIR);
 }
 
 /* Remove the kernel mark of o, w's object, if it can still be found. */
-static int unmark(struct it_ctx *c, struct it_fan *f, const struct fobj *o,
+static int unmark(struct it_ctx *c, struct it_fan *f, const unsigned char *o,
 		  const struct watch *w)
 {
 	unsigned char key[KEY_MAX];
+	size_t klen = o[0];
 	char proc[64];
 	struct ffs *s;
 	size_t len;
@@ -470,7 +547,7 @@ static int unmark(struct it_ctx *c, struct it_fan *f, const struct fobj *o,
 
 	/* fanotify_mark() takes no O_PATH descriptor, but its /proc/self/fd
 	 * link: the object wherever it is now */
-	if ((fd = key_open(f, o->key, o->klen, O_PATH)) >= 0) {
+	if ((fd = key_open(f, o + 2, klen, O_PATH)) >= 0) {
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		rc = fanotify_mark(c->fd, FAN_MARK_REMOVE, all_bits(f),
 				   AT_FDCWD, proc);
@@ -480,8 +557,8 @@ static int unmark(struct it_ctx *c, struct it_fan *f, const struct fobj *o,
 		 * still names the marked object */
 		const char *p = wpath(c, w, &len);
 
-		if (path_key(f, p, 1, key, &s) == o->klen &&
-		    !memcmp(key, o->key, o->klen))
+		if (path_key(f, p, 1, key, &s) == klen &&
+		    !memcmp(key, o + 2, klen))
 			rc = fanotify_mark(c->fd, FAN_MARK_REMOVE, all_bits(f),
 					   AT_FDCWD, p);
 	}
@@ -493,14 +570,14 @@ static int unmark(struct it_ctx *c, struct it_fan *f, const struct fobj *o,
 static int fan_rm(struct it_ctx *c, struct watch *w)
 {
 	struct it_fan *f = c->be_data;
-	struct fobj *o = obj_by_wd(f, w->wd);
+	const unsigned char *o = obj_entry(f, w->wd);
 	int rc;
 
 	if (!o)
 		return 0;
 	rc = f->filesystem ? 0 : unmark(c, f, o, w);
 	if (!(w->flags & IT_W_MOVED_OUT))
-		obj_del(f, o);
+		obj_del(f, w->wd);
 	return rc;
 }
 
@@ -537,10 +614,7 @@ static void emit(struct it_fan *f, int wd, uint32_t mask, uint32_t cookie,
 /* Forget the object of wd and end its record with an IN_IGNORED. */
 static void end_watch(struct it_fan *f, int wd, unsigned flags)
 {
-	struct fobj *o = obj_by_wd(f, wd);
-
-	if (o)
-		obj_del(f, o);
+	obj_del(f, wd);
 	emit(f, wd, IN_IGNORED, 0, NULL, flags);
 }
 
@@ -548,9 +622,9 @@ static void end_watch(struct it_fan *f, int wd, unsigned flags)
 static struct watch *lookup(struct it_ctx *c, const unsigned char *key,
 			    size_t klen)
 {
-	struct fobj *o = klen ? obj_find(c->be_data, key, klen) : NULL;
+	int wd = klen ? obj_find(c->be_data, key, klen) : 0;
 
-	return o ? it_wtab_by_wd(&c->tab, o->wd) : NULL;
+	return wd ? it_wtab_by_wd(&c->tab, wd) : NULL;
 }
 
 static struct watch *live(struct watch *w)
@@ -603,25 +677,23 @@ static struct watch *resolve(struct it_ctx *c, struct it_fan *f,
 {
 	char buf[PATH_MAX + 2];
 	struct watch *w;
-	struct fobj *o;
 	size_t n;
-	int fd, dir, deleted;
+	int fd, dir, deleted, wd;
 
 	if (!at->klen || (fd = key_open(f, at->key, at->klen, O_PATH)) < 0)
 		return NULL;
 	n = fd_path(fd, buf, &dir, &deleted);
 	close(fd);
-	if (!n || !(o = obj_add(f, at->key, at->klen)))
+	if (!n || !(wd = obj_add(f, at->key, at->klen)))
 		return NULL;
 	/* a file (a self event of it) prints as a watched file does */
-	if (!(w = it_wtab_add(&c->tab, o->wd, buf, n, dir ? IT_W_DIR : 0,
-			      NULL))) {
-		obj_del(f, o);
+	if (!(w = it_wtab_add(&c->tab, wd, buf, n, dir ? IT_W_DIR : 0, NULL))) {
+		obj_del(f, wd);
 		return NULL;
 	}
 	w->mask = f->fsmask;
 	if (deleted) {
-		obj_del(f, o);
+		obj_del(f, wd);
 		*gone = 1;
 	}
 	return w;
@@ -689,9 +761,9 @@ static void renamed(struct it_ctx *c, struct it_fan *f,
 	struct watch *op, *np;
 
 	if (f->filesystem) {
-		for (size_t i = 1; i < f->nbywd; i++)
-			if (f->bywd[i] && !f->bywd[i]->root)
-				end_watch(f, (int)i, IT_RAW_HIDDEN);
+		for (size_t wd = 1; wd < f->nobjs; wd++)
+			if (obj_entry(f, (int)wd) && !obj_root(f, (int)wd))
+				end_watch(f, (int)wd, IT_RAW_HIDDEN);
 		return;
 	}
 	op = from->name ? live(lookup(c, from->key, from->klen)) : NULL;
@@ -710,9 +782,7 @@ static void renamed(struct it_ctx *c, struct it_fan *f,
  * its roots (the filesystem mark stays) and ends the others silently. */
 static void died(struct it_fan *f, const struct watch *w)
 {
-	struct fobj *o = obj_by_wd(f, w->wd);
-
-	if (f->filesystem && o && o->root)
+	if (f->filesystem && obj_root(f, w->wd))
 		return;
 	end_watch(f, w->wd, f->filesystem ? IT_RAW_HIDDEN : 0);
 }
@@ -949,6 +1019,7 @@ static const char *fan_hint(const struct it_ctx *c, int err)
 	.open = fan_open, \
 	.close = fan_close, \
 	.add = fan_add, \
+	.remask = fan_remask, \
 	.rm = fan_rm, \
 	.fill = fan_fill, \
 	.take = fan_take, \
@@ -963,8 +1034,10 @@ static const char *fan_hint(const struct it_ctx *c, int err)
 }
 /* clang-format on */
 
-/* fanotify never reports our own reads (by pid), and needs absolute paths
- * (for its mount roots, and to print them). */
-const struct it_backend it_backend_fanotify = FAN_BACKEND(IT_CAP_ABSOLUTE);
+/* fanotify never reports our own reads (by pid), but the kernel queues
+ * them all the same: a walk marks quietly first. It records absolute
+ * paths (for its mount roots, and to print them). */
+const struct it_backend it_backend_fanotify =
+	FAN_BACKEND(IT_CAP_ABSOLUTE | IT_CAP_QUIET);
 const struct it_backend it_backend_fanotify_fs =
 	FAN_BACKEND(IT_CAP_ABSOLUTE | IT_CAP_WHOLE_FS);

@@ -179,6 +179,7 @@ const struct it_backend it_backend_inotify = {
 	.open = in_open,
 	.close = in_close,
 	.add = in_add,
+	.remask = in_add,
 	.rm = in_rm,
 	.fill = in_fill,
 	.take = in_take,

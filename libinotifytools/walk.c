@@ -235,13 +235,13 @@ static void walk_init(struct it_ctx *c, struct walk *k, uint32_t mask,
 {
 	memset(k, 0, sizeof(*k));
 	k->mask = mask;
-	/* a backend that does not report our own reads needs no quiet */
-	k->quiet = (c->be->caps & IT_CAP_ECHO) ? QUIET_EVENTS : 0;
+	/* quiet for a backend that reports our own reads, or pays for them */
+	k->quiet =
+		(c->be->caps & (IT_CAP_ECHO | IT_CAP_QUIET)) ? QUIET_EVENTS : 0;
 	k->lenient = lenient;
 	k->excl = excl;
 	k->synth = synth;
-	/* a backend that needs absolute paths gets no relative names */
-	k->may_chdir = c->walk_chdir && !(c->be->caps & IT_CAP_ABSOLUTE);
+	k->may_chdir = c->walk_chdir;
 	k->cwd = -1;
 }
 
@@ -302,7 +302,8 @@ static int path_of(struct it_ctx *c, struct walk *k, const struct watch *w)
 static void unquiet(struct it_ctx *c, const struct walk *k)
 {
 	if (k->mask & k->quiet)
-		c->be->add(c, k->path, k->mask | IN_ONLYDIR | IN_DONT_FOLLOW);
+		c->be->remask(c, k->path,
+			      k->mask | IN_ONLYDIR | IN_DONT_FOLLOW);
 }
 
 /* Add or find the record of wd, a subdirectory name of w. */
@@ -522,8 +523,8 @@ static void unquiet_kids(struct it_ctx *c, struct walk *k, int fd, size_t first,
 			continue;
 		if (!here)
 			here = go(k, fd);
-		c->be->add(c, here ? k->path + base : k->path,
-			   k->mask | IN_ONLYDIR | IN_DONT_FOLLOW);
+		c->be->remask(c, here ? k->path + base : k->path,
+			      k->mask | IN_ONLYDIR | IN_DONT_FOLLOW);
 	}
 }
 

@@ -5,10 +5,13 @@
  * Does the kernel work that a recursive watch must do, and as little else as
  * possible: inotify_init1, then a depth-first walk with getdents64 on
  * directory fds opened with openat (d_type decides; fstatat only for
- * DT_UNKNOWN), and inotify_add_watch(path, MASK) on every directory, the path
- * being built in one buffer.  Watches are added in post-order (a directory
- * after its subtree, once its fd is closed), so the walk queues no events of
- * its own.  Nothing is stored (no wd -> path table).  When
+ * DT_UNKNOWN), and inotify_add_watch(name, MASK) on every directory, by its
+ * name from inside its parent (fchdir to the parent's open fd when the
+ * walk is not there already), as inotifywait adds them; the path is built
+ * in one buffer for error messages only.  Watches are added in post-order
+ * (a directory after its subtree, once its fd is closed), so the walk
+ * queues no events of its own.  Nothing is stored (no wd -> path table).
+ * When
  * every directory is watched it prints "Watches established." on stderr,
  * like inotifywait, and exits; with -w it keeps the watches until SIGTERM or
  * SIGINT, so that its memory can be measured while it holds them.  -v prints
@@ -47,6 +50,8 @@ static size_t pathcap;
 /* One getdents buffer per depth, reused across siblings. */
 static char **bufs;
 static size_t nbufs;
+/* The open directory the process works in, -1 if none of them. */
+static int here = -1;
 
 static void die(const char *what)
 {
@@ -54,9 +59,15 @@ static void die(const char *what)
 	exit(1);
 }
 
-static void add_watch(void)
+/* Watch name in the directory open as dfd, working there. */
+static void add_watch(int dfd, const char *name)
 {
-	if (inotify_add_watch(ifd, path, mask) < 0) {
+	if (here != dfd) {
+		if (fchdir(dfd) < 0)
+			die(path);
+		here = dfd;
+	}
+	if (inotify_add_watch(ifd, name, mask) < 0) {
 		/* A directory removed under us is not an error. */
 		if (errno == ENOENT || errno == ENOTDIR)
 			return;
@@ -134,7 +145,9 @@ static void walk(int dfd, size_t len, size_t depth)
 			if (cfd >= 0) {
 				walk(cfd, len + 1 + nlen, depth + 1);
 				close(cfd);
-				add_watch();
+				if (here == cfd)
+					here = -1;
+				add_watch(dfd, name);
 			} else if (errno != ENOENT && errno != ENOTDIR) {
 				die(path);
 			}
@@ -145,7 +158,7 @@ static void walk(int dfd, size_t len, size_t depth)
 
 int main(int argc, char **argv)
 {
-	int opt, hold = 0, verbose = 0, dfd;
+	int opt, hold = 0, verbose = 0, dfd, start;
 	size_t len;
 
 	while ((opt = getopt(argc, argv, "wvm:")) != -1) {
@@ -181,10 +194,14 @@ int main(int argc, char **argv)
 
 	if ((ifd = inotify_init1(IN_CLOEXEC)) < 0)
 		die("inotify_init1");
+	if ((start = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die(".");
 	if ((dfd = open(argv[optind], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die(argv[optind]);
 	walk(dfd, len, 0);
 	close(dfd);
+	if (fchdir(start) < 0) /* (argv[optind] may be relative) */
+		die(".");
 	if (inotify_add_watch(ifd, argv[optind], mask) < 0)
 		die(argv[optind]);
 	nwatches++;

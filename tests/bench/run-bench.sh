@@ -20,7 +20,7 @@ files_per_dir=4
 usage() {
 	cat <<EOF
 usage: $0 [options]
-  -s SIZE     tree size: 1k, 10k, 100k or a number of directories
+  -s SIZE     tree size: 1k, 10k, 100k, 1m or a number of directories
               ($files_per_dir files in each; default $size)
   -n N        repetitions of each measurement (default $reps)
   -m LIST     measures to run, letters of "abcd" (default $measures):
@@ -63,6 +63,7 @@ case $size in
 1k) ndirs=1000 ;;
 10k) ndirs=10000 ;;
 100k) ndirs=100000 ;;
+1m) ndirs=1000000 ;;
 *[!0-9]* | '') echo "run-bench: bad size '$size'" >&2 && exit 2 ;;
 *) ndirs=$size ;;
 esac
@@ -87,8 +88,15 @@ else
 fi
 
 declare -A saved_sysctl=()
+sysctl_file() { # name: fs.inotify.NAME, or fs.fanotify.NAME for max_user_marks
+	case $1 in
+	max_user_marks) echo "/proc/sys/fs/fanotify/$1" ;;
+	*) echo "/proc/sys/fs/inotify/$1" ;;
+	esac
+}
 set_sysctl() { # name min: raise fs.inotify.NAME to at least MIN
-	local f=/proc/sys/fs/inotify/$1 cur
+	local f cur
+	f=$(sysctl_file "$1")
 	cur=$(cat "$f") || return 1
 	[ "$cur" -ge "$2" ] && return 0
 	[ -w "$f" ] || return 1
@@ -98,7 +106,7 @@ set_sysctl() { # name min: raise fs.inotify.NAME to at least MIN
 restore_sysctl() { # name: put back what set_sysctl found
 	local n=$1
 	if [ -n "${saved_sysctl[$n]+x}" ]; then
-		echo "${saved_sysctl[$n]}" >/proc/sys/fs/inotify/"$n"
+		echo "${saved_sysctl[$n]}" >"$(sysctl_file "$n")"
 		unset "saved_sysctl[$n]"
 	fi
 }
@@ -315,6 +323,8 @@ measure_fan_setup() {
 		return
 	fi
 	set_sysctl max_user_watches $((2 * ndirs + 10000)) || return
+	# (a mark per directory: -F on a 1m tree passes the default limit)
+	set_sysctl max_user_marks $((2 * ndirs + 10000)) || return
 	setup_labels=("ours inotifywait -r" "ours inotifywait -F -r"
 		"ours inotifywait -S")
 	setup_ready=("$ready_wait" "$ready_wait" "$ready_wait")
@@ -336,6 +346,7 @@ measure_fan_setup() {
 	echo "== measure d: fanotify setup" >&2
 	setup_reps "$tree" "measure d"
 	restore_sysctl max_user_watches
+	restore_sysctl max_user_marks
 }
 
 # --- measure c: CPU time to drain a full queue --------------------------
