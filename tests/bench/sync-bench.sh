@@ -17,9 +17,10 @@
 #               once synced: time until the target has it under the new
 #               name, and the bytes rsync sent for it (ours: --stats)
 #               bigtree: a tree of FILES directories (default 1000000) on a
-#               tmpfs of its own (root): ours with --filesystem and with
-#               --fanotify (no limit raised), lsyncd with max_user_watches
-#               raised for it (put back after), each for at most 20 min:
+#               tmpfs of its own (root): ours with --filesystem (no limit
+#               raised) and with --fanotify (fs.fanotify.max_user_marks
+#               raised when the tree needs it), lsyncd with max_user_watches
+#               raised for it (limits put back after), each at most 20 min:
 #               seconds until the watcher is ready, until the initial sync
 #               is done, and the latency of one change made then
 #   -b MB       for rename (default 500)
@@ -69,7 +70,7 @@ while getopts m:n:b:r:d:D:k:ut:s:h opt; do
 	t) TOOLS=$OPTARG ;;
 	s) SCRIPT=$OPTARG ;;
 	*)
-		sed -n '2,45s/^# \{0,1\}//p' "$0"
+		sed -n '2,46s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	esac
@@ -430,7 +431,7 @@ run_bigtree_one() {
 
 # run_bigtree: the big-tree rows.
 run_bigtree() {
-	local limit
+	local limit marks
 	((EUID == 0)) || {
 		echo "sync-bench: -m bigtree needs root (a tmpfs, max_user_watches)" >&2
 		exit 1
@@ -443,7 +444,12 @@ run_bigtree() {
 	mkdir -p "$BIG/src/d1"
 	run_bigtree_one ours --filesystem
 	echo "$ROW"
+	# -F: a mark a directory, within fs.fanotify.max_user_marks (raised
+	# for the run when the tree needs more, put back after)
+	marks=$(cat /proc/sys/fs/fanotify/max_user_marks 2>/dev/null || echo 0)
+	((marks > FILES + 1000)) || echo $((FILES + 100000)) >/proc/sys/fs/fanotify/max_user_marks
 	run_bigtree_one ours --fanotify
+	echo "$marks" >/proc/sys/fs/fanotify/max_user_marks
 	echo "$ROW"
 	if command -v lsyncd >/dev/null; then
 		limit=$(cat /proc/sys/fs/inotify/max_user_watches)
