@@ -174,9 +174,13 @@ F='%w|%f|%e'
 	rss4=$(rss)
 	echo "RSS after round 1: ${rss1} kB, after round 4: ${rss4} kB"
 	# AddressSanitizer keeps freed memory in quarantine, valgrind (make
-	# check-valgrind) too: there RSS says nothing
+	# check-valgrind) too: there RSS says nothing.  Elsewhere up to 256 kB
+	# may be the pages of the 256 KiB read buffer that a loaded machine's
+	# longer reads touch first in a later round (measured: +260 kB in CI);
+	# records kept for the 15,000 directories deleted after round 1 would
+	# be 1 MB or more.
 	[ -n "${IT_SANITIZERS:-}" ] || [ -n "${IT_TOOL_PREFIX:-}" ] ||
-		[ $((rss4 - rss1)) -lt 256 ]
+		[ $((rss4 - rss1)) -lt 512 ]
 }
 
 @test "-t counts from the last reported event: excluded events do not restart it" {
