@@ -473,21 +473,29 @@ rsync_escape() {
 # src_probe: SRC_NOW = the directory SOURCE names now (symbolic links
 # resolved), SRC_NOW_ID = "DEV INO", SRC_NOW_MNT = its mount point and
 # SRC_NOW_FS its filesystem type; fails if SOURCE names no directory.
+# It runs every second: the resolved path and the filesystem type are
+# looked up again only when SOURCE names another directory or mount than
+# at the last probe (one stat otherwise).
 src_probe() {
 	local dev ino mode mnt
 	SRC_NOW='' SRC_NOW_ID='' SRC_NOW_MNT='' SRC_NOW_FS=''
-	IFS= read -r -d '' SRC_NOW < <(realpath -e -z -- "$SOURCE_PATH" 2>/dev/null) || true
-	[[ -n $SRC_NOW ]] || return 1
-	read -r dev ino mode mnt < <(stat -L -c '%d %i %f %m' -- "$SRC_NOW" 2>/dev/null) || return 1
+	read -r dev ino mode mnt < <(stat -L -c '%d %i %f %m' -- "$SOURCE_PATH" 2>/dev/null) || return 1
 	(((16#$mode & 8#170000) == 8#040000)) || return 1
+	if [[ "$dev $ino $mnt" != "$PROBE_KEY" ]]; then
+		PROBE_KEY=
+		PROBE_PATH=
+		IFS= read -r -d '' PROBE_PATH < <(realpath -e -z -- "$SOURCE_PATH" 2>/dev/null) || true
+		[[ -n $PROBE_PATH ]] || return 1
+		mount_fstype "$mnt"
+		PROBE_FS=$REPLY
+		PROBE_KEY="$dev $ino $mnt"
+	fi
+	SRC_NOW=$PROBE_PATH
 	SRC_NOW_ID="$dev $ino"
 	SRC_NOW_MNT=$mnt
-	mount_fstype "$mnt"
-	SRC_NOW_FS=$REPLY
+	SRC_NOW_FS=$PROBE_FS
 }
 
-# mount_fstype MOUNTPOINT: REPLY = the type of the filesystem mounted last
-# at MOUNTPOINT (from /proc/self/mountinfo), or "?".
 mount_fstype() {
 	local line fs='?'
 	local -a f
@@ -2602,6 +2610,7 @@ SRC_ERR=
 SRC_ID=
 SRC_NEXT_CHECK=0
 SRC_NOW='' SRC_NOW_ID='' SRC_NOW_MNT='' SRC_NOW_FS='' SRC_WHY=''
+PROBE_KEY='' PROBE_PATH='' PROBE_FS=''
 REC_ID='' REC_FS='' REC_MNT=''
 TARGETS=()
 shopt -s nullglob
