@@ -13,8 +13,13 @@
 /* Emit n bytes: appended when growing, else as far as the buffer allows. */
 static int put(struct it_out *o, const char *s, size_t n)
 {
-	if (o->grow) {
-		if (it_buf_put(o->grow, s, n) < 0)
+	struct it_buf *b = o->grow;
+
+	if (b && n && n <= b->cap - b->len) {
+		memcpy(b->data + b->len, s, n); /* room already: no call */
+		b->len += n;
+	} else if (b) {
+		if (it_buf_put(b, s, n) < 0)
 			return -1;
 	} else if (o->len < o->cap) {
 		memcpy(o->buf + o->len, s,
