@@ -135,6 +135,12 @@ struct it_ctx {
 	int fmt_ext;	 /* the tools' directives too: %F, %p */
 	int ev_pid;	 /* the pid of the event delivered last, or 0 */
 	char names[256]; /* inotifytools_event_to_str() result */
+	struct {	 /* the formatter's names of the mask printed last */
+		char text[256];
+		size_t len;
+		uint32_t mask;
+		char sep; /* 0: none yet */
+	} last;
 
 	/* statistics */
 	int stats;

@@ -13,8 +13,13 @@
 /* Emit n bytes: appended when growing, else as far as the buffer allows. */
 static int put(struct it_out *o, const char *s, size_t n)
 {
-	if (o->grow) {
-		if (it_buf_put(o->grow, s, n) < 0)
+	struct it_buf *b = o->grow;
+
+	if (b && n && n <= b->cap - b->len) {
+		memcpy(b->data + b->len, s, n); /* room already: no call */
+		b->len += n;
+	} else if (b) {
+		if (it_buf_put(b, s, n) < 0)
 			return -1;
 	} else if (o->len < o->cap) {
 		memcpy(o->buf + o->len, s,
@@ -27,6 +32,30 @@ static int put(struct it_out *o, const char *s, size_t n)
 static int put_str(struct it_out *o, const char *s)
 {
 	return put(o, s, strlen(s));
+}
+
+/* The names of mask joined by sep (never 0), *len its length: kept from
+ * the last call, as consecutive events mostly share their mask. */
+static const char *names_of(struct it_ctx *c, uint32_t mask, char sep,
+			    size_t *len)
+{
+	if (c->last.sep != sep || c->last.mask != mask) {
+		it_event_names(mask, sep, c->last.text, sizeof(c->last.text));
+		c->last.len = strlen(c->last.text);
+		c->last.mask = mask;
+		c->last.sep = sep;
+	}
+	*len = c->last.len;
+	return c->last.text;
+}
+
+static int put_names(struct it_ctx *c, struct it_out *o, uint32_t mask,
+		     char sep)
+{
+	size_t n;
+	const char *s = names_of(c, mask, sep, &n);
+
+	return put(o, s, n);
 }
 
 /*
@@ -133,8 +162,7 @@ static int directive(struct it_ctx *c, struct it_out *o,
 		snprintf(tmp, sizeof(tmp), "%x", r->cookie);
 		return put_str(o, tmp);
 	case 'e':
-		return put_str(o, it_event_names(r->mask, ',', c->names,
-						 sizeof(c->names)));
+		return put_names(c, o, r->mask, ',');
 	case 'T':
 		return put_time(c, o) < 0 ? -2 : 0;
 	case 'F':
@@ -151,8 +179,7 @@ static int directive(struct it_ctx *c, struct it_out *o,
 	}
 	if (fmt[*i + 1] == 'e') {
 		++*i;
-		return put_str(o, it_event_names(r->mask, ch, c->names,
-						 sizeof(c->names)));
+		return put_names(c, o, r->mask, ch);
 	}
 	tmp[0] = '%';
 	tmp[1] = ch;
@@ -172,7 +199,14 @@ int it_format_record(struct it_ctx *c, struct it_out *o,
 		int rc;
 
 		if (fmt[i] != '%') {
-			rc = put(o, &fmt[i], 1);
+			/* growing, a run of plain text at once */
+			size_t n = 1;
+
+			while (o->grow && i + n < flen && fmt[i + n] != '%')
+				n++;
+
+			rc = put(o, &fmt[i], n);
+			i += n - 1;
 		} else if (i + 1 == flen) {
 			rc = -2;
 		} else {
@@ -220,12 +254,14 @@ int it_csv_escape(struct it_buf *b, const char *s)
 int it_format_csv_record(struct it_ctx *c, struct it_buf *b,
 			 const struct it_record *r)
 {
+	size_t n;
+	const char *names = names_of(c, r->mask, ',', &n);
+
 	if (r->dirlen &&
 	    (it_csv_escape_n(b, r->dir, r->dirlen) || it_buf_put(b, ",", 1)))
 		return -1;
-	return it_csv_escape(b, it_event_names(r->mask, ',', c->names,
-					       sizeof(c->names))) ||
-	       it_buf_put(b, ",", 1) || it_csv_escape_n(b, r->name, r->namelen);
+	return it_csv_escape_n(b, names, n) || it_buf_put(b, ",", 1) ||
+	       it_csv_escape_n(b, r->name, r->namelen);
 }
 
 int it_format_csv(struct it_ctx *c, struct it_buf *b,
@@ -343,12 +379,12 @@ static int json_time(struct it_buf *b)
 /* The "events" array of a JSON record. */
 static int json_events(struct it_ctx *c, struct it_buf *b, uint32_t mask)
 {
-	const char *names =
-		it_event_names(mask, ',', c->names, sizeof(c->names));
+	size_t n;
+	const char *names = names_of(c, mask, ',', &n);
 
 	if (it_buf_put(b, ",\"events\":[", 11))
 		return -1;
-	for (const char *p = names; *p;) {
+	for (const char *p = names; p < names + n;) {
 		size_t k = strcspn(p, ",");
 
 		if ((p != names && it_buf_put(b, ",", 1)) ||

@@ -19,9 +19,11 @@ int it_buf_put(struct it_buf *b, const void *p, size_t n)
 
 	if (n == 0)
 		return 0;
-	if (!(d = it_grow(b->data, &b->cap, b->len + n, 1, 256)))
-		return -1;
-	b->data = d;
+	if (b->len + n > b->cap) {
+		if (!(d = it_grow(b->data, &b->cap, b->len + n, 1, 256)))
+			return -1;
+		b->data = d;
+	}
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
 	return 0;

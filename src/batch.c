@@ -106,6 +106,7 @@ void batch_free(struct batch *b)
 	free(b->link);
 	free(b->head);
 	free(b->arena);
+	free(b->lastw);
 	renames_free(&b->renames);
 	memset(b, 0, sizeof(*b));
 }
@@ -215,11 +216,28 @@ static uint32_t add_entry(struct batch *b, const char *w, size_t wlen,
 	return (uint32_t)b->n++;
 }
 
+/* The hash of w, kept from the last call: the events of a batch mostly
+ * come from few directories. */
+static uint32_t hash_dir(struct batch *b, const char *w, size_t wlen)
+{
+	uint32_t h;
+
+	if (b->lastw && wlen == b->lastwlen && !memcmp(w, b->lastw, wlen))
+		return b->lastwhash;
+	h = hash(w, wlen);
+	if (grow(&b->lastw, &b->lastwcap, wlen + 1, 1) == 0) {
+		memcpy(b->lastw, w, wlen);
+		b->lastwlen = wlen;
+		b->lastwhash = h;
+	}
+	return h;
+}
+
 /* The entry of w + f, made if new; NONE if out of memory. */
 static uint32_t entry_of(struct batch *b, const char *w, size_t wlen,
 			 const char *f, size_t flen)
 {
-	uint32_t h = hash(w, wlen);
+	uint32_t h = hash_dir(b, w, wlen);
 	uint32_t i;
 
 	for (size_t k = 0; k < flen; k++) /* continue over f */

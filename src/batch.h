@@ -52,6 +52,9 @@ struct batch {
 	size_t nhead;
 	char *arena; /* the paths and old paths of the entries */
 	size_t alen, acap;
+	char *lastw; /* the %w part hashed last, and its hash */
+	size_t lastwlen, lastwcap;
+	uint32_t lastwhash;
 	struct renames renames;
 	int rename_records; /* a paired rename is one record */
 	int keep_transient; /* report paths created and deleted in the batch */

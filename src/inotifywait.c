@@ -16,6 +16,7 @@
 #define EXIT_TIMEOUT 2
 #define MAX_FORMAT 4096	      /* longest format, newline included */
 #define OUT_CHUNK (64 * 1024) /* write output at least this often */
+#define STAMP_EVERY 64	      /* --batch: events a clock reading serves */
 
 /* How the events are printed, besides the options. */
 struct out {
@@ -32,6 +33,8 @@ struct run {
 	struct renames ren;
 	struct batch b;
 	int64_t first, last; /* it_now_ms() of its first and last event */
+	int64_t now;	     /* the clock as read last for an event */
+	unsigned stale;	     /* events since; STAMP_EVERY: read it again */
 	struct cmd cmd;
 	int exec;
 	int notify; /* a batch is out: tell --batch-notify once written */
@@ -396,8 +399,16 @@ static void batch_event(struct it_ctx *c, struct run *run,
 			const struct inotify_event *ev)
 {
 	struct it_record r;
-	int64_t now = it_now_ms();
+	int64_t now;
 
+	/* events read without waiting came within microseconds of each
+	 * other: one clock reading serves a run of them */
+	if (!run->first || run->stale >= STAMP_EVERY) {
+		run->now = it_now_ms();
+		run->stale = 0;
+	}
+	run->stale++;
+	now = run->now;
 	it_record_of(c, ev, &r);
 	if (batch_add(&run->b, ev->mask, ev->cookie, r.dir, r.dirlen, r.name,
 		      r.namelen) < 0)
@@ -545,6 +556,7 @@ static int batch_wait(struct it_ctx *c, const struct cli_opts *o,
 {
 	int64_t due = batch_due(o, run);
 
+	run->stale = STAMP_EVERY; /* the next event may come much later */
 	if (c->error == EINTR) {
 		if (child) {
 			child = 0;
@@ -577,6 +589,19 @@ static int batch_wait(struct it_ctx *c, const struct cli_opts *o,
 	return 1;
 }
 
+/* The next event, waiting until deadline wait if none is queued; one
+ * that was waited for gets a clock reading of its own. */
+static const struct inotify_event *
+batch_next_event(struct it_ctx *c, struct run *run, int64_t wait)
+{
+	const struct inotify_event *ev = it_next_event(c, 0);
+
+	if (ev || c->error || wait == 0)
+		return ev;
+	run->stale = STAMP_EVERY;
+	return it_next_event(c, wait);
+}
+
 /* --batch: wait for events and print them a batch at a time until the
  * timeout, a signal (--exec) or an error ends the run; the exit status. */
 static int run_batches(struct it_ctx *c, const struct cli_opts *o,
@@ -590,16 +615,24 @@ static int run_batches(struct it_ctx *c, const struct cli_opts *o,
 		int64_t due = batch_due(o, run);
 		const struct inotify_event *ev;
 
-		if (out.len >= OUT_CHUNK && flush(&out, o->outfile) < 0)
-			break;
-		/* as of the last event read (the clock is read once an
-		 * event); batch_wait() looks at it when none came */
+		if (out.len >= OUT_CHUNK) {
+			if (flush(&out, o->outfile) < 0)
+				break;
+			run->stale =
+				STAMP_EVERY; /* the write may have waited */
+		}
+		/* as of the last event read (the clock is read at least
+		 * once STAMP_EVERY events); batch_wait() looks at it when
+		 * none came */
 		if (due >= 0 && run->last >= due) {
 			go_on = batch_ends(c, o, w, run, &out, &status,
 					   &timeout);
 			continue;
 		}
-		ev = it_next_event(c, out.len ? 0 : due >= 0 ? due : timeout);
+		ev = batch_next_event(c, run,
+				      out.len	 ? 0
+				      : due >= 0 ? due
+						 : timeout);
 		go_on = ev ? batch_take(c, o, w, run, &out, ev, &status,
 					&timeout)
 			   : batch_wait(c, o, w, run, &out, &status, &timeout);

@@ -63,6 +63,23 @@ static void test_directives(struct it_ctx *c)
 	CHECK_STR(fmt(c, e, ""), "(error)");
 }
 
+/* The names of the last mask are kept: a new mask or separator is not
+ * served the old text. */
+static void test_names_kept(struct it_ctx *c)
+{
+	struct ev b;
+	struct inotify_event *e = mk(&b, 2, IN_ATTRIB, 0, "a");
+
+	CHECK_STR(fmt(c, e, "%e %e"), "ATTRIB ATTRIB");
+	e = mk(&b, 2, IN_MODIFY | IN_ISDIR, 0, "a");
+	CHECK_STR(fmt(c, e, "%e|%:e|%e"), "MODIFY,ISDIR|MODIFY:ISDIR|"
+					  "MODIFY,ISDIR");
+	e = mk(&b, 2, IN_ATTRIB, 0, "a");
+	CHECK_STR(fmt(c, e, "%:e"), "ATTRIB");
+	e = mk(&b, 2, 0, 0, "a");
+	CHECK_STR(fmt(c, e, "%:e"), "0x00000000");
+}
+
 static void test_nul(struct it_ctx *c)
 {
 	struct ev b;
@@ -225,6 +242,7 @@ int main(void)
 	it_wtab_add(&c.tab, 3, "wf", 2, 0, NULL);
 	(void)d;
 	test_directives(&c);
+	test_names_kept(&c);
 	test_nul(&c);
 	test_csv(&c);
 	test_escape_long();
