@@ -14,7 +14,11 @@
 #define SLAB (1u << IT_WTAB_SHIFT)
 #define IT_W_IN_WD 0x200u   /* in the wd index */
 #define IT_W_IN_PATH 0x400u /* in the path index */
+#define IT_W_EXT 0x800u	    /* has an extension, in the extension map */
 #define NAME_GC_MIN (64 * 1024)
+
+_Static_assert(SLAB * sizeof(struct watch) <= IT_WTAB_ALIGN,
+	       "a slab fits in its alignment");
 
 static uint32_t key_hash(uint32_t h, uint32_t parent)
 {
@@ -32,9 +36,21 @@ static const char *name_of(const struct wtab *t, const struct watch *w)
 	return t->names + w->name;
 }
 
+/* The length of w's name. */
+static size_t name_len(const struct wtab *t, const struct watch *w)
+{
+	return w->namelen < IT_W_LONG ? w->namelen : strlen(name_of(t, w));
+}
+
+static void set_name(struct watch *w, int64_t off, size_t len)
+{
+	w->name = (uint32_t)off;
+	w->namelen = (uint16_t)(len < IT_W_LONG ? len : IT_W_LONG);
+}
+
 static uint32_t rec_hash(const struct wtab *t, const struct watch *w)
 {
-	return key_hash(it_hash(IT_HASH_INIT, name_of(t, w), w->namelen),
+	return key_hash(it_hash(IT_HASH_INIT, name_of(t, w), name_len(t, w)),
 			w->parent);
 }
 
@@ -50,6 +66,8 @@ void it_wtab_free(struct wtab *t)
 		free(t->ext[i].counts);
 		free(t->ext[i].path);
 	}
+	free(t->extmap.keys);
+	free(t->extmap.vals);
 	for (size_t i = 0; i < t->nslabs; i++)
 		free(t->slabs[i]);
 	free(t->slabs);
@@ -73,12 +91,14 @@ static int names_compact(struct wtab *t, size_t need)
 		return -1;
 	for (uint32_t i = 1; i <= t->nrec; i++) {
 		struct watch *w = it_wtab_rec(t, i);
+		size_t n;
 
 		if (!(w->flags & IT_W_USED))
 			continue;
-		memcpy(p + len, t->names + w->name, w->namelen + 1);
+		n = name_len(t, w);
+		memcpy(p + len, t->names + w->name, n + 1);
 		w->name = (uint32_t)len;
-		len += w->namelen + 1;
+		len += n + 1;
 	}
 	free(t->names);
 	t->names = p;
@@ -124,7 +144,7 @@ static int64_t name_put(struct wtab *t, const char *s, size_t n)
 
 static void name_drop(struct wtab *t, const struct watch *w)
 {
-	t->namesgarbage += w->namelen + 1;
+	t->namesgarbage += name_len(t, w) + 1;
 }
 
 /* --- indexes -------------------------------------------------------------*/
@@ -192,7 +212,9 @@ static struct watch *find_key(const struct wtab *t, uint32_t parent,
 	for (uint32_t i = t->by_path[h & (t->nbuckets - 1)]; i;) {
 		struct watch *w = it_wtab_rec(t, i);
 
-		if (w->parent == parent && w->namelen == len &&
+		if (w->parent == parent &&
+		    (len < IT_W_LONG ? w->namelen == len
+				     : name_len(t, w) == len) &&
 		    !memcmp(name_of(t, w), s, n) &&
 		    (!slash || name_of(t, w)[n] == '/'))
 			return w;
@@ -204,7 +226,7 @@ static struct watch *find_key(const struct wtab *t, uint32_t parent,
 struct watch *it_wtab_child(const struct wtab *t, const struct watch *w,
 			    const char *name, size_t len)
 {
-	return find_key(t, w->self, name, len, 1);
+	return find_key(t, it_wtab_index(w), name, len, 1);
 }
 
 struct watch *it_wtab_by_path(const struct wtab *t, const char *path,
@@ -220,7 +242,7 @@ struct watch *it_wtab_by_path(const struct wtab *t, const char *path,
 		;
 	if (i == 0 || !(w = it_wtab_by_path(t, path, i)))
 		return NULL;
-	return find_key(t, w->self, path + i, len - i, 0);
+	return find_key(t, it_wtab_index(w), path + i, len - i, 0);
 }
 
 static void path_index_add(struct wtab *t, struct watch *w)
@@ -228,7 +250,7 @@ static void path_index_add(struct wtab *t, struct watch *w)
 	size_t slot = rec_hash(t, w) & (t->nbuckets - 1);
 
 	w->next_path = t->by_path[slot];
-	t->by_path[slot] = w->self;
+	t->by_path[slot] = it_wtab_index(w);
 	w->flags |= IT_W_IN_PATH;
 }
 
@@ -239,7 +261,7 @@ static void path_index_del(struct wtab *t, struct watch *w)
 	if (!(w->flags & IT_W_IN_PATH))
 		return;
 	pp = &t->by_path[rec_hash(t, w) & (t->nbuckets - 1)];
-	while (*pp && *pp != w->self)
+	while (*pp && *pp != it_wtab_index(w))
 		pp = &it_wtab_rec(t, *pp)->next_path;
 	if (*pp)
 		*pp = w->next_path;
@@ -275,15 +297,17 @@ static void tree_link(struct wtab *t, struct watch *w, struct watch *parent)
 {
 	struct watch *first = it_wtab_at(t, parent->child);
 
-	w->parent = parent->self;
+	uint32_t i = it_wtab_index(w);
+
+	w->parent = it_wtab_index(parent);
 	w->next = 0;
 	if (!first) {
-		parent->child = w->self;
-		w->prev = w->self;
+		parent->child = i;
+		w->prev = i;
 	} else {
-		it_wtab_rec(t, first->prev)->next = w->self;
+		it_wtab_rec(t, first->prev)->next = i;
 		w->prev = first->prev;
-		first->prev = w->self;
+		first->prev = i;
 	}
 }
 
@@ -299,7 +323,7 @@ const char *it_wtab_path(struct wtab *t, const struct watch *w, size_t *len)
 		return t->scratch;
 	}
 	for (const struct watch *x = w; x; x = it_wtab_at(t, x->parent))
-		n += x->namelen;
+		n += name_len(t, x);
 	if (!(p = it_grow(t->scratch, &t->scratchcap, n + 1, 1, 256))) {
 		*len = 0;
 		return "";
@@ -308,8 +332,10 @@ const char *it_wtab_path(struct wtab *t, const struct watch *w, size_t *len)
 	t->scratch[n] = '\0';
 	t->scratchlen = n;
 	for (const struct watch *x = w; x; x = it_wtab_at(t, x->parent)) {
-		n -= x->namelen;
-		memcpy(t->scratch + n, name_of(t, x), x->namelen);
+		size_t k = name_len(t, x);
+
+		n -= k;
+		memcpy(t->scratch + n, name_of(t, x), k);
 	}
 	t->scratch_w = w;
 	t->scratch_gen = t->gen;
@@ -330,19 +356,87 @@ static void freeze(struct wtab *t, struct watch *w)
 	if ((off = name_put(t, p, len)) < 0)
 		return;
 	name_drop(t, w);
-	w->name = (uint32_t)off;
-	w->namelen = (uint32_t)len;
+	set_name(w, off, len);
 }
 
 /* --- extensions ----------------------------------------------------------*/
 
+static size_t extmap_home(const struct wtab_extmap *m, uint32_t key)
+{
+	return (key * 2654435761u) & (m->cap - 1);
+}
+
+/* The slot of key in m: where it is, or the empty one where it would go. */
+static size_t extmap_slot(const struct wtab_extmap *m, uint32_t key)
+{
+	size_t i = extmap_home(m, key);
+
+	while (m->keys[i] && m->keys[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static int extmap_put(struct wtab_extmap *m, uint32_t key, uint32_t val)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		struct wtab_extmap g = { .cap = m->cap ? m->cap * 2 : 64 };
+
+		g.keys = calloc(g.cap, sizeof(*g.keys));
+		g.vals = malloc(g.cap * sizeof(*g.vals));
+		if (!g.keys || !g.vals) {
+			free(g.keys);
+			free(g.vals);
+			return -1;
+		}
+		for (size_t k = 0; k < m->cap; k++)
+			if (m->keys[k]) {
+				i = extmap_slot(&g, m->keys[k]);
+				g.keys[i] = m->keys[k];
+				g.vals[i] = m->vals[k];
+			}
+		g.n = m->n;
+		free(m->keys);
+		free(m->vals);
+		*m = g;
+	}
+	i = extmap_slot(m, key);
+	m->keys[i] = key;
+	m->vals[i] = val;
+	m->n++;
+	return 0;
+}
+
+/* Remove key, which m holds, moving back the entries that probed past it. */
+static void extmap_del(struct wtab_extmap *m, uint32_t key)
+{
+	size_t hole = extmap_slot(m, key), mask = m->cap - 1;
+
+	for (size_t i = (hole + 1) & mask; m->keys[i]; i = (i + 1) & mask) {
+		size_t home = extmap_home(m, m->keys[i]);
+
+		/* keep the entry if its home lies cyclically in (hole, i] */
+		if (((i - home) & mask) < ((i - hole) & mask))
+			continue;
+		m->keys[hole] = m->keys[i];
+		m->vals[hole] = m->vals[i];
+		hole = i;
+	}
+	m->keys[hole] = 0;
+	m->n--;
+}
+
 static struct watch_ext *ext_of(struct wtab *t, struct watch *w, int create)
 {
 	struct watch_ext *e;
-	uint32_t i = w->ext;
+	uint32_t i;
 
-	if (i || !create)
-		return i ? &t->ext[i] : NULL;
+	if (w->flags & IT_W_EXT)
+		return &t->ext[t->extmap.vals[extmap_slot(&t->extmap,
+							  it_wtab_index(w))]];
+	if (!create)
+		return NULL;
 	if (t->extfree) {
 		i = t->extfree;
 		t->extfree = t->ext[i].next_free;
@@ -354,9 +448,14 @@ static struct watch_ext *ext_of(struct wtab *t, struct watch *w, int create)
 		t->ext = e;
 		t->next_ext = i + 1;
 	}
+	if (extmap_put(&t->extmap, it_wtab_index(w), i) < 0) {
+		t->ext[i].next_free = t->extfree;
+		t->extfree = i;
+		return NULL;
+	}
 	t->ext[i].counts = NULL;
 	t->ext[i].path = NULL;
-	w->ext = i;
+	w->flags |= IT_W_EXT;
 	return &t->ext[i];
 }
 
@@ -367,8 +466,9 @@ static void ext_release(struct wtab *t, struct watch *w)
 	if (!e || e->counts || e->path)
 		return;
 	e->next_free = t->extfree;
-	t->extfree = w->ext;
-	w->ext = 0;
+	t->extfree = (uint32_t)(e - t->ext);
+	extmap_del(&t->extmap, it_wtab_index(w));
+	w->flags &= ~IT_W_EXT;
 }
 
 static void uncache(struct watch *w, void *arg)
@@ -429,6 +529,24 @@ void it_wtab_drop_counts(struct wtab *t, struct watch *w)
 
 /* --- records -------------------------------------------------------------*/
 
+/* Make room for the record at index i, which starts a new slab. */
+static int new_slab(struct wtab *t)
+{
+	struct watch **s = realloc(t->slabs, (t->nslabs + 1) * sizeof(*s));
+	void *p;
+
+	if (!s)
+		return -1;
+	t->slabs = s;
+	if (posix_memalign(&p, IT_WTAB_ALIGN, SLAB * sizeof(**s)))
+		return -1;
+	s[t->nslabs] = p;
+	memset(p, 0, sizeof(**s));
+	s[t->nslabs]->name = (uint32_t)t->nslabs;
+	t->nslabs++;
+	return 0;
+}
+
 static struct watch *new_record(struct wtab *t)
 {
 	uint32_t i;
@@ -438,25 +556,17 @@ static struct watch *new_record(struct wtab *t)
 		i = t->free;
 		t->free = it_wtab_rec(t, i)->next_wd;
 	} else {
-		if (t->nrec == UINT32_MAX - 1)
+		if (t->nrec >= UINT32_MAX - 2)
 			return NULL;
 		i = t->nrec + 1;
-		if ((i >> IT_WTAB_SHIFT) >= t->nslabs) {
-			struct watch **s =
-				realloc(t->slabs, (t->nslabs + 1) * sizeof(*s));
-
-			if (!s)
-				return NULL;
-			t->slabs = s;
-			if (!(s[t->nslabs] = malloc(SLAB * sizeof(**s))))
-				return NULL;
-			t->nslabs++;
-		}
+		if ((i & (SLAB - 1)) == 0)
+			i++; /* the slot 0 of a slab */
+		if ((i >> IT_WTAB_SHIFT) >= t->nslabs && new_slab(t) < 0)
+			return NULL;
 		t->nrec = i;
 	}
 	w = it_wtab_rec(t, i);
 	memset(w, 0, sizeof(*w));
-	w->self = i;
 	w->flags = IT_W_USED;
 	return w;
 }
@@ -466,7 +576,7 @@ static void free_record(struct wtab *t, struct watch *w)
 	t->gen++;
 	w->flags = 0;
 	w->next_wd = t->free;
-	t->free = w->self;
+	t->free = it_wtab_index(w);
 }
 
 static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
@@ -488,15 +598,14 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 	}
 	if (slash)
 		t->names[off + (int64_t)n] = '/';
-	w->name = (uint32_t)off;
-	w->namelen = (uint32_t)(n + (slash ? 1 : 0));
+	set_name(w, off, n + (slash ? 1 : 0));
 	w->wd = wd;
 	w->flags |=
 		(flags & ~(IT_W_USED | IT_W_IN_WD | IT_W_IN_PATH)) | IT_W_IN_WD;
 	w->seq = (uint32_t)t->next_seq++;
 	slot = wd_slot(t, wd);
 	w->next_wd = t->by_wd[slot];
-	t->by_wd[slot] = w->self;
+	t->by_wd[slot] = it_wtab_index(w);
 	if (parent)
 		tree_link(t, w, parent);
 	path_index_add(t, w);
@@ -565,7 +674,7 @@ void it_wtab_detach(struct wtab *t, struct watch *w)
 	if (!(w->flags & IT_W_IN_WD))
 		return;
 	pp = &t->by_wd[wd_slot(t, w->wd)];
-	while (*pp && *pp != w->self)
+	while (*pp && *pp != it_wtab_index(w))
 		pp = &it_wtab_rec(t, *pp)->next_wd;
 	if (*pp)
 		*pp = w->next_wd;
@@ -588,7 +697,7 @@ void it_wtab_retire(struct wtab *t, struct watch *w)
 	it_wtab_detach(t, w);
 	w->flags |= IT_W_RETIRED;
 	w->next_wd = t->retired;
-	t->retired = w->self;
+	t->retired = it_wtab_index(w);
 	t->nretired++;
 }
 
@@ -629,8 +738,7 @@ int it_wtab_rename(struct wtab *t, struct watch *w, struct watch *newparent,
 			tree_link(t, w, newparent);
 	}
 	name_drop(t, w);
-	w->name = (uint32_t)off;
-	w->namelen = (uint32_t)newlen;
+	set_name(w, off, newlen);
 	path_index_add(t, w);
 	return 0;
 }

@@ -40,27 +40,37 @@ struct inotify_event;
 struct watch {
 	int wd;
 	uint32_t mask;
-	uint32_t flags;
 	uint32_t seq;	    /* order for ties in statistics */
-	uint32_t self;	    /* this record's index */
 	uint32_t name;	    /* offset of the name in the name arena */
-	uint32_t namelen;   /* its length */
+	uint16_t namelen;   /* its length; IT_W_LONG: longer, ask strlen */
+	uint16_t flags;	    /* IT_W_* */
 	uint32_t parent;    /* 0 for a root */
 	uint32_t child;	    /* first child directory */
 	uint32_t next;	    /* next child of the same parent */
 	uint32_t prev;	    /* previous child; the first child's: the last */
 	uint32_t next_wd;   /* hash chain by wd; the free or retired list */
 	uint32_t next_path; /* hash chain by (parent, name) */
-	uint32_t ext;	    /* counters and public path, 0 if none */
 };
 
+/* namelen of a name of IT_W_LONG bytes or more */
+#define IT_W_LONG 0xffffu
+
 #define IT_WTAB_SHIFT 12 /* records per slab: 1 << IT_WTAB_SHIFT */
+/* Slabs start at a multiple of this, larger than a slab; the slot 0 of a
+ * slab is no record: its name field holds the slab's number. */
+#define IT_WTAB_ALIGN ((uintptr_t)1 << 18)
 
 /* What few records need: statistics, a path handed out by the public API. */
 struct watch_ext {
 	unsigned *counts; /* IT_NSTATS counters, or NULL */
 	char *path;	  /* materialised path, or NULL */
 	uint32_t next_free;
+};
+
+/* Which records have an extension: open addressing, record index -> slot. */
+struct wtab_extmap {
+	uint32_t *keys, *vals; /* key 0: empty */
+	size_t cap, n;	       /* cap: a power of two, or 0 */
 };
 
 struct wtab {
@@ -78,6 +88,7 @@ struct wtab {
 	size_t nameslen, namescap, namesgarbage;
 	/* extensions */
 	struct watch_ext *ext;
+	struct wtab_extmap extmap;
 	uint32_t next_ext, extfree; /* slots used, free list */
 	size_t extcap;		    /* slots allocated */
 	size_t ncached;		    /* public paths materialised */
@@ -103,6 +114,15 @@ static inline struct watch *it_wtab_at(const struct wtab *t, uint32_t i)
 	return i ? &t->slabs[i >> IT_WTAB_SHIFT]
 			    [i & ((1u << IT_WTAB_SHIFT) - 1)]
 		 : NULL;
+}
+
+/* The index of the record w, found from its address. */
+static inline uint32_t it_wtab_index(const struct watch *w)
+{
+	const struct watch *s =
+		(const struct watch *)((uintptr_t)w & ~(IT_WTAB_ALIGN - 1));
+
+	return s->name << IT_WTAB_SHIFT | (uint32_t)(w - s);
 }
 
 /* Make t an empty table. */

@@ -28,7 +28,7 @@ static void test_lookup(void)
 	CHECK(it_wtab_by_wd(&t, 3) == NULL);
 	CHECK(it_wtab_by_path(&t, "r/a/", 4) == b);
 	CHECK(it_wtab_by_path(&t, "r/a", 3) == NULL);
-	CHECK(b->parent == a->self && a->child == b->self);
+	CHECK(b->parent == it_wtab_index(a) && a->child == it_wtab_index(b));
 	CHECK(t.nlive == 2);
 	/* killed: gone from the path index, still found by wd */
 	it_wtab_kill(&t, b);
@@ -83,7 +83,8 @@ static void test_rename(void)
 	/* move b below x */
 	CHECK(it_wtab_rename(&t, b, x, "b/", 2) == 0);
 	CHECK_STR(P(c), "r/x/b/c/");
-	CHECK(b->parent == x->self && a->child == 0 && x->child == b->self);
+	CHECK(b->parent == it_wtab_index(x) && a->child == 0 &&
+	      x->child == it_wtab_index(b));
 	/* rename the root: a full new path */
 	CHECK(it_wtab_rename(&t, r, NULL, "/abs/r/", 7) == 0);
 	CHECK_STR(P(c), "/abs/r/x/b/c/");
@@ -115,7 +116,7 @@ static void test_postorder(void)
 	CHECK_STR(P(it_wtab_rec(&t, it_wtab_rec(&t, r->child)->next)), "r/c/");
 	it_wtab_kill(&t, it_wtab_rec(&t, it_wtab_rec(&t, r->child)->next));
 	CHECK(it_wtab_at(&t, r->child) == a && a->next == 0 &&
-	      a->prev == a->self);
+	      a->prev == it_wtab_index(a));
 	/* a killed parent leaves its children as roots under their paths */
 	it_wtab_kill(&t, a);
 	CHECK(it_wtab_by_path(&t, "r/a/b/", 6) != NULL);
@@ -177,6 +178,85 @@ static void test_depth(void)
 	it_wtab_free(&t);
 }
 
+/* Records past a slab's end: indexes and addresses agree, slot 0 unused. */
+static void test_slabs(void)
+{
+	int ok = 1, n = 3 * (1 << IT_WTAB_SHIFT);
+	struct watch *w;
+	uint32_t i = 0;
+
+	it_wtab_init(&t);
+	for (int k = 1; k <= n; k++) {
+		w = it_wtab_add(&t, k, "d/", 2, IT_W_DIR, NULL);
+		ok &= w && it_wtab_rec(&t, it_wtab_index(w)) == w &&
+		      (it_wtab_index(w) & ((1u << IT_WTAB_SHIFT) - 1)) != 0;
+	}
+	CHECK(ok);
+	for (int k = 0; (w = it_wtab_live(&t, &i)); k++)
+		ok &= w->wd == k + 1 && it_wtab_index(w) == i;
+	CHECK(ok && t.nlive == (size_t)n);
+	it_wtab_free(&t);
+}
+
+/* A name of 64 KiB or more keeps its length out of the record. */
+static void test_long_name(void)
+{
+	static char p[70002];
+	struct watch *r, *a;
+	size_t len;
+
+	memset(p, 'x', sizeof(p) - 2);
+	p[0] = '/';
+	p[sizeof(p) - 2] = '/';
+	it_wtab_init(&t);
+	r = it_wtab_add(&t, 1, p, sizeof(p) - 1, IT_W_DIR, NULL);
+	a = it_wtab_add_child(&t, 2, "a", 1, r);
+	CHECK(r->namelen == IT_W_LONG);
+	CHECK(it_wtab_by_path(&t, p, sizeof(p) - 1) == r);
+	CHECK(strlen(it_wtab_path(&t, a, &len)) == sizeof(p) + 1 &&
+	      len == sizeof(p) + 1);
+	CHECK(it_wtab_child(&t, r, "a", 1) == a);
+	CHECK(it_wtab_rename(&t, r, NULL, "/s/", 3) == 0);
+	CHECK_STR(P(a), "/s/a/");
+	CHECK(it_wtab_by_path(&t, p, sizeof(p) - 1) == NULL);
+	CHECK(it_wtab_rename(&t, r, NULL, p, 65535) == 0);
+	CHECK(it_wtab_by_path(&t, p, 65535) == r && r->namelen == IT_W_LONG);
+	CHECK(it_wtab_by_path(&t, p, 65534) == NULL);
+	it_wtab_free(&t);
+}
+
+/* Counters live beside the records: many at once, dropped in any order. */
+static void test_counts(void)
+{
+	enum { N = 3000 };
+	static struct watch *w[N];
+	int ok = 1;
+
+	it_wtab_init(&t);
+	for (int k = 0; k < N; k++) {
+		w[k] = it_wtab_add(&t, k + 1, "d/", 2, IT_W_DIR, NULL);
+		ok &= w[k] && it_wtab_counts(&t, w[k], 0) == NULL;
+		it_wtab_counts(&t, w[k], 1)[0] = (unsigned)k;
+	}
+	CHECK(ok);
+	for (int k = 0; k < N; k += 3)
+		it_wtab_drop_counts(&t, w[k]);
+	for (int k = 1; k < N; k += 3)
+		it_wtab_release(&t, w[k], 1);
+	CHECK(t.nretired == N / 3);
+	for (int k = 0; k < N; k++) {
+		unsigned *c = it_wtab_counts(&t, w[k], 0);
+
+		ok &= k % 3 == 0 ? c == NULL : c && c[0] == (unsigned)k;
+	}
+	CHECK(ok);
+	CHECK(strcmp(it_wtab_stable_path(&t, w[2]), "d/") == 0);
+	it_wtab_drop_counts(&t, w[2]);
+	CHECK(it_wtab_counts(&t, w[2], 0) == NULL);
+	CHECK_STR(it_wtab_stable_path(&t, w[2]), "d/");
+	it_wtab_free(&t);
+}
+
 int main(void)
 {
 	test_lookup();
@@ -185,5 +265,8 @@ int main(void)
 	test_postorder();
 	test_churn();
 	test_depth();
+	test_slabs();
+	test_long_name();
+	test_counts();
 	return unit_report("test_wtab");
 }
