@@ -68,6 +68,7 @@ void it_wtab_free(struct wtab *t)
 	}
 	free(t->extmap.keys);
 	free(t->extmap.vals);
+	free(t->masks);
 	for (size_t i = 0; i < t->nslabs; i++)
 		free(t->slabs[i]);
 	free(t->slabs);
@@ -463,7 +464,7 @@ static void ext_release(struct wtab *t, struct watch *w)
 {
 	struct watch_ext *e = ext_of(t, w, 0);
 
-	if (!e || e->counts || e->path)
+	if (!e || e->counts || e->path || w->maskid == IT_W_MASK_EXT)
 		return;
 	e->next_free = t->extfree;
 	t->extfree = (uint32_t)(e - t->ext);
@@ -525,6 +526,58 @@ void it_wtab_drop_counts(struct wtab *t, struct watch *w)
 		e->counts = NULL;
 		ext_release(t, w);
 	}
+}
+
+/* --- masks ---------------------------------------------------------------*/
+
+uint32_t it_wtab_mask(const struct wtab *t, const struct watch *w)
+{
+	if (w->maskid == IT_W_MASK_EXT)
+		return t->ext[t->extmap.vals[extmap_slot(&t->extmap,
+							 it_wtab_index(w))]]
+			.mask;
+	return w->maskid ? t->masks[w->maskid] : 0;
+}
+
+/* The id of mask in the table, added if new; IT_W_MASK_EXT if full. */
+static uint32_t mask_id(struct wtab *t, uint32_t mask)
+{
+	uint32_t *p;
+
+	if (!mask)
+		return 0;
+	if (t->lastmaskid && t->masks[t->lastmaskid] == mask)
+		return t->lastmaskid;
+	for (uint32_t i = 1; i < t->nmasks; i++)
+		if (t->masks[i] == mask)
+			return t->lastmaskid = i;
+	if (t->nmasks >= IT_W_MASK_EXT ||
+	    !(p = it_grow(t->masks, &t->maskscap, t->nmasks ? t->nmasks + 1 : 2,
+			  sizeof(*p), 16)))
+		return IT_W_MASK_EXT;
+	t->masks = p;
+	if (!t->nmasks)
+		t->masks[t->nmasks++] = 0;
+	t->masks[t->nmasks] = mask;
+	return t->lastmaskid = (uint32_t)t->nmasks++;
+}
+
+int it_wtab_set_mask(struct wtab *t, struct watch *w, uint32_t mask)
+{
+	uint32_t id = mask_id(t, mask);
+	struct watch_ext *e;
+
+	if (id == IT_W_MASK_EXT) {
+		if (!(e = ext_of(t, w, 1))) {
+			errno = ENOMEM;
+			return -1;
+		}
+		e->mask = mask;
+	}
+	w->maskid = id & IT_W_MASK_EXT;
+	if (id != IT_W_MASK_EXT)
+		ext_release(t, w);
+	return 0;
 }
 
 /* --- records -------------------------------------------------------------*/
@@ -713,6 +766,7 @@ void it_wtab_free_watch(struct wtab *t, struct watch *w)
 		free(e->counts);
 		e->path = NULL;
 		e->counts = NULL;
+		w->maskid = 0;
 		ext_release(t, w);
 	}
 	name_drop(t, w);

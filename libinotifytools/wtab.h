@@ -39,21 +39,23 @@ struct inotify_event;
  */
 struct watch {
 	int wd;
-	uint32_t mask;
-	uint32_t seq;	    /* order for ties in statistics */
-	uint32_t name;	    /* offset of the name in the name arena */
-	uint16_t namelen;   /* its length; IT_W_LONG: longer, ask strlen */
-	uint16_t flags;	    /* IT_W_* */
-	uint32_t parent;    /* 0 for a root */
-	uint32_t child;	    /* first child directory */
-	uint32_t next;	    /* next child of the same parent */
-	uint32_t prev;	    /* previous child; the first child's: the last */
-	uint32_t next_wd;   /* hash chain by wd; the free or retired list */
-	uint32_t next_path; /* hash chain by (parent, name) */
+	uint32_t seq;	      /* order for ties in statistics */
+	uint32_t name;	      /* offset of the name in the name arena */
+	unsigned namelen : 8; /* its length; IT_W_LONG: longer, ask strlen */
+	unsigned flags : 12;  /* IT_W_* */
+	unsigned maskid : 12; /* the mask: see it_wtab_mask() */
+	uint32_t parent;      /* 0 for a root */
+	uint32_t child;	      /* first child directory */
+	uint32_t next;	      /* next child of the same parent */
+	uint32_t prev;	      /* previous child; the first child's: the last */
+	uint32_t next_wd;     /* hash chain by wd; the free or retired list */
+	uint32_t next_path;   /* hash chain by (parent, name) */
 };
 
 /* namelen of a name of IT_W_LONG bytes or more */
-#define IT_W_LONG 0xffffu
+#define IT_W_LONG 0xffu
+/* maskid of a mask kept in the record's extension: the table is full */
+#define IT_W_MASK_EXT 0xfffu
 
 #define IT_WTAB_SHIFT 12 /* records per slab: 1 << IT_WTAB_SHIFT */
 /* Slabs start at a multiple of this, larger than a slab; the slot 0 of a
@@ -65,6 +67,7 @@ struct watch_ext {
 	unsigned *counts; /* IT_NSTATS counters, or NULL */
 	char *path;	  /* materialised path, or NULL */
 	uint32_t next_free;
+	uint32_t mask; /* with maskid IT_W_MASK_EXT */
 };
 
 /* Which records have an extension: open addressing, record index -> slot. */
@@ -89,6 +92,10 @@ struct wtab {
 	/* extensions */
 	struct watch_ext *ext;
 	struct wtab_extmap extmap;
+	/* the masks records have, each once (maskid 0: mask 0) */
+	uint32_t *masks;
+	size_t nmasks, maskscap;
+	uint32_t lastmaskid;
 	uint32_t next_ext, extfree; /* slots used, free list */
 	size_t extcap;		    /* slots allocated */
 	size_t ncached;		    /* public paths materialised */
@@ -192,6 +199,10 @@ const char *it_wtab_event_dir(struct wtab *t, const struct inotify_event *ev,
 const char *it_wtab_path(struct wtab *t, const struct watch *w, size_t *len);
 /* The path of w in a buffer that stays valid until w is renamed or freed. */
 const char *it_wtab_stable_path(struct wtab *t, struct watch *w);
+/* The event mask w was watched with. */
+uint32_t it_wtab_mask(const struct wtab *t, const struct watch *w);
+/* Set it; -1 with errno set on allocation failure. */
+int it_wtab_set_mask(struct wtab *t, struct watch *w, uint32_t mask);
 /* The counters of w (created with create), or NULL. */
 unsigned *it_wtab_counts(struct wtab *t, struct watch *w, int create);
 /* Drop the counters of w. */

@@ -257,6 +257,63 @@ static void test_counts(void)
 	it_wtab_free(&t);
 }
 
+/* Masks are kept once each; past the table's end, in the extension. */
+static void test_masks(void)
+{
+	enum { N = IT_W_MASK_EXT + 100 };
+	static struct watch *w[N];
+	int ok = 1;
+
+	it_wtab_init(&t);
+	for (int k = 0; k < N; k++) {
+		w[k] = it_wtab_add(&t, k + 1, "d/", 2, IT_W_DIR, NULL);
+		ok &= w[k] && it_wtab_mask(&t, w[k]) == 0;
+		ok &= it_wtab_set_mask(&t, w[k], (uint32_t)k + 1) == 0;
+	}
+	CHECK(ok);
+	CHECK(w[0]->maskid == 1 && w[N - 1]->maskid == IT_W_MASK_EXT);
+	CHECK(t.nmasks == IT_W_MASK_EXT);
+	for (int k = 0; k < N; k++)
+		ok &= it_wtab_mask(&t, w[k]) == (uint32_t)k + 1;
+	CHECK(ok);
+	/* an extension holding a mask outlives its counters and path */
+	it_wtab_counts(&t, w[N - 1], 1)[0] = 7;
+	CHECK_STR(it_wtab_stable_path(&t, w[N - 1]), "d/");
+	it_wtab_drop_counts(&t, w[N - 1]);
+	CHECK(it_wtab_mask(&t, w[N - 1]) == (uint32_t)N);
+	CHECK(it_wtab_set_mask(&t, w[N - 1], 5) == 0);
+	CHECK(it_wtab_mask(&t, w[N - 1]) == 5 && w[N - 1]->maskid == 5);
+	CHECK(it_wtab_set_mask(&t, w[1], 0) == 0 && w[1]->maskid == 0);
+	CHECK(it_wtab_mask(&t, w[N - 2]) == (uint32_t)N - 1);
+	for (int k = 0; k < N; k++)
+		it_wtab_free_watch(&t, w[k]);
+	CHECK(t.extmap.n == 0 && t.ncached == 0);
+	it_wtab_free(&t);
+}
+
+/* Names of about 255 bytes: the length in the record or from strlen. */
+static void test_name_lengths(void)
+{
+	char name[300];
+	int ok = 1;
+	struct watch *r;
+
+	memset(name, 'n', sizeof(name));
+	it_wtab_init(&t);
+	r = it_wtab_add(&t, 1, "/r/", 3, IT_W_DIR, NULL);
+	for (size_t n = 250; n < 260; n++) {
+		struct watch *w = it_wtab_add_child(&t, (int)n, name, n, r);
+		size_t len;
+
+		ok &= w && it_wtab_child(&t, r, name, n) == w;
+		ok &= it_wtab_child(&t, r, name, n - 1) != w;
+		ok &= it_wtab_path(&t, w, &len)[len - 1] == '/' && len == n + 4;
+		ok &= w->namelen == (n + 1 < IT_W_LONG ? n + 1 : IT_W_LONG);
+	}
+	CHECK(ok);
+	it_wtab_free(&t);
+}
+
 int main(void)
 {
 	test_lookup();
@@ -268,5 +325,7 @@ int main(void)
 	test_slabs();
 	test_long_name();
 	test_counts();
+	test_masks();
+	test_name_lengths();
 	return unit_report("test_wtab");
 }
