@@ -26,11 +26,6 @@ static uint32_t key_hash(uint32_t h, uint32_t parent)
 	return h ^ (h >> 15);
 }
 
-static size_t wd_slot(const struct wtab *t, int wd)
-{
-	return ((uint32_t)wd * 2654435761u) & (t->nbuckets - 1);
-}
-
 static const char *name_of(const struct wtab *t, const struct watch *w)
 {
 	return t->names + w->name;
@@ -72,7 +67,9 @@ void it_wtab_free(struct wtab *t)
 	for (size_t i = 0; i < t->nslabs; i++)
 		free(t->slabs[i]);
 	free(t->slabs);
-	free(t->by_wd);
+	for (size_t i = 0; i < t->nwdpages; i++)
+		free(t->wdpages[i]);
+	free(t->wdpages);
 	free(t->by_path);
 	free(t->names);
 	free(t->ext);
@@ -153,28 +150,17 @@ static void name_drop(struct wtab *t, const struct watch *w)
 static int grow(struct wtab *t)
 {
 	size_t n = t->nbuckets ? t->nbuckets * 2 : MIN_BUCKETS;
-	uint32_t *wd = calloc(n, sizeof(*wd));
 	uint32_t *path = calloc(n, sizeof(*path));
 
-	if (!wd || !path) {
-		free(wd);
-		free(path);
+	if (!path)
 		return -1;
-	}
-	free(t->by_wd);
 	free(t->by_path);
-	t->by_wd = wd;
 	t->by_path = path;
 	t->nbuckets = n;
 	for (uint32_t i = 1; i <= t->nrec; i++) {
 		struct watch *w = it_wtab_rec(t, i);
 		size_t s;
 
-		if (w->flags & IT_W_IN_WD) {
-			s = wd_slot(t, w->wd);
-			w->next_wd = wd[s];
-			wd[s] = i;
-		}
 		if (w->flags & IT_W_IN_PATH) {
 			s = rec_hash(t, w) & (n - 1);
 			w->next_path = path[s];
@@ -186,16 +172,55 @@ static int grow(struct wtab *t)
 
 struct watch *it_wtab_by_wd(const struct wtab *t, int wd)
 {
-	if (!t->nbuckets)
-		return NULL;
-	for (uint32_t i = t->by_wd[wd_slot(t, wd)]; i;) {
-		struct watch *w = it_wtab_rec(t, i);
+	size_t pg = (size_t)wd / IT_WTAB_WDPAGE;
 
-		if (w->wd == wd)
-			return w;
-		i = w->next_wd;
+	if (wd < 0 || pg >= t->nwdpages || !t->wdpages[pg])
+		return NULL;
+	return it_wtab_at(t, t->wdpages[pg]->rec[wd % IT_WTAB_WDPAGE]);
+}
+
+/* Enter w in the wd index; a record it held for w->wd leaves it. */
+static int wd_index_add(struct wtab *t, struct watch *w)
+{
+	size_t pg = (size_t)w->wd / IT_WTAB_WDPAGE, n = t->nwdpages;
+	struct wtab_wdpage **v, *p;
+	uint32_t *slot;
+
+	if (pg >= n) {
+		if (!(v = it_grow(t->wdpages, &t->nwdpages, pg + 1, sizeof(*v),
+				  16)))
+			return -1;
+		memset(v + n, 0, (t->nwdpages - n) * sizeof(*v));
+		t->wdpages = v;
 	}
-	return NULL;
+	if (!(p = t->wdpages[pg]) &&
+	    !(p = t->wdpages[pg] = calloc(1, sizeof(*p))))
+		return -1;
+	slot = &p->rec[w->wd % IT_WTAB_WDPAGE];
+	if (*slot) {
+		it_wtab_rec(t, *slot)->flags &= ~IT_W_IN_WD;
+		t->nall--;
+	} else {
+		p->n++;
+	}
+	*slot = it_wtab_index(w);
+	w->flags |= IT_W_IN_WD;
+	t->nall++;
+	return 0;
+}
+
+static void wd_index_del(struct wtab *t, struct watch *w)
+{
+	size_t pg = (size_t)w->wd / IT_WTAB_WDPAGE;
+	struct wtab_wdpage *p = t->wdpages[pg];
+
+	w->flags &= ~IT_W_IN_WD;
+	t->nall--;
+	p->rec[w->wd % IT_WTAB_WDPAGE] = 0;
+	if (!--p->n) {
+		free(p);
+		t->wdpages[pg] = NULL;
+	}
 }
 
 /* Live record of key (parent, s[0..n) followed by slash if set). */
@@ -607,7 +632,7 @@ static struct watch *new_record(struct wtab *t)
 
 	if (t->free) {
 		i = t->free;
-		t->free = it_wtab_rec(t, i)->next_wd;
+		t->free = it_wtab_rec(t, i)->next_path;
 	} else {
 		if (t->nrec >= UINT32_MAX - 2)
 			return NULL;
@@ -628,7 +653,7 @@ static void free_record(struct wtab *t, struct watch *w)
 {
 	t->gen++;
 	w->flags = 0;
-	w->next_wd = t->free;
+	w->next_path = t->free;
 	t->free = it_wtab_index(w);
 }
 
@@ -637,8 +662,11 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 {
 	struct watch *w;
 	int64_t off;
-	size_t slot;
 
+	if (wd < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
 	if ((t->nall >= 2 * t->nbuckets && grow(t) < 0) ||
 	    !(w = new_record(t))) {
 		errno = ENOMEM;
@@ -653,16 +681,17 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 		t->names[off + (int64_t)n] = '/';
 	set_name(w, off, n + (slash ? 1 : 0));
 	w->wd = wd;
-	w->flags |=
-		(flags & ~(IT_W_USED | IT_W_IN_WD | IT_W_IN_PATH)) | IT_W_IN_WD;
+	if (wd_index_add(t, w) < 0) {
+		name_drop(t, w);
+		free_record(t, w);
+		errno = ENOMEM;
+		return NULL;
+	}
+	w->flags |= flags & ~(IT_W_USED | IT_W_IN_WD | IT_W_IN_PATH | IT_W_EXT);
 	w->seq = (uint32_t)t->next_seq++;
-	slot = wd_slot(t, wd);
-	w->next_wd = t->by_wd[slot];
-	t->by_wd[slot] = it_wtab_index(w);
 	if (parent)
 		tree_link(t, w, parent);
 	path_index_add(t, w);
-	t->nall++;
 	t->nlive++;
 	return w;
 }
@@ -721,19 +750,9 @@ void it_wtab_kill(struct wtab *t, struct watch *w)
 
 void it_wtab_detach(struct wtab *t, struct watch *w)
 {
-	uint32_t *pp;
-
 	it_wtab_kill(t, w);
-	if (!(w->flags & IT_W_IN_WD))
-		return;
-	pp = &t->by_wd[wd_slot(t, w->wd)];
-	while (*pp && *pp != it_wtab_index(w))
-		pp = &it_wtab_rec(t, *pp)->next_wd;
-	if (*pp)
-		*pp = w->next_wd;
-	w->next_wd = 0;
-	w->flags &= ~IT_W_IN_WD;
-	t->nall--;
+	if (w->flags & IT_W_IN_WD)
+		wd_index_del(t, w);
 }
 
 unsigned it_wtab_depth(const struct wtab *t, const struct watch *w)
@@ -749,7 +768,7 @@ void it_wtab_retire(struct wtab *t, struct watch *w)
 {
 	it_wtab_detach(t, w);
 	w->flags |= IT_W_RETIRED;
-	w->next_wd = t->retired;
+	w->next_path = t->retired;
 	t->retired = it_wtab_index(w);
 	t->nretired++;
 }
@@ -867,6 +886,6 @@ void it_wtab_list_retired(const struct wtab *t, struct watch **out)
 {
 	size_t n = 0;
 
-	for (uint32_t i = t->retired; i; i = it_wtab_rec(t, i)->next_wd)
+	for (uint32_t i = t->retired; i; i = it_wtab_rec(t, i)->next_path)
 		out[n++] = it_wtab_rec(t, i);
 }

@@ -48,8 +48,8 @@ struct watch {
 	uint32_t child;	      /* first child directory */
 	uint32_t next;	      /* next child of the same parent */
 	uint32_t prev;	      /* previous child; the first child's: the last */
-	uint32_t next_wd;     /* hash chain by wd; the free or retired list */
-	uint32_t next_path;   /* hash chain by (parent, name) */
+	uint32_t next_path;   /* hash chain by (parent, name); the free or
+				 retired list */
 };
 
 /* namelen of a name of IT_W_LONG bytes or more */
@@ -70,6 +70,14 @@ struct watch_ext {
 	uint32_t mask; /* with maskid IT_W_MASK_EXT */
 };
 
+#define IT_WTAB_WDPAGE 1024
+
+/* One page of the wd index. */
+struct wtab_wdpage {
+	uint32_t n; /* records in it */
+	uint32_t rec[IT_WTAB_WDPAGE];
+};
+
 /* Which records have an extension: open addressing, record index -> slot. */
 struct wtab_extmap {
 	uint32_t *keys, *vals; /* key 0: empty */
@@ -80,9 +88,13 @@ struct wtab {
 	struct watch **slabs;
 	size_t nslabs;
 	uint32_t nrec; /* slots used so far, index 0 excluded */
-	uint32_t free; /* free slots, linked by next_wd */
-	uint32_t *by_wd, *by_path;
-	size_t nbuckets; /* power of two, for both indexes */
+	uint32_t free; /* free slots, linked by next_path */
+	/* wd -> record index: pages of IT_WTAB_WDPAGE wds, freed when empty
+	 * (the kernel's wds are small, increasing integers) */
+	struct wtab_wdpage **wdpages;
+	size_t nwdpages;
+	uint32_t *by_path;
+	size_t nbuckets; /* power of two */
 	size_t nall;	 /* records in the wd index, dead ones included */
 	size_t nlive;	 /* records in the path index */
 	unsigned long next_seq;
@@ -99,7 +111,7 @@ struct wtab {
 	uint32_t next_ext, extfree; /* slots used, free list */
 	size_t extcap;		    /* slots allocated */
 	size_t ncached;		    /* public paths materialised */
-	/* retired records, linked by next_wd */
+	/* retired records, linked by next_path */
 	uint32_t retired;
 	size_t nretired;
 	/* it_wtab_path() result */
@@ -145,9 +157,10 @@ struct watch *it_wtab_by_path(const struct wtab *t, const char *path,
 struct watch *it_wtab_child(const struct wtab *t, const struct watch *w,
 			    const char *name, size_t len);
 /*
- * Insert a live record for wd named path below parent (may be NULL). With a
- * parent, path is the parent's path followed by "<name>/" and only the name
- * is stored. Returns NULL with errno set on allocation failure.
+ * Insert a live record for wd (>= 0) named path below parent (may be NULL).
+ * With a parent, path is the parent's path followed by "<name>/" and only
+ * the name is stored. A record that had wd is no longer found by it.
+ * Returns NULL with errno set on allocation failure.
  */
 struct watch *it_wtab_add(struct wtab *t, int wd, const char *path, size_t len,
 			  unsigned flags, struct watch *parent);

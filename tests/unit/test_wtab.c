@@ -314,6 +314,48 @@ static void test_name_lengths(void)
 	it_wtab_free(&t);
 }
 
+/* The wd index: pages made and freed as wds come and go. */
+static void test_wd_pages(void)
+{
+	struct watch *a, *b, *c;
+	int ok = 1;
+
+	it_wtab_init(&t);
+	CHECK(it_wtab_by_wd(&t, 1) == NULL && it_wtab_by_wd(&t, -1) == NULL);
+	CHECK(it_wtab_add(&t, -1, "n/", 2, IT_W_DIR, NULL) == NULL);
+	a = it_wtab_add(&t, 5000000, "a/", 2, IT_W_DIR, NULL);
+	b = it_wtab_add(&t, 0, "b/", 2, IT_W_DIR, NULL);
+	CHECK(it_wtab_by_wd(&t, 5000000) == a && it_wtab_by_wd(&t, 0) == b);
+	CHECK(it_wtab_by_wd(&t, 4999999) == NULL);
+	CHECK(it_wtab_by_wd(&t, 5000001) == NULL);
+	CHECK(it_wtab_by_wd(&t, 6000000) == NULL);
+	CHECK(t.wdpages[5000000 / IT_WTAB_WDPAGE] != NULL);
+	it_wtab_free_watch(&t, a);
+	CHECK(it_wtab_by_wd(&t, 5000000) == NULL);
+	CHECK(t.wdpages[5000000 / IT_WTAB_WDPAGE] == NULL);
+	/* a second record for a wd takes its place in the index */
+	c = it_wtab_add(&t, 0, "c/", 2, IT_W_DIR, NULL);
+	CHECK(it_wtab_by_wd(&t, 0) == c && t.nall == 1);
+	it_wtab_free_watch(&t, b);
+	CHECK(it_wtab_by_wd(&t, 0) == c && t.nall == 1);
+	it_wtab_free_watch(&t, c);
+	CHECK(it_wtab_by_wd(&t, 0) == NULL && t.nall == 0);
+	for (int k = 1; k <= 3 * IT_WTAB_WDPAGE; k++)
+		ok &= it_wtab_add(&t, k, "d/", 2, IT_W_DIR, NULL) != NULL;
+	for (int k = 1; k <= 3 * IT_WTAB_WDPAGE; k += 2)
+		it_wtab_free_watch(&t, it_wtab_by_wd(&t, k));
+	for (int k = 1; k <= 3 * IT_WTAB_WDPAGE; k++)
+		ok &= (it_wtab_by_wd(&t, k) != NULL) == !(k & 1) &&
+		      (!(k & 1) ? it_wtab_by_wd(&t, k)->wd == k : 1);
+	CHECK(ok);
+	for (int k = 2; k <= 3 * IT_WTAB_WDPAGE; k += 2)
+		it_wtab_free_watch(&t, it_wtab_by_wd(&t, k));
+	for (size_t i = 0; i < t.nwdpages; i++)
+		ok &= t.wdpages[i] == NULL;
+	CHECK(ok && t.nall == 0 && t.nlive == 0);
+	it_wtab_free(&t);
+}
+
 int main(void)
 {
 	test_lookup();
@@ -327,5 +369,6 @@ int main(void)
 	test_counts();
 	test_masks();
 	test_name_lengths();
+	test_wd_pages();
 	return unit_report("test_wtab");
 }
