@@ -691,7 +691,11 @@ static struct watch *resolve(struct it_ctx *c, struct it_fan *f,
 		obj_del(f, wd);
 		return NULL;
 	}
-	w->mask = f->fsmask;
+	if (it_wtab_set_mask(&c->tab, w, f->fsmask) < 0) {
+		it_wtab_free_watch(&c->tab, w);
+		obj_del(f, wd);
+		return NULL;
+	}
 	if (deleted) {
 		obj_del(f, wd);
 		*gone = 1;
@@ -849,10 +853,12 @@ static void deliver(struct it_ctx *c, struct it_fan *f, const struct info *in,
 	if (*name && (mask & IN_ISDIR) && (mask & IN_MOVED_TO) &&
 	    !(mask & IN_CREATE) && !f->can_rename)
 		emit(f, w->wd, IN_MOVED_TO | IN_ISDIR, 0, name, IT_RAW_HIDDEN);
-	if ((out = mask & ((w->mask & FAN_USER_EVENTS) | IN_ISDIR)) & ~IN_ISDIR)
+	if ((out = mask &
+		   ((it_wtab_mask(&c->tab, w) & FAN_USER_EVENTS) | IN_ISDIR)) &
+	    ~IN_ISDIR)
 		emit(f, w->wd, out, 0, name, IT_RAW_NOMOVE);
 	if (wf && !(wf->flags & IT_W_DEAD) &&
-	    (out = mask & (wf->mask & FAN_USER_EVENTS)))
+	    (out = mask & (it_wtab_mask(&c->tab, wf) & FAN_USER_EVENTS)))
 		emit(f, wf->wd, out | (mask & IN_ISDIR), 0, NULL,
 		     IT_RAW_NOMOVE);
 	if (!*name && (mask & IN_DELETE_SELF))

@@ -53,7 +53,7 @@ static void moved_from(struct it_ctx *c, struct watch *w,
 		return;
 	}
 	/* moved out of the tree: its MOVE_SELF is still shown */
-	if (cw->mask & IN_MOVE_SELF)
+	if (it_wtab_mask(&c->tab, cw) & IN_MOVE_SELF)
 		cw->flags |= IT_W_MOVED_OUT;
 	it_unwatch(c, cw);
 }

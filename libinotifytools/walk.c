@@ -33,7 +33,10 @@ static struct watch *record(struct it_ctx *c, int wd, const char *path,
 		c->error = ENOMEM;
 		return NULL;
 	}
-	w->mask = mask;
+	if (it_wtab_set_mask(&c->tab, w, mask) < 0) {
+		c->error = ENOMEM;
+		return NULL;
+	}
 	return w;
 }
 
@@ -333,7 +336,10 @@ static struct watch *record_child(struct it_ctx *c, int wd, const char *name,
 		c->error = ENOMEM;
 		return NULL;
 	}
-	cw->mask = mask;
+	if (it_wtab_set_mask(&c->tab, cw, mask) < 0) {
+		c->error = ENOMEM;
+		return NULL;
+	}
 	return cw;
 }
 

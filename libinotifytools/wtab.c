@@ -14,7 +14,11 @@
 #define SLAB (1u << IT_WTAB_SHIFT)
 #define IT_W_IN_WD 0x200u   /* in the wd index */
 #define IT_W_IN_PATH 0x400u /* in the path index */
+#define IT_W_EXT 0x800u	    /* has an extension, in the extension map */
 #define NAME_GC_MIN (64 * 1024)
+
+_Static_assert(SLAB * sizeof(struct watch) <= IT_WTAB_ALIGN,
+	       "a slab fits in its alignment");
 
 static uint32_t key_hash(uint32_t h, uint32_t parent)
 {
@@ -22,19 +26,26 @@ static uint32_t key_hash(uint32_t h, uint32_t parent)
 	return h ^ (h >> 15);
 }
 
-static size_t wd_slot(const struct wtab *t, int wd)
-{
-	return ((uint32_t)wd * 2654435761u) & (t->nbuckets - 1);
-}
-
 static const char *name_of(const struct wtab *t, const struct watch *w)
 {
 	return t->names + w->name;
 }
 
+/* The length of w's name. */
+static size_t name_len(const struct wtab *t, const struct watch *w)
+{
+	return w->namelen < IT_W_LONG ? w->namelen : strlen(name_of(t, w));
+}
+
+static void set_name(struct watch *w, int64_t off, size_t len)
+{
+	w->name = (uint32_t)off;
+	w->namelen = (uint16_t)(len < IT_W_LONG ? len : IT_W_LONG);
+}
+
 static uint32_t rec_hash(const struct wtab *t, const struct watch *w)
 {
-	return key_hash(it_hash(IT_HASH_INIT, name_of(t, w), w->namelen),
+	return key_hash(it_hash(IT_HASH_INIT, name_of(t, w), name_len(t, w)),
 			w->parent);
 }
 
@@ -50,10 +61,15 @@ void it_wtab_free(struct wtab *t)
 		free(t->ext[i].counts);
 		free(t->ext[i].path);
 	}
+	free(t->extmap.keys);
+	free(t->extmap.vals);
+	free(t->masks);
 	for (size_t i = 0; i < t->nslabs; i++)
 		free(t->slabs[i]);
 	free(t->slabs);
-	free(t->by_wd);
+	for (size_t i = 0; i < t->nwdpages; i++)
+		free(t->wdpages[i]);
+	free(t->wdpages);
 	free(t->by_path);
 	free(t->names);
 	free(t->ext);
@@ -73,12 +89,14 @@ static int names_compact(struct wtab *t, size_t need)
 		return -1;
 	for (uint32_t i = 1; i <= t->nrec; i++) {
 		struct watch *w = it_wtab_rec(t, i);
+		size_t n;
 
 		if (!(w->flags & IT_W_USED))
 			continue;
-		memcpy(p + len, t->names + w->name, w->namelen + 1);
+		n = name_len(t, w);
+		memcpy(p + len, t->names + w->name, n + 1);
 		w->name = (uint32_t)len;
-		len += w->namelen + 1;
+		len += n + 1;
 	}
 	free(t->names);
 	t->names = p;
@@ -124,7 +142,7 @@ static int64_t name_put(struct wtab *t, const char *s, size_t n)
 
 static void name_drop(struct wtab *t, const struct watch *w)
 {
-	t->namesgarbage += w->namelen + 1;
+	t->namesgarbage += name_len(t, w) + 1;
 }
 
 /* --- indexes -------------------------------------------------------------*/
@@ -132,28 +150,17 @@ static void name_drop(struct wtab *t, const struct watch *w)
 static int grow(struct wtab *t)
 {
 	size_t n = t->nbuckets ? t->nbuckets * 2 : MIN_BUCKETS;
-	uint32_t *wd = calloc(n, sizeof(*wd));
 	uint32_t *path = calloc(n, sizeof(*path));
 
-	if (!wd || !path) {
-		free(wd);
-		free(path);
+	if (!path)
 		return -1;
-	}
-	free(t->by_wd);
 	free(t->by_path);
-	t->by_wd = wd;
 	t->by_path = path;
 	t->nbuckets = n;
 	for (uint32_t i = 1; i <= t->nrec; i++) {
 		struct watch *w = it_wtab_rec(t, i);
 		size_t s;
 
-		if (w->flags & IT_W_IN_WD) {
-			s = wd_slot(t, w->wd);
-			w->next_wd = wd[s];
-			wd[s] = i;
-		}
 		if (w->flags & IT_W_IN_PATH) {
 			s = rec_hash(t, w) & (n - 1);
 			w->next_path = path[s];
@@ -165,16 +172,55 @@ static int grow(struct wtab *t)
 
 struct watch *it_wtab_by_wd(const struct wtab *t, int wd)
 {
-	if (!t->nbuckets)
-		return NULL;
-	for (uint32_t i = t->by_wd[wd_slot(t, wd)]; i;) {
-		struct watch *w = it_wtab_rec(t, i);
+	size_t pg = (size_t)wd / IT_WTAB_WDPAGE;
 
-		if (w->wd == wd)
-			return w;
-		i = w->next_wd;
+	if (wd < 0 || pg >= t->nwdpages || !t->wdpages[pg])
+		return NULL;
+	return it_wtab_at(t, t->wdpages[pg]->rec[wd % IT_WTAB_WDPAGE]);
+}
+
+/* Enter w in the wd index; a record it held for w->wd leaves it. */
+static int wd_index_add(struct wtab *t, struct watch *w)
+{
+	size_t pg = (size_t)w->wd / IT_WTAB_WDPAGE, n = t->nwdpages;
+	struct wtab_wdpage **v, *p;
+	uint32_t *slot;
+
+	if (pg >= n) {
+		if (!(v = it_grow(t->wdpages, &t->nwdpages, pg + 1, sizeof(*v),
+				  16)))
+			return -1;
+		memset(v + n, 0, (t->nwdpages - n) * sizeof(*v));
+		t->wdpages = v;
 	}
-	return NULL;
+	if (!(p = t->wdpages[pg]) &&
+	    !(p = t->wdpages[pg] = calloc(1, sizeof(*p))))
+		return -1;
+	slot = &p->rec[w->wd % IT_WTAB_WDPAGE];
+	if (*slot) {
+		it_wtab_rec(t, *slot)->flags &= ~IT_W_IN_WD;
+		t->nall--;
+	} else {
+		p->n++;
+	}
+	*slot = it_wtab_index(w);
+	w->flags |= IT_W_IN_WD;
+	t->nall++;
+	return 0;
+}
+
+static void wd_index_del(struct wtab *t, struct watch *w)
+{
+	size_t pg = (size_t)w->wd / IT_WTAB_WDPAGE;
+	struct wtab_wdpage *p = t->wdpages[pg];
+
+	w->flags &= ~IT_W_IN_WD;
+	t->nall--;
+	p->rec[w->wd % IT_WTAB_WDPAGE] = 0;
+	if (!--p->n) {
+		free(p);
+		t->wdpages[pg] = NULL;
+	}
 }
 
 /* Live record of key (parent, s[0..n) followed by slash if set). */
@@ -192,7 +238,9 @@ static struct watch *find_key(const struct wtab *t, uint32_t parent,
 	for (uint32_t i = t->by_path[h & (t->nbuckets - 1)]; i;) {
 		struct watch *w = it_wtab_rec(t, i);
 
-		if (w->parent == parent && w->namelen == len &&
+		if (w->parent == parent &&
+		    (len < IT_W_LONG ? w->namelen == len
+				     : name_len(t, w) == len) &&
 		    !memcmp(name_of(t, w), s, n) &&
 		    (!slash || name_of(t, w)[n] == '/'))
 			return w;
@@ -204,7 +252,7 @@ static struct watch *find_key(const struct wtab *t, uint32_t parent,
 struct watch *it_wtab_child(const struct wtab *t, const struct watch *w,
 			    const char *name, size_t len)
 {
-	return find_key(t, w->self, name, len, 1);
+	return find_key(t, it_wtab_index(w), name, len, 1);
 }
 
 struct watch *it_wtab_by_path(const struct wtab *t, const char *path,
@@ -220,7 +268,7 @@ struct watch *it_wtab_by_path(const struct wtab *t, const char *path,
 		;
 	if (i == 0 || !(w = it_wtab_by_path(t, path, i)))
 		return NULL;
-	return find_key(t, w->self, path + i, len - i, 0);
+	return find_key(t, it_wtab_index(w), path + i, len - i, 0);
 }
 
 static void path_index_add(struct wtab *t, struct watch *w)
@@ -228,7 +276,7 @@ static void path_index_add(struct wtab *t, struct watch *w)
 	size_t slot = rec_hash(t, w) & (t->nbuckets - 1);
 
 	w->next_path = t->by_path[slot];
-	t->by_path[slot] = w->self;
+	t->by_path[slot] = it_wtab_index(w);
 	w->flags |= IT_W_IN_PATH;
 }
 
@@ -239,7 +287,7 @@ static void path_index_del(struct wtab *t, struct watch *w)
 	if (!(w->flags & IT_W_IN_PATH))
 		return;
 	pp = &t->by_path[rec_hash(t, w) & (t->nbuckets - 1)];
-	while (*pp && *pp != w->self)
+	while (*pp && *pp != it_wtab_index(w))
 		pp = &it_wtab_rec(t, *pp)->next_path;
 	if (*pp)
 		*pp = w->next_path;
@@ -275,15 +323,17 @@ static void tree_link(struct wtab *t, struct watch *w, struct watch *parent)
 {
 	struct watch *first = it_wtab_at(t, parent->child);
 
-	w->parent = parent->self;
+	uint32_t i = it_wtab_index(w);
+
+	w->parent = it_wtab_index(parent);
 	w->next = 0;
 	if (!first) {
-		parent->child = w->self;
-		w->prev = w->self;
+		parent->child = i;
+		w->prev = i;
 	} else {
-		it_wtab_rec(t, first->prev)->next = w->self;
+		it_wtab_rec(t, first->prev)->next = i;
 		w->prev = first->prev;
-		first->prev = w->self;
+		first->prev = i;
 	}
 }
 
@@ -299,7 +349,7 @@ const char *it_wtab_path(struct wtab *t, const struct watch *w, size_t *len)
 		return t->scratch;
 	}
 	for (const struct watch *x = w; x; x = it_wtab_at(t, x->parent))
-		n += x->namelen;
+		n += name_len(t, x);
 	if (!(p = it_grow(t->scratch, &t->scratchcap, n + 1, 1, 256))) {
 		*len = 0;
 		return "";
@@ -308,8 +358,10 @@ const char *it_wtab_path(struct wtab *t, const struct watch *w, size_t *len)
 	t->scratch[n] = '\0';
 	t->scratchlen = n;
 	for (const struct watch *x = w; x; x = it_wtab_at(t, x->parent)) {
-		n -= x->namelen;
-		memcpy(t->scratch + n, name_of(t, x), x->namelen);
+		size_t k = name_len(t, x);
+
+		n -= k;
+		memcpy(t->scratch + n, name_of(t, x), k);
 	}
 	t->scratch_w = w;
 	t->scratch_gen = t->gen;
@@ -330,19 +382,87 @@ static void freeze(struct wtab *t, struct watch *w)
 	if ((off = name_put(t, p, len)) < 0)
 		return;
 	name_drop(t, w);
-	w->name = (uint32_t)off;
-	w->namelen = (uint32_t)len;
+	set_name(w, off, len);
 }
 
 /* --- extensions ----------------------------------------------------------*/
 
+static size_t extmap_home(const struct wtab_extmap *m, uint32_t key)
+{
+	return (key * 2654435761u) & (m->cap - 1);
+}
+
+/* The slot of key in m: where it is, or the empty one where it would go. */
+static size_t extmap_slot(const struct wtab_extmap *m, uint32_t key)
+{
+	size_t i = extmap_home(m, key);
+
+	while (m->keys[i] && m->keys[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static int extmap_put(struct wtab_extmap *m, uint32_t key, uint32_t val)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		struct wtab_extmap g = { .cap = m->cap ? m->cap * 2 : 64 };
+
+		g.keys = calloc(g.cap, sizeof(*g.keys));
+		g.vals = malloc(g.cap * sizeof(*g.vals));
+		if (!g.keys || !g.vals) {
+			free(g.keys);
+			free(g.vals);
+			return -1;
+		}
+		for (size_t k = 0; k < m->cap; k++)
+			if (m->keys[k]) {
+				i = extmap_slot(&g, m->keys[k]);
+				g.keys[i] = m->keys[k];
+				g.vals[i] = m->vals[k];
+			}
+		g.n = m->n;
+		free(m->keys);
+		free(m->vals);
+		*m = g;
+	}
+	i = extmap_slot(m, key);
+	m->keys[i] = key;
+	m->vals[i] = val;
+	m->n++;
+	return 0;
+}
+
+/* Remove key, which m holds, moving back the entries that probed past it. */
+static void extmap_del(struct wtab_extmap *m, uint32_t key)
+{
+	size_t hole = extmap_slot(m, key), mask = m->cap - 1;
+
+	for (size_t i = (hole + 1) & mask; m->keys[i]; i = (i + 1) & mask) {
+		size_t home = extmap_home(m, m->keys[i]);
+
+		/* keep the entry if its home lies cyclically in (hole, i] */
+		if (((i - home) & mask) < ((i - hole) & mask))
+			continue;
+		m->keys[hole] = m->keys[i];
+		m->vals[hole] = m->vals[i];
+		hole = i;
+	}
+	m->keys[hole] = 0;
+	m->n--;
+}
+
 static struct watch_ext *ext_of(struct wtab *t, struct watch *w, int create)
 {
 	struct watch_ext *e;
-	uint32_t i = w->ext;
+	uint32_t i;
 
-	if (i || !create)
-		return i ? &t->ext[i] : NULL;
+	if (w->flags & IT_W_EXT)
+		return &t->ext[t->extmap.vals[extmap_slot(&t->extmap,
+							  it_wtab_index(w))]];
+	if (!create)
+		return NULL;
 	if (t->extfree) {
 		i = t->extfree;
 		t->extfree = t->ext[i].next_free;
@@ -354,9 +474,14 @@ static struct watch_ext *ext_of(struct wtab *t, struct watch *w, int create)
 		t->ext = e;
 		t->next_ext = i + 1;
 	}
+	if (extmap_put(&t->extmap, it_wtab_index(w), i) < 0) {
+		t->ext[i].next_free = t->extfree;
+		t->extfree = i;
+		return NULL;
+	}
 	t->ext[i].counts = NULL;
 	t->ext[i].path = NULL;
-	w->ext = i;
+	w->flags |= IT_W_EXT;
 	return &t->ext[i];
 }
 
@@ -364,11 +489,12 @@ static void ext_release(struct wtab *t, struct watch *w)
 {
 	struct watch_ext *e = ext_of(t, w, 0);
 
-	if (!e || e->counts || e->path)
+	if (!e || e->counts || e->path || w->maskid == IT_W_MASK_EXT)
 		return;
 	e->next_free = t->extfree;
-	t->extfree = w->ext;
-	w->ext = 0;
+	t->extfree = (uint32_t)(e - t->ext);
+	extmap_del(&t->extmap, it_wtab_index(w));
+	w->flags &= ~IT_W_EXT;
 }
 
 static void uncache(struct watch *w, void *arg)
@@ -427,7 +553,77 @@ void it_wtab_drop_counts(struct wtab *t, struct watch *w)
 	}
 }
 
+/* --- masks ---------------------------------------------------------------*/
+
+uint32_t it_wtab_mask(const struct wtab *t, const struct watch *w)
+{
+	if (w->maskid == IT_W_MASK_EXT)
+		return t->ext[t->extmap.vals[extmap_slot(&t->extmap,
+							 it_wtab_index(w))]]
+			.mask;
+	return w->maskid ? t->masks[w->maskid] : 0;
+}
+
+/* The id of mask in the table, added if new; IT_W_MASK_EXT if full. */
+static uint32_t mask_id(struct wtab *t, uint32_t mask)
+{
+	uint32_t *p;
+
+	if (!mask)
+		return 0;
+	if (t->lastmaskid && t->masks[t->lastmaskid] == mask)
+		return t->lastmaskid;
+	for (uint32_t i = 1; i < t->nmasks; i++)
+		if (t->masks[i] == mask)
+			return t->lastmaskid = i;
+	if (t->nmasks >= IT_W_MASK_EXT ||
+	    !(p = it_grow(t->masks, &t->maskscap, t->nmasks ? t->nmasks + 1 : 2,
+			  sizeof(*p), 16)))
+		return IT_W_MASK_EXT;
+	t->masks = p;
+	if (!t->nmasks)
+		t->masks[t->nmasks++] = 0;
+	t->masks[t->nmasks] = mask;
+	return t->lastmaskid = (uint32_t)t->nmasks++;
+}
+
+int it_wtab_set_mask(struct wtab *t, struct watch *w, uint32_t mask)
+{
+	uint32_t id = mask_id(t, mask);
+	struct watch_ext *e;
+
+	if (id == IT_W_MASK_EXT) {
+		if (!(e = ext_of(t, w, 1))) {
+			errno = ENOMEM;
+			return -1;
+		}
+		e->mask = mask;
+	}
+	w->maskid = id & IT_W_MASK_EXT;
+	if (id != IT_W_MASK_EXT)
+		ext_release(t, w);
+	return 0;
+}
+
 /* --- records -------------------------------------------------------------*/
+
+/* Make room for the record at index i, which starts a new slab. */
+static int new_slab(struct wtab *t)
+{
+	struct watch **s = realloc(t->slabs, (t->nslabs + 1) * sizeof(*s));
+	void *p;
+
+	if (!s)
+		return -1;
+	t->slabs = s;
+	if (posix_memalign(&p, IT_WTAB_ALIGN, SLAB * sizeof(**s)))
+		return -1;
+	s[t->nslabs] = p;
+	memset(p, 0, sizeof(**s));
+	s[t->nslabs]->name = (uint32_t)t->nslabs;
+	t->nslabs++;
+	return 0;
+}
 
 static struct watch *new_record(struct wtab *t)
 {
@@ -436,27 +632,19 @@ static struct watch *new_record(struct wtab *t)
 
 	if (t->free) {
 		i = t->free;
-		t->free = it_wtab_rec(t, i)->next_wd;
+		t->free = it_wtab_rec(t, i)->next_path;
 	} else {
-		if (t->nrec == UINT32_MAX - 1)
+		if (t->nrec >= UINT32_MAX - 2)
 			return NULL;
 		i = t->nrec + 1;
-		if ((i >> IT_WTAB_SHIFT) >= t->nslabs) {
-			struct watch **s =
-				realloc(t->slabs, (t->nslabs + 1) * sizeof(*s));
-
-			if (!s)
-				return NULL;
-			t->slabs = s;
-			if (!(s[t->nslabs] = malloc(SLAB * sizeof(**s))))
-				return NULL;
-			t->nslabs++;
-		}
+		if ((i & (SLAB - 1)) == 0)
+			i++; /* the slot 0 of a slab */
+		if ((i >> IT_WTAB_SHIFT) >= t->nslabs && new_slab(t) < 0)
+			return NULL;
 		t->nrec = i;
 	}
 	w = it_wtab_rec(t, i);
 	memset(w, 0, sizeof(*w));
-	w->self = i;
 	w->flags = IT_W_USED;
 	return w;
 }
@@ -465,8 +653,8 @@ static void free_record(struct wtab *t, struct watch *w)
 {
 	t->gen++;
 	w->flags = 0;
-	w->next_wd = t->free;
-	t->free = w->self;
+	w->next_path = t->free;
+	t->free = it_wtab_index(w);
 }
 
 static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
@@ -474,8 +662,11 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 {
 	struct watch *w;
 	int64_t off;
-	size_t slot;
 
+	if (wd < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
 	if ((t->nall >= 2 * t->nbuckets && grow(t) < 0) ||
 	    !(w = new_record(t))) {
 		errno = ENOMEM;
@@ -488,19 +679,19 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 	}
 	if (slash)
 		t->names[off + (int64_t)n] = '/';
-	w->name = (uint32_t)off;
-	w->namelen = (uint32_t)(n + (slash ? 1 : 0));
+	set_name(w, off, n + (slash ? 1 : 0));
 	w->wd = wd;
-	w->flags |=
-		(flags & ~(IT_W_USED | IT_W_IN_WD | IT_W_IN_PATH)) | IT_W_IN_WD;
+	if (wd_index_add(t, w) < 0) {
+		name_drop(t, w);
+		free_record(t, w);
+		errno = ENOMEM;
+		return NULL;
+	}
+	w->flags |= flags & ~(IT_W_USED | IT_W_IN_WD | IT_W_IN_PATH | IT_W_EXT);
 	w->seq = (uint32_t)t->next_seq++;
-	slot = wd_slot(t, wd);
-	w->next_wd = t->by_wd[slot];
-	t->by_wd[slot] = w->self;
 	if (parent)
 		tree_link(t, w, parent);
 	path_index_add(t, w);
-	t->nall++;
 	t->nlive++;
 	return w;
 }
@@ -559,19 +750,9 @@ void it_wtab_kill(struct wtab *t, struct watch *w)
 
 void it_wtab_detach(struct wtab *t, struct watch *w)
 {
-	uint32_t *pp;
-
 	it_wtab_kill(t, w);
-	if (!(w->flags & IT_W_IN_WD))
-		return;
-	pp = &t->by_wd[wd_slot(t, w->wd)];
-	while (*pp && *pp != w->self)
-		pp = &it_wtab_rec(t, *pp)->next_wd;
-	if (*pp)
-		*pp = w->next_wd;
-	w->next_wd = 0;
-	w->flags &= ~IT_W_IN_WD;
-	t->nall--;
+	if (w->flags & IT_W_IN_WD)
+		wd_index_del(t, w);
 }
 
 unsigned it_wtab_depth(const struct wtab *t, const struct watch *w)
@@ -587,8 +768,8 @@ void it_wtab_retire(struct wtab *t, struct watch *w)
 {
 	it_wtab_detach(t, w);
 	w->flags |= IT_W_RETIRED;
-	w->next_wd = t->retired;
-	t->retired = w->self;
+	w->next_path = t->retired;
+	t->retired = it_wtab_index(w);
 	t->nretired++;
 }
 
@@ -604,6 +785,7 @@ void it_wtab_free_watch(struct wtab *t, struct watch *w)
 		free(e->counts);
 		e->path = NULL;
 		e->counts = NULL;
+		w->maskid = 0;
 		ext_release(t, w);
 	}
 	name_drop(t, w);
@@ -629,8 +811,7 @@ int it_wtab_rename(struct wtab *t, struct watch *w, struct watch *newparent,
 			tree_link(t, w, newparent);
 	}
 	name_drop(t, w);
-	w->name = (uint32_t)off;
-	w->namelen = (uint32_t)newlen;
+	set_name(w, off, newlen);
 	path_index_add(t, w);
 	return 0;
 }
@@ -705,6 +886,6 @@ void it_wtab_list_retired(const struct wtab *t, struct watch **out)
 {
 	size_t n = 0;
 
-	for (uint32_t i = t->retired; i; i = it_wtab_rec(t, i)->next_wd)
+	for (uint32_t i = t->retired; i; i = it_wtab_rec(t, i)->next_path)
 		out[n++] = it_wtab_rec(t, i);
 }

@@ -39,37 +39,62 @@ struct inotify_event;
  */
 struct watch {
 	int wd;
-	uint32_t mask;
-	uint32_t flags;
-	uint32_t seq;	    /* order for ties in statistics */
-	uint32_t self;	    /* this record's index */
-	uint32_t name;	    /* offset of the name in the name arena */
-	uint32_t namelen;   /* its length */
-	uint32_t parent;    /* 0 for a root */
-	uint32_t child;	    /* first child directory */
-	uint32_t next;	    /* next child of the same parent */
-	uint32_t prev;	    /* previous child; the first child's: the last */
-	uint32_t next_wd;   /* hash chain by wd; the free or retired list */
-	uint32_t next_path; /* hash chain by (parent, name) */
-	uint32_t ext;	    /* counters and public path, 0 if none */
+	uint32_t seq;	      /* order for ties in statistics */
+	uint32_t name;	      /* offset of the name in the name arena */
+	unsigned namelen : 8; /* its length; IT_W_LONG: longer, ask strlen */
+	unsigned flags : 12;  /* IT_W_* */
+	unsigned maskid : 12; /* the mask: see it_wtab_mask() */
+	uint32_t parent;      /* 0 for a root */
+	uint32_t child;	      /* first child directory */
+	uint32_t next;	      /* next child of the same parent */
+	uint32_t prev;	      /* previous child; the first child's: the last */
+	uint32_t next_path;   /* hash chain by (parent, name); the free or
+				 retired list */
 };
 
+/* namelen of a name of IT_W_LONG bytes or more */
+#define IT_W_LONG 0xffu
+/* maskid of a mask kept in the record's extension: the table is full */
+#define IT_W_MASK_EXT 0xfffu
+
 #define IT_WTAB_SHIFT 12 /* records per slab: 1 << IT_WTAB_SHIFT */
+/* Slabs start at a multiple of this, larger than a slab; the slot 0 of a
+ * slab is no record: its name field holds the slab's number. */
+#define IT_WTAB_ALIGN ((uintptr_t)1 << 18)
 
 /* What few records need: statistics, a path handed out by the public API. */
 struct watch_ext {
 	unsigned *counts; /* IT_NSTATS counters, or NULL */
 	char *path;	  /* materialised path, or NULL */
 	uint32_t next_free;
+	uint32_t mask; /* with maskid IT_W_MASK_EXT */
+};
+
+#define IT_WTAB_WDPAGE 1024
+
+/* One page of the wd index. */
+struct wtab_wdpage {
+	uint32_t n; /* records in it */
+	uint32_t rec[IT_WTAB_WDPAGE];
+};
+
+/* Which records have an extension: open addressing, record index -> slot. */
+struct wtab_extmap {
+	uint32_t *keys, *vals; /* key 0: empty */
+	size_t cap, n;	       /* cap: a power of two, or 0 */
 };
 
 struct wtab {
 	struct watch **slabs;
 	size_t nslabs;
 	uint32_t nrec; /* slots used so far, index 0 excluded */
-	uint32_t free; /* free slots, linked by next_wd */
-	uint32_t *by_wd, *by_path;
-	size_t nbuckets; /* power of two, for both indexes */
+	uint32_t free; /* free slots, linked by next_path */
+	/* wd -> record index: pages of IT_WTAB_WDPAGE wds, freed when empty
+	 * (the kernel's wds are small, increasing integers) */
+	struct wtab_wdpage **wdpages;
+	size_t nwdpages;
+	uint32_t *by_path;
+	size_t nbuckets; /* power of two */
 	size_t nall;	 /* records in the wd index, dead ones included */
 	size_t nlive;	 /* records in the path index */
 	unsigned long next_seq;
@@ -78,10 +103,15 @@ struct wtab {
 	size_t nameslen, namescap, namesgarbage;
 	/* extensions */
 	struct watch_ext *ext;
+	struct wtab_extmap extmap;
+	/* the masks records have, each once (maskid 0: mask 0) */
+	uint32_t *masks;
+	size_t nmasks, maskscap;
+	uint32_t lastmaskid;
 	uint32_t next_ext, extfree; /* slots used, free list */
 	size_t extcap;		    /* slots allocated */
 	size_t ncached;		    /* public paths materialised */
-	/* retired records, linked by next_wd */
+	/* retired records, linked by next_path */
 	uint32_t retired;
 	size_t nretired;
 	/* it_wtab_path() result */
@@ -105,6 +135,15 @@ static inline struct watch *it_wtab_at(const struct wtab *t, uint32_t i)
 		 : NULL;
 }
 
+/* The index of the record w, found from its address. */
+static inline uint32_t it_wtab_index(const struct watch *w)
+{
+	const struct watch *s =
+		(const struct watch *)((uintptr_t)w & ~(IT_WTAB_ALIGN - 1));
+
+	return s->name << IT_WTAB_SHIFT | (uint32_t)(w - s);
+}
+
 /* Make t an empty table. */
 void it_wtab_init(struct wtab *t);
 /* Free every record. */
@@ -118,9 +157,10 @@ struct watch *it_wtab_by_path(const struct wtab *t, const char *path,
 struct watch *it_wtab_child(const struct wtab *t, const struct watch *w,
 			    const char *name, size_t len);
 /*
- * Insert a live record for wd named path below parent (may be NULL). With a
- * parent, path is the parent's path followed by "<name>/" and only the name
- * is stored. Returns NULL with errno set on allocation failure.
+ * Insert a live record for wd (>= 0) named path below parent (may be NULL).
+ * With a parent, path is the parent's path followed by "<name>/" and only
+ * the name is stored. A record that had wd is no longer found by it.
+ * Returns NULL with errno set on allocation failure.
  */
 struct watch *it_wtab_add(struct wtab *t, int wd, const char *path, size_t len,
 			  unsigned flags, struct watch *parent);
@@ -172,6 +212,10 @@ const char *it_wtab_event_dir(struct wtab *t, const struct inotify_event *ev,
 const char *it_wtab_path(struct wtab *t, const struct watch *w, size_t *len);
 /* The path of w in a buffer that stays valid until w is renamed or freed. */
 const char *it_wtab_stable_path(struct wtab *t, struct watch *w);
+/* The event mask w was watched with. */
+uint32_t it_wtab_mask(const struct wtab *t, const struct watch *w);
+/* Set it; -1 with errno set on allocation failure. */
+int it_wtab_set_mask(struct wtab *t, struct watch *w, uint32_t mask);
 /* The counters of w (created with create), or NULL. */
 unsigned *it_wtab_counts(struct wtab *t, struct watch *w, int create);
 /* Drop the counters of w. */

@@ -28,7 +28,7 @@ static void test_lookup(void)
 	CHECK(it_wtab_by_wd(&t, 3) == NULL);
 	CHECK(it_wtab_by_path(&t, "r/a/", 4) == b);
 	CHECK(it_wtab_by_path(&t, "r/a", 3) == NULL);
-	CHECK(b->parent == a->self && a->child == b->self);
+	CHECK(b->parent == it_wtab_index(a) && a->child == it_wtab_index(b));
 	CHECK(t.nlive == 2);
 	/* killed: gone from the path index, still found by wd */
 	it_wtab_kill(&t, b);
@@ -83,7 +83,8 @@ static void test_rename(void)
 	/* move b below x */
 	CHECK(it_wtab_rename(&t, b, x, "b/", 2) == 0);
 	CHECK_STR(P(c), "r/x/b/c/");
-	CHECK(b->parent == x->self && a->child == 0 && x->child == b->self);
+	CHECK(b->parent == it_wtab_index(x) && a->child == 0 &&
+	      x->child == it_wtab_index(b));
 	/* rename the root: a full new path */
 	CHECK(it_wtab_rename(&t, r, NULL, "/abs/r/", 7) == 0);
 	CHECK_STR(P(c), "/abs/r/x/b/c/");
@@ -115,7 +116,7 @@ static void test_postorder(void)
 	CHECK_STR(P(it_wtab_rec(&t, it_wtab_rec(&t, r->child)->next)), "r/c/");
 	it_wtab_kill(&t, it_wtab_rec(&t, it_wtab_rec(&t, r->child)->next));
 	CHECK(it_wtab_at(&t, r->child) == a && a->next == 0 &&
-	      a->prev == a->self);
+	      a->prev == it_wtab_index(a));
 	/* a killed parent leaves its children as roots under their paths */
 	it_wtab_kill(&t, a);
 	CHECK(it_wtab_by_path(&t, "r/a/b/", 6) != NULL);
@@ -177,6 +178,184 @@ static void test_depth(void)
 	it_wtab_free(&t);
 }
 
+/* Records past a slab's end: indexes and addresses agree, slot 0 unused. */
+static void test_slabs(void)
+{
+	int ok = 1, n = 3 * (1 << IT_WTAB_SHIFT);
+	struct watch *w;
+	uint32_t i = 0;
+
+	it_wtab_init(&t);
+	for (int k = 1; k <= n; k++) {
+		w = it_wtab_add(&t, k, "d/", 2, IT_W_DIR, NULL);
+		ok &= w && it_wtab_rec(&t, it_wtab_index(w)) == w &&
+		      (it_wtab_index(w) & ((1u << IT_WTAB_SHIFT) - 1)) != 0;
+	}
+	CHECK(ok);
+	for (int k = 0; (w = it_wtab_live(&t, &i)); k++)
+		ok &= w->wd == k + 1 && it_wtab_index(w) == i;
+	CHECK(ok && t.nlive == (size_t)n);
+	it_wtab_free(&t);
+}
+
+/* A name of 64 KiB or more keeps its length out of the record. */
+static void test_long_name(void)
+{
+	static char p[70002];
+	struct watch *r, *a;
+	size_t len;
+
+	memset(p, 'x', sizeof(p) - 2);
+	p[0] = '/';
+	p[sizeof(p) - 2] = '/';
+	it_wtab_init(&t);
+	r = it_wtab_add(&t, 1, p, sizeof(p) - 1, IT_W_DIR, NULL);
+	a = it_wtab_add_child(&t, 2, "a", 1, r);
+	CHECK(r->namelen == IT_W_LONG);
+	CHECK(it_wtab_by_path(&t, p, sizeof(p) - 1) == r);
+	CHECK(strlen(it_wtab_path(&t, a, &len)) == sizeof(p) + 1 &&
+	      len == sizeof(p) + 1);
+	CHECK(it_wtab_child(&t, r, "a", 1) == a);
+	CHECK(it_wtab_rename(&t, r, NULL, "/s/", 3) == 0);
+	CHECK_STR(P(a), "/s/a/");
+	CHECK(it_wtab_by_path(&t, p, sizeof(p) - 1) == NULL);
+	CHECK(it_wtab_rename(&t, r, NULL, p, 65535) == 0);
+	CHECK(it_wtab_by_path(&t, p, 65535) == r && r->namelen == IT_W_LONG);
+	CHECK(it_wtab_by_path(&t, p, 65534) == NULL);
+	it_wtab_free(&t);
+}
+
+/* Counters live beside the records: many at once, dropped in any order. */
+static void test_counts(void)
+{
+	enum { N = 3000 };
+	static struct watch *w[N];
+	int ok = 1;
+
+	it_wtab_init(&t);
+	for (int k = 0; k < N; k++) {
+		w[k] = it_wtab_add(&t, k + 1, "d/", 2, IT_W_DIR, NULL);
+		ok &= w[k] && it_wtab_counts(&t, w[k], 0) == NULL;
+		it_wtab_counts(&t, w[k], 1)[0] = (unsigned)k;
+	}
+	CHECK(ok);
+	for (int k = 0; k < N; k += 3)
+		it_wtab_drop_counts(&t, w[k]);
+	for (int k = 1; k < N; k += 3)
+		it_wtab_release(&t, w[k], 1);
+	CHECK(t.nretired == N / 3);
+	for (int k = 0; k < N; k++) {
+		unsigned *c = it_wtab_counts(&t, w[k], 0);
+
+		ok &= k % 3 == 0 ? c == NULL : c && c[0] == (unsigned)k;
+	}
+	CHECK(ok);
+	CHECK(strcmp(it_wtab_stable_path(&t, w[2]), "d/") == 0);
+	it_wtab_drop_counts(&t, w[2]);
+	CHECK(it_wtab_counts(&t, w[2], 0) == NULL);
+	CHECK_STR(it_wtab_stable_path(&t, w[2]), "d/");
+	it_wtab_free(&t);
+}
+
+/* Masks are kept once each; past the table's end, in the extension. */
+static void test_masks(void)
+{
+	enum { N = IT_W_MASK_EXT + 100 };
+	static struct watch *w[N];
+	int ok = 1;
+
+	it_wtab_init(&t);
+	for (int k = 0; k < N; k++) {
+		w[k] = it_wtab_add(&t, k + 1, "d/", 2, IT_W_DIR, NULL);
+		ok &= w[k] && it_wtab_mask(&t, w[k]) == 0;
+		ok &= it_wtab_set_mask(&t, w[k], (uint32_t)k + 1) == 0;
+	}
+	CHECK(ok);
+	CHECK(w[0]->maskid == 1 && w[N - 1]->maskid == IT_W_MASK_EXT);
+	CHECK(t.nmasks == IT_W_MASK_EXT);
+	for (int k = 0; k < N; k++)
+		ok &= it_wtab_mask(&t, w[k]) == (uint32_t)k + 1;
+	CHECK(ok);
+	/* an extension holding a mask outlives its counters and path */
+	it_wtab_counts(&t, w[N - 1], 1)[0] = 7;
+	CHECK_STR(it_wtab_stable_path(&t, w[N - 1]), "d/");
+	it_wtab_drop_counts(&t, w[N - 1]);
+	CHECK(it_wtab_mask(&t, w[N - 1]) == (uint32_t)N);
+	CHECK(it_wtab_set_mask(&t, w[N - 1], 5) == 0);
+	CHECK(it_wtab_mask(&t, w[N - 1]) == 5 && w[N - 1]->maskid == 5);
+	CHECK(it_wtab_set_mask(&t, w[1], 0) == 0 && w[1]->maskid == 0);
+	CHECK(it_wtab_mask(&t, w[N - 2]) == (uint32_t)N - 1);
+	for (int k = 0; k < N; k++)
+		it_wtab_free_watch(&t, w[k]);
+	CHECK(t.extmap.n == 0 && t.ncached == 0);
+	it_wtab_free(&t);
+}
+
+/* Names of about 255 bytes: the length in the record or from strlen. */
+static void test_name_lengths(void)
+{
+	char name[300];
+	int ok = 1;
+	struct watch *r;
+
+	memset(name, 'n', sizeof(name));
+	it_wtab_init(&t);
+	r = it_wtab_add(&t, 1, "/r/", 3, IT_W_DIR, NULL);
+	for (size_t n = 250; n < 260; n++) {
+		struct watch *w = it_wtab_add_child(&t, (int)n, name, n, r);
+		size_t len;
+
+		ok &= w && it_wtab_child(&t, r, name, n) == w;
+		ok &= it_wtab_child(&t, r, name, n - 1) != w;
+		ok &= it_wtab_path(&t, w, &len)[len - 1] == '/' && len == n + 4;
+		ok &= w->namelen == (n + 1 < IT_W_LONG ? n + 1 : IT_W_LONG);
+	}
+	CHECK(ok);
+	it_wtab_free(&t);
+}
+
+/* The wd index: pages made and freed as wds come and go. */
+static void test_wd_pages(void)
+{
+	struct watch *a, *b, *c;
+	int ok = 1;
+
+	it_wtab_init(&t);
+	CHECK(it_wtab_by_wd(&t, 1) == NULL && it_wtab_by_wd(&t, -1) == NULL);
+	CHECK(it_wtab_add(&t, -1, "n/", 2, IT_W_DIR, NULL) == NULL);
+	a = it_wtab_add(&t, 5000000, "a/", 2, IT_W_DIR, NULL);
+	b = it_wtab_add(&t, 0, "b/", 2, IT_W_DIR, NULL);
+	CHECK(it_wtab_by_wd(&t, 5000000) == a && it_wtab_by_wd(&t, 0) == b);
+	CHECK(it_wtab_by_wd(&t, 4999999) == NULL);
+	CHECK(it_wtab_by_wd(&t, 5000001) == NULL);
+	CHECK(it_wtab_by_wd(&t, 6000000) == NULL);
+	CHECK(t.wdpages[5000000 / IT_WTAB_WDPAGE] != NULL);
+	it_wtab_free_watch(&t, a);
+	CHECK(it_wtab_by_wd(&t, 5000000) == NULL);
+	CHECK(t.wdpages[5000000 / IT_WTAB_WDPAGE] == NULL);
+	/* a second record for a wd takes its place in the index */
+	c = it_wtab_add(&t, 0, "c/", 2, IT_W_DIR, NULL);
+	CHECK(it_wtab_by_wd(&t, 0) == c && t.nall == 1);
+	it_wtab_free_watch(&t, b);
+	CHECK(it_wtab_by_wd(&t, 0) == c && t.nall == 1);
+	it_wtab_free_watch(&t, c);
+	CHECK(it_wtab_by_wd(&t, 0) == NULL && t.nall == 0);
+	for (int k = 1; k <= 3 * IT_WTAB_WDPAGE; k++)
+		ok &= it_wtab_add(&t, k, "d/", 2, IT_W_DIR, NULL) != NULL;
+	for (int k = 1; k <= 3 * IT_WTAB_WDPAGE; k += 2)
+		it_wtab_free_watch(&t, it_wtab_by_wd(&t, k));
+	for (int k = 1; k <= 3 * IT_WTAB_WDPAGE; k++)
+		ok &= (it_wtab_by_wd(&t, k) != NULL) == !(k & 1) &&
+		      (!(k & 1) ? it_wtab_by_wd(&t, k)->wd == k : 1);
+	CHECK(ok);
+	for (int k = 2; k <= 3 * IT_WTAB_WDPAGE; k += 2)
+		it_wtab_free_watch(&t, it_wtab_by_wd(&t, k));
+	for (size_t i = 0; i < t.nwdpages; i++)
+		ok &= t.wdpages[i] == NULL;
+	CHECK(ok && t.nall == 0 && t.nlive == 0);
+	it_wtab_free(&t);
+}
+
 int main(void)
 {
 	test_lookup();
@@ -185,5 +364,11 @@ int main(void)
 	test_postorder();
 	test_churn();
 	test_depth();
+	test_slabs();
+	test_long_name();
+	test_counts();
+	test_masks();
+	test_name_lengths();
+	test_wd_pages();
 	return unit_report("test_wtab");
 }
