@@ -27,9 +27,8 @@ static struct watch *add(struct it_ctx *c, int wd, const char *path,
 	struct watch *w =
 		it_wtab_add(&c->tab, wd, path, strlen(path), flags, parent);
 
-	if (!w)
+	if (!w || it_wtab_set_mask(&c->tab, w, IN_ALL_EVENTS) < 0)
 		abort();
-	w->mask = IN_ALL_EVENTS;
 	return w;
 }
 
