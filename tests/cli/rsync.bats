@@ -516,6 +516,11 @@ dotted_names() {
 	assert_status 0
 }
 
+# log_has N TEXT: the log holds at least N lines with TEXT.
+log_has() {
+	[ "$(grep -c -- "$2" "$LOG" 2>/dev/null)" -ge "$1" ]
+}
+
 @test "kill -9: the watcher and the rsync in progress end with the script; a restart finds none" {
 	prepare
 	populate "$SRC"
@@ -532,7 +537,8 @@ dotted_names() {
 	IT_WAIT_MAX=1 wait_until gone "$wpid"
 	IT_WAIT_MAX=1 wait_until no_procs_of rsync "$hang"
 	sync_bg --delay 0.2 "$SRC" "$IT_TMP/dst" "$hang"
-	wait_for_line "$LOG" 'watcher ready'
+	# the log holds the first run's line too: wait for the restart's
+	wait_until -m "the restart's watcher" log_has 2 'watcher ready'
 	# exactly one watcher, the new one
 	procs_of inotifywait "$SRC" >&2; [ "$(procs_of inotifywait "$SRC" | wc -l)" = 1 ]
 	sync_stop
