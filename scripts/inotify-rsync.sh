@@ -16,7 +16,7 @@
 # on their own.  Anything that may have lost events (queue overflow,
 # watcher death, a huge batch, an unclean previous stop) turns into a full
 # sync, and no sync that deletes runs while SOURCE looks gone, empty or
-# unmounted.  Requires bash >= 5, coreutils and rsync.
+# unmounted.  Requires bash >= 5, coreutils, findutils and rsync.
 #
 # Per-target state lives in arrays reached through namerefs (local -n t=T1),
 # and some functions are called through the option table:
@@ -1055,8 +1055,8 @@ make_moves() {
 }
 
 # unescape_octal PREFIX TEXT: REPLY = TEXT with every PREFIX followed by
-# three octal digits replaced by that byte (rsync writes "\#ooo" in names,
-# mountinfo and fstab "\ooo").
+# three octal digits replaced by that byte (as mountinfo and fstab write
+# unusual bytes of a path: "\ooo").
 unescape_octal() {
 	local p=$1 s=$2 out='' pre c
 	while [[ $s == *"$p"[0-7][0-7][0-7]* ]]; do
@@ -1068,33 +1068,59 @@ unescape_octal() {
 	REPLY=$out$s
 }
 
-# failed_paths I: FAILED = the paths below SOURCE that target I's last rsync
-# named in its complaints (rsync quotes every name it fails on), and
-# FAILMSG[path] = the rest of that complaint.
+# failed_paths I: FAILED = the paths below SOURCE that target I's last
+# rsync could not read, found by looking at them (rsync's own messages are
+# for people, not parsed), and FAILMSG[path] = why: a regular file without
+# read permission, a directory that cannot be listed, or a listed path
+# below a directory that cannot be searched.  What the excludes drop is
+# left out.
 failed_paths() {
-	local -n t=T$1
-	local line name msg
+	local -n t=T$1 jl=JL$1
+	local p q top
+	local -a roots=()
 	FAILED=()
 	FAILMSG=()
-	while IFS= read -r line; do
-		[[ $line == 'rsync: '*\"*\"* ]] || continue
-		name=${line#*\"}
-		msg=${name##*\"}
-		name=${name%\"*}
-		unescape_octal '\#' "$name"
-		name=$REPLY
-		[[ $name == "$SRC_ABS/"* ]] || continue
-		name=${name#"$SRC_ABS/"}
-		while [[ $name == ./* ]]; do
-			name=${name#./}
+	if [[ ${t[job]} == full ]]; then
+		roots=("$SRC_ABS")
+	else
+		for p in "${jl[@]}"; do
+			q=$p top=
+			while [[ $q == */* ]]; do
+				q=${q%/*}
+				[[ -x $SRC_ABS/$q ]] || top=$q
+			done
+			if [[ -n $top ]]; then
+				fail_path "$p" "${top@Q} cannot be searched"
+			elif [[ -e $SRC_ABS/$p || -L $SRC_ABS/$p ]]; then
+				roots+=("$SRC_ABS/$p")
+			fi
 		done
-		valid_rel "$name" || continue
-		[[ -z ${FAILMSG[$name]+x} ]] || continue
-		FAILED+=("$name")
-		msg=${msg#:}
-		FAILMSG[$name]=${msg# }
-	done < <(head -n 5000 -- "${t[out]}" 2>/dev/null)
+	fi
+	((${#roots[@]})) || return 0
+	while IFS= read -r -d '' p; do
+		if [[ -d $p && ! -r $p ]]; then
+			fail_path "${p#"$SRC_ABS/"}" "directory cannot be listed"
+		elif [[ -d $p ]]; then
+			fail_path "${p#"$SRC_ABS/"}" "directory cannot be searched"
+		else
+			fail_path "${p#"$SRC_ABS/"}" "no read permission"
+		fi
+	done < <(printf '%s\0' "${roots[@]}" | xargs -0 sh -c "$FIND_UNREADABLE" find 2>/dev/null)
 	return 0
+}
+
+# (find: the paths are absolute, so none is taken for an option)
+# shellcheck disable=SC2016 # expanded by that sh, not here
+FIND_UNREADABLE='exec find "$@" \( -type d \( ! -readable -o ! -executable \) -print0 -prune \) \
+	-o \( -type f ! -readable -print0 \)'
+
+# fail_path REL WHY: REL (if valid and not excluded) is in FAILED.
+fail_path() {
+	valid_rel "$1" || return 0
+	[[ -z ${FAILMSG[$1]+x} ]] || return 0
+	[[ -z $WATCH_RE || ! $SRC_ABS/$1 =~ $WATCH_RE ]] || return 0
+	FAILED+=("$1")
+	FAILMSG[$1]=$2
 }
 
 # first_complaint I: REPLY = the first specific complaint ("rsync: ...") of
@@ -1115,18 +1141,27 @@ first_complaint() {
 	REPLY=${last:-no message}
 }
 
-# retry_set I PATH...: R$I = PATHs (deduplicated); the ones that left it
-# reached the target at last.
+# retry_set I PATH...: R$I = PATHs (deduplicated) and what of R$I lies
+# below one of them; the others that left it reached the target at last.
 retry_set() {
 	local -n t=T$1 r=R$1 w=W$1
-	local p
+	local p q
 	local -A keep=()
 	shift
 	for p; do
 		keep[$p]=1
 	done
 	for p in "${r[@]}"; do
-		[[ -z ${keep[$p]+x} && -n ${w[$p]+x} ]] || continue
+		[[ -z ${keep[$p]+x} ]] || continue
+		q=$p
+		while [[ $q == */* ]]; do
+			q=${q%/*}
+			[[ -z ${keep[$q]+x} ]] && continue
+			keep[$p]=1
+			set -- "$@" "$p"
+			continue 2
+		done
+		[[ -n ${w[$p]+x} ]] || continue
 		quote "$p"
 		log info "target ${t[num]}: $REPLY reached the target at last"
 		unset 'w[$p]'
@@ -2402,8 +2437,8 @@ fi
 
 # ---------------------------------------------------------------- checks
 
-for tool in cat head mkdir mkfifo mv realpath rm sha256sum stat timeout; do
-	type -P -- "$tool" >/dev/null || die_prog "$tool (coreutils) not found"
+for tool in cat head mkdir mkfifo mv realpath rm sha256sum stat timeout find xargs; do
+	type -P -- "$tool" >/dev/null || die_prog "$tool (coreutils, findutils) not found"
 done
 unset tool
 ((SYSLOG == 0)) || type -P logger >/dev/null || die_prog "--syslog: logger (util-linux) not found"

@@ -577,6 +577,43 @@ log_has() {
 	assert_status 0
 }
 
+@test "an unlistable directory and a file below an unsearchable one are retried on their own" {
+	as_nobody
+	mkdir -p "$SRC/open" "$SRC/locked" "$SRC/shut/inner"
+	echo a >"$SRC/locked/a"
+	echo b >"$SRC/shut/inner/b"
+	sync_started --delay 0.2 --retry 2 --max-retry 2 "$SRC" "$USER_DIR/dst"
+	[ "$(id -u)" = 0 ] && chown 0:0 "$SRC/locked" "$SRC/shut"
+	# locked/ cannot be listed, shut/ can be read but not searched: the
+	# script's rsync (as nobody) cannot push locked/ nor shut/inner/b
+	chmod 000 "$SRC/locked"
+	chmod 644 "$SRC/shut"
+	wait_for_line "$LOG" "could not push locked .directory cannot be listed"
+	wait_for_line "$LOG" "could not push shut .directory cannot be searched"
+	# a path listed on its own below shut/ (pushed as shut/inner, the
+	# topmost directory the script cannot see as one)
+	echo b2 >"$SRC/shut/inner/b"
+	wait_for_line "$LOG" "could not push shut/inner .'shut' cannot be searched"
+	grep -qx 'target 1 failing_path locked' "$STATE/status"
+	grep -qx 'target 1 failing_path shut' "$STATE/status"
+	# shut/inner stays failing (below shut): never "reached the target"
+	local n
+	n=$(grep -c 'retry of .* done in' "$LOG" || true)
+	wait_until log_has $((n + 1)) 'retry of .* done in'
+	[ "$(grep -c 'shut/inner reached the target' "$LOG")" = 0 ]
+	# later changes are pushed on time meanwhile
+	echo later >"$SRC/open/later"
+	arrival "$USER_DIR/dst/open/later" 10
+	[ "$LATENCY" -le 1500 ]
+	chmod 755 "$SRC/locked" "$SRC/shut"
+	echo c >"$SRC/locked/c"
+	IT_WAIT_MAX=15 wait_until test -e "$USER_DIR/dst/locked/c"
+	wait_until status_is 1 failing 0
+	diff -r "$SRC" "$USER_DIR/dst"
+	sync_stop
+	assert_status 0
+}
+
 @test "a wall-clock step back does not stall a pending retry" {
 	command -v faketime >/dev/null || skip "faketime is not installed"
 	prepare
