@@ -101,7 +101,7 @@ for a full sync of every target.
 
 Exit status: 0 clean stop (SIGINT/SIGTERM) or successful --once; 1 bad usage
 or configuration; 2 a required program is missing or too old; 3 --once ran
-but some target failed.
+but some target failed or some path could not be read.
 EOT
 }
 
@@ -2781,9 +2781,14 @@ run_once() {
 		wait_jobs
 	done
 	for i in "${TARGETS[@]}"; do
-		local -n t=T$i
-		((t["full"] == 0)) || failed=$((failed + 1))
-		unset -n t
+		local -n t=T$i r=R$i
+		if ((t["full"])); then
+			failed=$((failed + 1))
+		elif ((t["rfull"] || ${#r[@]})); then
+			failed=$((failed + 1))
+			log error "--once: target ${t[num]}: ${#r[@]} path(s) could not be pushed (see the status file)"
+		fi
+		unset -n t r
 	done
 	ssh_mux_exit
 	RUN_STATE=stopped

@@ -614,6 +614,18 @@ log_has() {
 	assert_status 0
 }
 
+@test "--once with a file it cannot read: everything else is pushed, exit 3" {
+	as_nobody
+	echo ok >"$SRC/ok"
+	mkdir "$SRC/d"
+	unreadable "$SRC/d/secret"
+	run_fg "${SYNC_AS[@]}" "$IT_RSYNC_SCRIPT" --once -q --state-dir "$STATE" "$SRC" "$USER_DIR/dst"
+	assert_status 3
+	grep -q 'target 1: 1 path(s) could not be pushed' "$ERR"
+	[ "$(cat "$USER_DIR/dst/ok")" = ok ]
+	grep -qx 'target 1 failing_path d/secret' "$STATE/status"
+}
+
 @test "a wall-clock step back does not stall a pending retry" {
 	command -v faketime >/dev/null || skip "faketime is not installed"
 	prepare
