@@ -1000,11 +1000,12 @@ start_job() {
 		exec {IDLE_FD}<&-
 		umask "$ORIG_UMASK"
 		((t["jobmoves"] == 0)) || make_moves "$i"
-		exec "${PDEATH[@]}" "$RSYNC" "${args[@]}"
-	) < <(feed_list "$kind") >"${t[out]}" 2>&1 &
+		# (the list is fed from here: one fork less for the main loop)
+		exec "${PDEATH[@]}" "$RSYNC" "${args[@]}" < <(feed_list "$kind")
+	) >"${t[out]}" 2>&1 &
 	t["pid"]=$!
 	if proc_start "${t[pid]}"; then
-		try_write "${t[pidfile]}" "${t[pid]} $REPLY" || true
+		{ printf '%s %s\n' "${t[pid]}" "$REPLY" >"${t[pidfile]}"; } 2>/dev/null || true
 	fi
 	t["job"]=$kind
 	t["jobfull"]=${t[full]}
@@ -1456,59 +1457,66 @@ schedule() {
 # each changed path of a batch once, "EVENTS\0PATH\0OLDPATH\0", then an
 # empty record; the script only decides what each target gets.
 
-# handle_record EVENTS PATH FROM: one path of the batch being read (FROM:
-# its old path if it is a rename).
-handle_record() {
-	local ev=$1 rel from=''
-	if [[ $ev == *Q_OVERFLOW* ]]; then
-		log warn "inotify event queue overflowed: full sync"
-		BATCH_FULL=1
-		return 0
-	fi
-	rel_of "$2" || return 0
-	rel=$REPLY
-	# a file written while open (--push-open): at most every PUSH_OPEN_US
-	if [[ $ev == MODIFY ]] && ! open_due "$rel"; then
-		return 0
-	fi
-	if [[ -n $3 && $ev == *MOVED_TO* ]] && rel_of "$3"; then
-		from=$REPLY
-	fi
-	if ((VERBOSITY >= 2)); then
-		quote "$rel"
-		log debug "event $ev $REPLY"
-	fi
-	((BATCH_FULL)) && return 0
-	batch_path "$rel"
-	if [[ -n $from ]]; then
-		batch_path "$from"
-		BATCH_MOVES+=("$from" "$rel")
-	fi
-}
-
-# rel_of PATH: REPLY = PATH relative to SOURCE; fails for SOURCE itself
-# (what it names is checked by src_check) and what lies outside it.
-rel_of() {
-	[[ $1 == "$SRC_ABS"/* ]] || return 1
-	REPLY=${1#"$SRC_ABS"/}
-	while [[ $REPLY == */ ]]; do
-		REPLY=${REPLY%/}
+# read_batch: read one whole batch from the watcher (once its first byte
+# is there the rest follows at once: it writes a batch in one go) and hand
+# it to the targets; fails once the watcher's pipe is closed.  A record is
+# "EVENTS\0PATH\0FROM\0" (FROM: the old path of a rename), a batch ends
+# with an empty EVENTS.  This loop is the only work done a path.
+read_batch() {
+	local ev p from
+	while IFS= read -r -d '' -u "$EV_FD" ev; do
+		if [[ -z $ev ]]; then
+			flush_batch
+			return 0
+		fi
+		{ IFS= read -r -d '' -u "$EV_FD" p && IFS= read -r -d '' -u "$EV_FD" from; } || break
+		if [[ $ev == *Q_OVERFLOW* ]]; then
+			log warn "inotify event queue overflowed: full sync"
+			BATCH_FULL=1
+		fi
+		# SOURCE itself (what it names is checked by src_check) and what
+		# lies outside it are not paths to push
+		[[ $p == "$SRC_ABS"/?* ]] || continue
+		p=${p#"$SRC_ABS"/}
+		p=${p%/}
+		# a file written while open (--push-open): at most every PUSH_OPEN_US
+		[[ $ev != MODIFY ]] || open_due "$p" || continue
+		if ((VERBOSITY >= 2)); then
+			quote "$p"
+			log debug "event $ev $REPLY"
+		fi
+		((BATCH_FULL == 0)) || continue
+		if [[ -z ${BATCH_SEEN[$p]+x} ]]; then
+			BATCH_SEEN[$p]=1
+			BATCH+=("$p")
+		fi
+		if [[ -n $from && $ev == *MOVED_TO* && $from == "$SRC_ABS"/?* ]]; then
+			batch_move "$from" "$p"
+		fi
+		((${#BATCH[@]} <= MAX_BATCH)) || batch_too_big
 	done
-	[[ -n $REPLY ]]
+	watcher_gone
+	return 1
 }
 
-# batch_path REL: REL is in the batch in hand (once).
-batch_path() {
-	[[ -z ${BATCH_SEEN[$1]+x} ]] || return 0
-	BATCH_SEEN[$1]=1
-	BATCH+=("$1")
-	if ((${#BATCH[@]} > MAX_BATCH)); then
-		log info "batch holds more than $MAX_BATCH paths: full sync"
-		BATCH_FULL=1
-		BATCH=()
-		BATCH_SEEN=()
-		BATCH_MOVES=()
+# batch_move FROM REL: a rename from the absolute path FROM to REL.
+batch_move() {
+	local from=${1#"$SRC_ABS"/}
+	from=${from%/}
+	if [[ -z ${BATCH_SEEN[$from]+x} ]]; then
+		BATCH_SEEN[$from]=1
+		BATCH+=("$from")
 	fi
+	BATCH_MOVES+=("$from" "$2")
+}
+
+# batch_too_big: the batch in hand becomes a full sync.
+batch_too_big() {
+	log info "batch holds more than $MAX_BATCH paths: full sync"
+	BATCH_FULL=1
+	BATCH=()
+	BATCH_SEEN=()
+	BATCH_MOVES=()
 }
 
 # open_due PATH: a file written while it stays open (MODIFY without its
@@ -1610,7 +1618,6 @@ start_watcher() {
 		return 1
 	fi
 	start_pump
-	RECORD=()
 	now
 	W_STARTED=$NOW
 	W_BACKOFF=$RETRY_US
@@ -1708,54 +1715,26 @@ watcher_gone() {
 # is consumed.  The watcher's pipe is never read with a timeout: when bash's
 # read -t times out in the middle of a record it can lose what it read
 # (measured: 31 of 200,000 records lost or merged at a 0.5 ms timeout), so
-# it is read only when ready; the watcher always completes a record at
-# once.
+# it is read only when ready.
 input_ready() {
 	read -r -t 0 -u "$1" 2>/dev/null
 }
 
-# read_events: read the watcher's records until DEADLINE; a complete batch
-# goes to the targets at once.  In between, the loop sleeps in idle_wait
-# until DEADLINE (the next timer: the rsync runs are reaped every 50 ms
-# while they run, SOURCE is checked every second) unless the watcher's
-# poke wakes it.  Fails once the watcher's pipe is closed.
+# read_events: hand on the watcher's batches until DEADLINE, sleeping in
+# idle_wait in between (the next timer: the rsync runs are reaped every
+# 50 ms while they run, SOURCE is checked every second) unless the
+# watcher's poke wakes it.  Fails once the watcher's pipe is closed.
 read_events() {
-	local f t mid=0
 	while ((STOP == 0 || W_STOPPING)); do
 		if input_ready "$EV_FD"; then
-			f=
-			if ! IFS= read -r -d '' -u "$EV_FD" f; then
-				watcher_gone
-				return 1
-			fi
-			mid=1
-			# the end of a batch: back to the main loop to push it
-			got_field "$f" || return 0
-			continue
+			read_batch || return 1
+			return 0
 		fi
 		now
 		((NOW < DEADLINE)) || return 0
-		# in the middle of a batch the rest is coming: look again soon
-		t=$((DEADLINE - NOW))
-		((mid == 0 || t < 20000)) || t=20000
-		idle_wait "$t"
+		idle_wait $((DEADLINE - NOW))
 	done
 }
-
-# got_field TEXT: TEXT completes a field of a record; an empty first field
-# is the end of a batch: handed on, and got_field fails.
-got_field() {
-	if ((${#RECORD[@]} == 0)) && [[ -z $1 ]]; then
-		flush_batch
-		return 1
-	fi
-	RECORD+=("$1")
-	((${#RECORD[@]} == 3)) || return 0
-	handle_record "${RECORD[@]}"
-	RECORD=()
-}
-
-# ---------------------------------------------------------------- main loop
 
 # ---------------------------------------------------------------- main loop
 
@@ -2627,7 +2606,6 @@ declare -A BATCH_SEEN=() FAILMSG=()
 FAILED=()
 BATCH_FULL=0
 BATCH_MOVES=()
-RECORD=()
 W_STOPPING=0
 LIST=()
 TEXT=
