@@ -6,7 +6,7 @@
 # Usage: tests/bench/sync-bench.sh [-m stream|initial|burst] [-r RATE]
 #                                  [-d SECONDS] [-n FILES] [-D DELAY]
 #                                  [-k local|daemon|ssh] [-u] [-t SRCDIR]
-#                                  [-s SCRIPT]
+#                                  [-s SCRIPT] [-R ROUNDS]
 #
 #   -m MODE     stream (default): RATE new files a second for SECONDS;
 #               initial: a tree of FILES files (100 a directory) is there
@@ -35,6 +35,8 @@
 #               run as nobody; needs root)
 #   -t SRCDIR   the tree's src/ with inotifywait (default: this tree's)
 #   -s SCRIPT   the inotify-rsync.sh to measure (default: this tree's)
+#   -R ROUNDS   measure each daemon ROUNDS times, in turn, the first one
+#               alternating (default 1: ours, then lsyncd)
 #
 # stream: each file's latency is the time from just before it is written
 # in SOURCE to the moment it appears in the target (rsync's rename into
@@ -48,6 +50,8 @@ export LC_ALL=C
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 MODE=stream
+ROUNDS=1
+ROUND=
 FILES=
 MB=500
 RATE=200
@@ -57,7 +61,7 @@ KIND=local
 UNREADABLE=0
 TOOLS=$HERE/../../src
 SCRIPT=$HERE/../../scripts/inotify-rsync.sh
-while getopts m:n:b:r:d:D:k:ut:s:h opt; do
+while getopts m:n:b:r:d:D:k:ut:s:R:h opt; do
 	case $opt in
 	b) MB=$OPTARG ;;
 	m) MODE=$OPTARG ;;
@@ -69,8 +73,9 @@ while getopts m:n:b:r:d:D:k:ut:s:h opt; do
 	u) UNREADABLE=1 ;;
 	t) TOOLS=$OPTARG ;;
 	s) SCRIPT=$OPTARG ;;
+	R) ROUNDS=$OPTARG ;;
 	*)
-		sed -n '2,46s/^# \{0,1\}//p' "$0"
+		sed -n '2,47s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	esac
@@ -214,7 +219,7 @@ count_files() {
 # setup NAME: D (its work directory), DST (what the daemon pushes to),
 # WATCH (where that lands).
 setup() {
-	D=$WORK/$1
+	D=$WORK/$1$ROUND
 	mkdir -p "$D/src" "$D/dst"
 	echo data >"$D/src/seed"
 	if [[ $KIND == local ]]; then
@@ -224,10 +229,10 @@ setup() {
 		DST=127.0.0.1:$D/dst
 		WATCH=$D/dst
 	else
-		mkdir -p "$WORK/module/$1"
-		chown 65534:65534 "$WORK/module/$1" 2>/dev/null || true
-		DST="rsync://127.0.0.1:$DAEMON_PORT/mod/$1"
-		WATCH=$WORK/module/$1
+		mkdir -p "$WORK/module/$1$ROUND"
+		chown 65534:65534 "$WORK/module/$1$ROUND" 2>/dev/null || true
+		DST="rsync://127.0.0.1:$DAEMON_PORT/mod/$1$ROUND"
+		WATCH=$WORK/module/$1$ROUND
 	fi
 }
 
@@ -551,11 +556,18 @@ else
 	printf '%-8s %12s %8s %8s %8s\n' daemon seconds runs 'cpu ms' files
 fi
 echo "$(date -Is) $(uname -r) $(rsync --version | head -n 1)"
-"run_$MODE" ours
-echo "$ROW"
-if command -v lsyncd >/dev/null; then
-	"run_$MODE" lsyncd
-	echo "$ROW"
-else
-	echo "lsyncd   (not installed)"
-fi
+# -R: rounds in turn, ours first in odd rounds, lsyncd first in even ones
+# (the first daemon of a run tends to come out slower)
+order=(ours lsyncd)
+for ((round = 1; round <= ROUNDS; round++)); do
+	ROUND=.$round
+	for name in "${order[@]}"; do
+		if [[ $name == lsyncd ]] && ! command -v lsyncd >/dev/null; then
+			((round > 1)) || echo "lsyncd   (not installed)"
+			continue
+		fi
+		"run_$MODE" "$name"
+		echo "$ROW"
+	done
+	order=("${order[1]}" "${order[0]}")
+done
