@@ -50,6 +50,11 @@ struct it_backend {
 	/* Give the directory at path, watched already, the mask (a walk
 	 * ending its quiet); -1 with errno. */
 	int (*remask)(struct it_ctx *c, const char *path, uint32_t mask);
+	/* With on, stop reporting the events our own reads of directories
+	 * cause (OPEN, ACCESS, CLOSE_NOWRITE) on every object it marks,
+	 * until called again without; -1 if it cannot (a walk then marks
+	 * each directory quietly first). NULL: it cannot. */
+	int (*hush)(struct it_ctx *c, int on);
 	/* Remove the watch of w; -1 with errno. A w flagged IT_W_MOVED_OUT
 	 * still gets the MOVE_SELF that took it out of the tree. */
 	int (*rm)(struct it_ctx *c, struct watch *w);

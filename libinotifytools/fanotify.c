@@ -29,6 +29,9 @@
 #ifndef FAN_RENAME
 #define FAN_RENAME 0x10000000
 #endif
+#ifndef FAN_MARK_IGNORE
+#define FAN_MARK_IGNORE 0x400
+#endif
 #ifndef FAN_EVENT_INFO_TYPE_OLD_DFID_NAME
 #define FAN_EVENT_INFO_TYPE_OLD_DFID_NAME 10
 #define FAN_EVENT_INFO_TYPE_NEW_DFID_NAME 12
@@ -58,12 +61,14 @@ struct ffs {
 	fsid_t fsid;
 	int fd;	    /* a descriptor on the filesystem, for open_by_handle_at */
 	int marked; /* -S: the filesystem mark is in place */
+	int hushed; /* its ignore mark of HUSH_BITS is in place */
 };
 
 struct it_fan {
 	int filesystem; /* -S */
 	int can_rename; /* the kernel reports FAN_RENAME */
 	int no_fid;	/* name_to_handle_at() takes no AT_HANDLE_FID */
+	int hush;	/* every filesystem met gets an ignore mark (hush()) */
 	pid_t pid;
 	uint32_t fsmask; /* -S: the mask of every resolved directory */
 	int next_wd;
@@ -304,8 +309,29 @@ static int open_mount_root(const char *path)
 	return fd;
 }
 
+/* What a walk's own reads of directories cause (see hush()). */
+#define HUSH_BITS (FAN_OPEN | FAN_ACCESS | FAN_CLOSE_NOWRITE | FAN_ONDIR)
+
+/* Ignore (on) or stop ignoring HUSH_BITS on the whole filesystem s, for
+ * every mark of ours there: one ignore mark (Linux 6.0 and later, and
+ * CAP_SYS_ADMIN; -1 otherwise). */
+static int hush_fs(struct it_ctx *c, struct ffs *s, int on)
+{
+	unsigned flags = FAN_MARK_FILESYSTEM | FAN_MARK_IGNORE;
+
+	if (s->hushed == on)
+		return 0;
+	flags |= on ? FAN_MARK_ADD | FAN_MARK_IGNORED_SURV_MODIFY
+		    : FAN_MARK_REMOVE;
+	if (fanotify_mark(c->fd, flags, HUSH_BITS, s->fd, NULL) < 0)
+		return -1;
+	s->hushed = on;
+	return 0;
+}
+
 /* The filesystem of path (mount mnt_id), met for the first time or not. */
-static struct ffs *fs_get(struct it_fan *f, const char *path, int mnt_id)
+static struct ffs *fs_get(struct it_ctx *c, struct it_fan *f, const char *path,
+			  int mnt_id)
 {
 	struct ffs *s = fs_by_mnt(f, mnt_id), *v;
 	struct statfs sf;
@@ -316,7 +342,7 @@ static struct ffs *fs_get(struct it_fan *f, const char *path, int mnt_id)
 	if (path[0] != '/') { /* a walk's name, in the directory it lists */
 		char *abs = it_abspath(path, 1);
 
-		s = abs ? fs_get(f, abs, mnt_id) : NULL;
+		s = abs ? fs_get(c, f, abs, mnt_id) : NULL;
 		free(abs);
 		return s;
 	}
@@ -336,6 +362,9 @@ static struct ffs *fs_get(struct it_fan *f, const char *path, int mnt_id)
 	s->mnt_id = mnt_id;
 	memcpy(&s->fsid, &sf.f_fsid, sizeof(fsid_t));
 	s->fd = fd;
+	/* (if it cannot be, the walk's reads there queue their events) */
+	if (f->hush)
+		hush_fs(c, s, 1);
 	return s;
 }
 
@@ -343,8 +372,8 @@ static struct ffs *fs_get(struct it_fan *f, const char *path, int mnt_id)
  * The key of path's object, as fanotify reports it, in key[KEY_MAX]; its
  * length, or 0 with errno set. *fsp gets the filesystem.
  */
-static size_t path_key(struct it_fan *f, const char *path, int nofollow,
-		       unsigned char *key, struct ffs **fsp)
+static size_t path_key(struct it_ctx *c, struct it_fan *f, const char *path,
+		       int nofollow, unsigned char *key, struct ffs **fsp)
 {
 	union {
 		struct file_handle fh;
@@ -364,7 +393,7 @@ static size_t path_key(struct it_fan *f, const char *path, int nofollow,
 		    0)
 			return 0;
 	}
-	if (!(s = fs_get(f, path, mnt_id)))
+	if (!(s = fs_get(c, f, path, mnt_id)))
 		return 0;
 	*fsp = s;
 	memcpy(key, &s->fsid, sizeof(fsid_t));
@@ -513,7 +542,7 @@ static int fan_add(struct it_ctx *c, const char *path, uint32_t mask)
 	size_t klen;
 	int wd;
 
-	if (!(klen = path_key(f, path, (mask & IN_DONT_FOLLOW) != 0, key,
+	if (!(klen = path_key(c, f, path, (mask & IN_DONT_FOLLOW) != 0, key,
 			      &s)) ||
 	    mark(c, f, s, path, mask) < 0)
 		return -1;
@@ -523,6 +552,24 @@ static int fan_add(struct it_ctx *c, const char *path, uint32_t mask)
 	}
 	f->keys[f->objs[wd].key + 1] = 1; /* a root */
 	return wd;
+}
+
+/* Hush every filesystem met so far and every one met from now on, or
+ * none; -1 (none hushed) if one of them cannot be. */
+static int fan_hush(struct it_ctx *c, int on)
+{
+	struct it_fan *f = c->be_data;
+	int rc = 0;
+
+	f->hush = on;
+	for (size_t i = 0; i < f->nfs; i++)
+		if (hush_fs(c, &f->fs[i], on) < 0 && on) {
+			rc = -1;
+			break;
+		}
+	if (rc < 0)
+		fan_hush(c, 0);
+	return rc;
 }
 
 /* The mark of the directory at path, marked already, gets the bits of
@@ -557,7 +604,7 @@ static int unmark(struct it_ctx *c, struct it_fan *f, const unsigned char *o,
 		 * still names the marked object */
 		const char *p = wpath(c, w, &len);
 
-		if (path_key(f, p, 1, key, &s) == klen &&
+		if (path_key(c, f, p, 1, key, &s) == klen &&
 		    !memcmp(key, o + 2, klen))
 			rc = fanotify_mark(c->fd, FAN_MARK_REMOVE, all_bits(f),
 					   AT_FDCWD, p);
@@ -1020,12 +1067,13 @@ static const char *fan_hint(const struct it_ctx *c, int err)
 
 /* The two backends differ only in what they can do. */
 /* clang-format off */
-#define FAN_BACKEND(caps_) { \
+#define FAN_BACKEND(caps_, hush_) { \
 	.caps = (caps_), \
 	.open = fan_open, \
 	.close = fan_close, \
 	.add = fan_add, \
 	.remask = fan_remask, \
+	.hush = (hush_), \
 	.rm = fan_rm, \
 	.fill = fan_fill, \
 	.take = fan_take, \
@@ -1041,9 +1089,11 @@ static const char *fan_hint(const struct it_ctx *c, int err)
 /* clang-format on */
 
 /* fanotify never reports our own reads (by pid), but the kernel queues
- * them all the same: a walk marks quietly first. It records absolute
- * paths (for its mount roots, and to print them). */
+ * them all the same: a walk marks quietly first, or the setup's walk has
+ * them ignored on the whole filesystem (hush: one mark, not a second one
+ * a directory). It records absolute paths (for its mount roots, and to
+ * print them). */
 const struct it_backend it_backend_fanotify =
-	FAN_BACKEND(IT_CAP_ABSOLUTE | IT_CAP_QUIET);
+	FAN_BACKEND(IT_CAP_ABSOLUTE | IT_CAP_QUIET, fan_hush);
 const struct it_backend it_backend_fanotify_fs =
-	FAN_BACKEND(IT_CAP_ABSOLUTE | IT_CAP_WHOLE_FS);
+	FAN_BACKEND(IT_CAP_ABSOLUTE | IT_CAP_WHOLE_FS, NULL);

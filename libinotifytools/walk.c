@@ -606,7 +606,7 @@ static int walk(struct it_ctx *c, struct watch *top, uint32_t mask,
 		const char *const *excl, int synth, int lenient)
 {
 	struct walk k;
-	int rc = -1, fd;
+	int rc = -1, fd, hushed;
 
 	walk_init(c, &k, mask, excl, synth, lenient);
 	if (path_of(c, &k, top) < 0) {
@@ -614,6 +614,12 @@ static int walk(struct it_ctx *c, struct watch *top, uint32_t mask,
 		c->error = ENOMEM;
 		return -1;
 	}
+	/* The setup (not lenient: nothing is reported yet) may be quieted
+	 * by the backend at once: each directory is then marked only once. */
+	hushed = (mask & k.quiet) && !lenient && c->be->hush &&
+		 c->be->hush(c, 1) == 0;
+	if (hushed)
+		k.quiet = 0;
 	/* Opening each child would show on top's watch too: quiet it first. */
 	if (mask & k.quiet)
 		c->be->add(c, k.path,
@@ -635,6 +641,8 @@ static int walk(struct it_ctx *c, struct watch *top, uint32_t mask,
 	if (rc < 0 && c->error == 0)
 		c->error = ENOMEM;
 	walk_free(&k);
+	if (hushed)
+		c->be->hush(c, 0);
 	return rc;
 }
 

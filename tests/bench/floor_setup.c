@@ -1,6 +1,6 @@
 /* floor_setup.c: the floor for `inotifywait -r DIR` start-up.
  *
- *   floor_setup [-w] [-v] [-m MASK] DIR
+ *   floor_setup [-w] [-v] [-p] [-m MASK] DIR
  *
  * Does the kernel work that a recursive watch must do, and as little else as
  * possible: inotify_init1, then a depth-first walk with getdents64 on
@@ -11,7 +11,11 @@
  * in one buffer for error messages only.  Watches are added in post-order
  * (a directory after its subtree, once its fd is closed), so the walk
  * queues no events of its own.  Nothing is stored (no wd -> path table).
- * When
+ * With -p the order is ours instead (walk.c): a directory is watched before
+ * it is listed, so that nothing created meanwhile is missed, first without
+ * the events its listing causes (IN_OPEN, IN_ACCESS, IN_CLOSE_NOWRITE),
+ * then, once its subtree is done, with MASK: a second inotify_add_watch
+ * for each directory when MASK has any of those events.  When
  * every directory is watched it prints "Watches established." on stderr,
  * like inotifywait, and exits; with -w it keeps the watches until SIGTERM or
  * SIGINT, so that its memory can be measured while it holds them.  -v prints
@@ -42,8 +46,11 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
+#define QUIET (IN_OPEN | IN_ACCESS | IN_CLOSE_NOWRITE)
+
 static int ifd;
 static uint32_t mask = IN_ALL_EVENTS;
+static int pre; /* -p */
 static long nwatches;
 static char *path;
 static size_t pathcap;
@@ -59,21 +66,22 @@ static void die(const char *what)
 	exit(1);
 }
 
-/* Watch name in the directory open as dfd, working there. */
-static void add_watch(int dfd, const char *name)
+/* Watch name with m in the directory open as dfd, working there. */
+static void add_watch(int dfd, const char *name, uint32_t m)
 {
 	if (here != dfd) {
 		if (fchdir(dfd) < 0)
 			die(path);
 		here = dfd;
 	}
-	if (inotify_add_watch(ifd, name, mask) < 0) {
+	if (inotify_add_watch(ifd, name, m) < 0) {
 		/* A directory removed under us is not an error. */
 		if (errno == ENOENT || errno == ENOTDIR)
 			return;
 		die(path);
 	}
-	nwatches++;
+	if (m == mask || !pre)
+		nwatches++;
 }
 
 static char *depth_buf(size_t depth)
@@ -139,6 +147,8 @@ static void walk(int dfd, size_t len, size_t depth)
 			}
 			path[len] = '/';
 			memcpy(path + len + 1, name, nlen + 1);
+			if (pre)
+				add_watch(dfd, name, mask & ~QUIET);
 			cfd = openat(dfd, name,
 				     O_RDONLY | O_DIRECTORY | O_CLOEXEC |
 					     O_NOFOLLOW);
@@ -147,7 +157,8 @@ static void walk(int dfd, size_t len, size_t depth)
 				close(cfd);
 				if (here == cfd)
 					here = -1;
-				add_watch(dfd, name);
+				if (!pre || (mask & QUIET))
+					add_watch(dfd, name, mask);
 			} else if (errno != ENOENT && errno != ENOTDIR) {
 				die(path);
 			}
@@ -161,8 +172,11 @@ int main(int argc, char **argv)
 	int opt, hold = 0, verbose = 0, dfd, start;
 	size_t len;
 
-	while ((opt = getopt(argc, argv, "wvm:")) != -1) {
+	while ((opt = getopt(argc, argv, "wvpm:")) != -1) {
 		switch (opt) {
+		case 'p':
+			pre = 1;
+			break;
 		case 'w':
 			hold = 1;
 			break;
@@ -196,13 +210,16 @@ int main(int argc, char **argv)
 		die("inotify_init1");
 	if ((start = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die(".");
+	if (pre && inotify_add_watch(ifd, argv[optind], mask & ~QUIET) < 0)
+		die(argv[optind]);
 	if ((dfd = open(argv[optind], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die(argv[optind]);
 	walk(dfd, len, 0);
 	close(dfd);
 	if (fchdir(start) < 0) /* (argv[optind] may be relative) */
 		die(".");
-	if (inotify_add_watch(ifd, argv[optind], mask) < 0)
+	if ((!pre || (mask & QUIET)) &&
+	    inotify_add_watch(ifd, argv[optind], mask) < 0)
 		die(argv[optind]);
 	nwatches++;
 
@@ -222,6 +239,6 @@ int main(int argc, char **argv)
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: floor_setup [-w] [-v] [-m MASK] DIR\n");
+	fprintf(stderr, "usage: floor_setup [-w] [-v] [-p] [-m MASK] DIR\n");
 	return 2;
 }

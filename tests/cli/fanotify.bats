@@ -341,6 +341,23 @@ _has_text() {
 		"$TEST_DIR/r/new/ CREATE,ISDIR marker"
 }
 
+@test "-F -r: after the setup no filesystem mark is left, and OPEN, ACCESS, CLOSE_NOWRITE are reported" {
+	need_fanotify
+	mkdir -p r/a/b
+	start_bg inotifywait -F -m -r -e open,access,close_nowrite r
+	# (root: the walk's OPEN, ACCESS, CLOSE_NOWRITE were ignored on the
+	# whole filesystem by one ignore mark, removed when it was done)
+	run grep -h '^fanotify sdev:' /proc/"$(tool_pid)"/fdinfo/*
+	[ "$status" = 1 ]
+	ls r/a/b >/dev/null
+	wait_until -m "CLOSE_NOWRITE of r/a/b" file_matches -F CLOSE_NOWRITE "$OUT"
+	stop_bg
+	# (the kernel may merge the three into one event)
+	grep -q -F OPEN "$OUT"
+	run grep -v -F "$TEST_DIR/r/a/b/ " "$OUT"
+	[ "$status" = 1 ]
+}
+
 @test "-F -m -r: a renamed directory is reported under its new name" {
 	need_fanotify
 	mkdir -p r/a/b
