@@ -11,6 +11,9 @@
 #include <sys/inotify.h>
 
 #define MIN_BUCKETS 64
+/* records per path bucket before the buckets double: chains stay short, as
+ * a lookup compares the parent first, and buckets cost 1 to 2 bytes each */
+#define LOAD 4
 #define SLAB (1u << IT_WTAB_SHIFT)
 #define IT_W_IN_WD 0x200u   /* in the wd index */
 #define IT_W_IN_PATH 0x400u /* in the path index */
@@ -26,9 +29,17 @@ static uint32_t key_hash(uint32_t h, uint32_t parent)
 	return h ^ (h >> 15);
 }
 
+/* w's name in the arena; NUL-terminated only when it is IT_W_LONG bytes or
+ * more (name_len() then asks strlen) */
 static const char *name_of(const struct wtab *t, const struct watch *w)
 {
 	return t->names + w->name;
+}
+
+/* The bytes a name of len bytes takes in the arena. */
+static size_t name_size(size_t len)
+{
+	return len + (len >= IT_W_LONG ? 1 : 0);
 }
 
 /* The length of w's name. */
@@ -93,10 +104,10 @@ static int names_compact(struct wtab *t, size_t need)
 
 		if (!(w->flags & IT_W_USED))
 			continue;
-		n = name_len(t, w);
-		memcpy(p + len, t->names + w->name, n + 1);
+		n = name_size(name_len(t, w));
+		memcpy(p + len, t->names + w->name, n);
 		w->name = (uint32_t)len;
-		len += n + 1;
+		len += n;
 	}
 	free(t->names);
 	t->names = p;
@@ -109,24 +120,24 @@ static int names_compact(struct wtab *t, size_t need)
 /* Store s (n bytes) in the arena; its offset, or -1. */
 static int64_t name_put(struct wtab *t, const char *s, size_t n)
 {
-	size_t off;
+	size_t off, size = name_size(n);
 
 	if (n >= UINT32_MAX / 2) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (t->nameslen + n + 1 > t->namescap) {
+	if (t->nameslen + size > t->namescap) {
 		if (t->namesgarbage > NAME_GC_MIN &&
 		    t->namesgarbage * 2 > t->nameslen) {
-			if (names_compact(t, n + 1) < 0)
+			if (names_compact(t, size) < 0)
 				return -1;
 		} else {
 			char *p;
 
 			/* (offsets are 32 bits: an arena of at most 2 GiB) */
-			if (t->nameslen + n + 1 > (size_t)1 << 31 ||
+			if (t->nameslen + size > (size_t)1 << 31 ||
 			    !(p = it_grow(t->names, &t->namescap,
-					  t->nameslen + n + 1, 1, 1024))) {
+					  t->nameslen + size, 1, 1024))) {
 				errno = ENOMEM;
 				return -1;
 			}
@@ -135,14 +146,15 @@ static int64_t name_put(struct wtab *t, const char *s, size_t n)
 	}
 	off = t->nameslen;
 	memcpy(t->names + off, s, n);
-	t->names[off + n] = '\0';
-	t->nameslen += n + 1;
+	if (size > n)
+		t->names[off + n] = '\0';
+	t->nameslen += size;
 	return (int64_t)off;
 }
 
 static void name_drop(struct wtab *t, const struct watch *w)
 {
-	t->namesgarbage += name_len(t, w) + 1;
+	t->namesgarbage += name_size(name_len(t, w));
 }
 
 /* --- indexes -------------------------------------------------------------*/
@@ -667,7 +679,7 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 		errno = EINVAL;
 		return NULL;
 	}
-	if ((t->nall >= 2 * t->nbuckets && grow(t) < 0) ||
+	if ((t->nall >= LOAD * t->nbuckets && grow(t) < 0) ||
 	    !(w = new_record(t))) {
 		errno = ENOMEM;
 		return NULL;
