@@ -18,6 +18,7 @@
 #define IT_W_IN_WD 0x200u   /* in the wd index */
 #define IT_W_IN_PATH 0x400u /* in the path index */
 #define IT_W_EXT 0x800u	    /* has an extension, in the extension map */
+#define IT_W_SLASH 0x80u    /* the name's trailing '/' is not stored */
 #define NAME_GC_MIN (64 * 1024)
 
 _Static_assert(SLAB * sizeof(struct watch) <= IT_WTAB_ALIGN,
@@ -42,22 +43,37 @@ static size_t name_size(size_t len)
 	return len + (len >= IT_W_LONG ? 1 : 0);
 }
 
-/* The length of w's name. */
-static size_t name_len(const struct wtab *t, const struct watch *w)
+/* The length of w's name in the arena. */
+static size_t stored_len(const struct wtab *t, const struct watch *w)
 {
 	return w->namelen < IT_W_LONG ? w->namelen : strlen(name_of(t, w));
 }
 
-static void set_name(struct watch *w, int64_t off, size_t len)
+/* 1 if w's name ends with a '/' the arena leaves out, else 0. */
+static size_t slash_of(const struct watch *w)
+{
+	return (w->flags & IT_W_SLASH) ? 1 : 0;
+}
+
+/* The length of w's name. */
+static size_t name_len(const struct wtab *t, const struct watch *w)
+{
+	return stored_len(t, w) + slash_of(w);
+}
+
+/* Give w the name stored at off, len bytes, followed by '/' if slash. */
+static void set_name(struct watch *w, int64_t off, size_t len, int slash)
 {
 	w->name = (uint32_t)off;
 	w->namelen = (uint16_t)(len < IT_W_LONG ? len : IT_W_LONG);
+	w->flags = slash ? w->flags | IT_W_SLASH : w->flags & ~IT_W_SLASH;
 }
 
 static uint32_t rec_hash(const struct wtab *t, const struct watch *w)
 {
-	return key_hash(it_hash(IT_HASH_INIT, name_of(t, w), name_len(t, w)),
-			w->parent);
+	uint32_t h = it_hash(IT_HASH_INIT, name_of(t, w), stored_len(t, w));
+
+	return key_hash(slash_of(w) ? it_hash(h, "/", 1) : h, w->parent);
 }
 
 void it_wtab_init(struct wtab *t)
@@ -104,7 +120,7 @@ static int names_compact(struct wtab *t, size_t need)
 
 		if (!(w->flags & IT_W_USED))
 			continue;
-		n = name_size(name_len(t, w));
+		n = name_size(stored_len(t, w));
 		memcpy(p + len, t->names + w->name, n);
 		w->name = (uint32_t)len;
 		len += n;
@@ -152,9 +168,17 @@ static int64_t name_put(struct wtab *t, const char *s, size_t n)
 	return (int64_t)off;
 }
 
+/* Store the name s (n bytes) but for a trailing '/', which *slash says
+ * whether there was; its offset, or -1. */
+static int64_t name_store(struct wtab *t, const char *s, size_t n, int *slash)
+{
+	*slash = n > 0 && s[n - 1] == '/';
+	return name_put(t, s, n - (*slash ? 1 : 0));
+}
+
 static void name_drop(struct wtab *t, const struct watch *w)
 {
-	t->namesgarbage += name_size(name_len(t, w));
+	t->namesgarbage += name_size(stored_len(t, w));
 }
 
 /* --- indexes -------------------------------------------------------------*/
@@ -240,7 +264,9 @@ static struct watch *find_key(const struct wtab *t, uint32_t parent,
 			      const char *s, size_t n, int slash)
 {
 	uint32_t h = it_hash(IT_HASH_INIT, s, n);
-	size_t len = n + (slash ? 1 : 0);
+	/* the key without one trailing '/', as records store it */
+	unsigned sl = slash || (n && s[n - 1] == '/') ? IT_W_SLASH : 0;
+	size_t core = slash || !sl ? n : n - 1;
 
 	if (!t->nbuckets)
 		return NULL;
@@ -250,11 +276,10 @@ static struct watch *find_key(const struct wtab *t, uint32_t parent,
 	for (uint32_t i = t->by_path[h & (t->nbuckets - 1)]; i;) {
 		struct watch *w = it_wtab_rec(t, i);
 
-		if (w->parent == parent &&
-		    (len < IT_W_LONG ? w->namelen == len
-				     : name_len(t, w) == len) &&
-		    !memcmp(name_of(t, w), s, n) &&
-		    (!slash || name_of(t, w)[n] == '/'))
+		if (w->parent == parent && (w->flags & IT_W_SLASH) == sl &&
+		    (core < IT_W_LONG ? w->namelen == core
+				      : stored_len(t, w) == core) &&
+		    !memcmp(name_of(t, w), s, core))
 			return w;
 		i = w->next_path;
 	}
@@ -370,10 +395,12 @@ const char *it_wtab_path(struct wtab *t, const struct watch *w, size_t *len)
 	t->scratch[n] = '\0';
 	t->scratchlen = n;
 	for (const struct watch *x = w; x; x = it_wtab_at(t, x->parent)) {
-		size_t k = name_len(t, x);
+		size_t k = stored_len(t, x);
 
-		n -= k;
+		n -= k + slash_of(x);
 		memcpy(t->scratch + n, name_of(t, x), k);
+		if (slash_of(x))
+			t->scratch[n + k] = '/';
 	}
 	t->scratch_w = w;
 	t->scratch_gen = t->gen;
@@ -387,14 +414,15 @@ static void freeze(struct wtab *t, struct watch *w)
 	size_t len;
 	const char *p;
 	int64_t off;
+	int slash;
 
 	if (!w->parent)
 		return;
 	p = it_wtab_path(t, w, &len);
-	if ((off = name_put(t, p, len)) < 0)
+	if ((off = name_store(t, p, len, &slash)) < 0)
 		return;
 	name_drop(t, w);
-	set_name(w, off, len);
+	set_name(w, off, len - (size_t)slash, slash);
 }
 
 /* --- extensions ----------------------------------------------------------*/
@@ -674,6 +702,7 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 {
 	struct watch *w;
 	int64_t off;
+	int sl = 1;
 
 	if (wd < 0) {
 		errno = EINVAL;
@@ -684,14 +713,14 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 		errno = ENOMEM;
 		return NULL;
 	}
-	if ((off = name_put(t, name, n + (slash ? 1 : 0))) < 0) {
+	/* with slash, name is all stored, and the '/' left out */
+	if ((off = slash ? name_put(t, name, n) : name_store(t, name, n, &sl)) <
+	    0) {
 		free_record(t, w);
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (slash)
-		t->names[off + (int64_t)n] = '/';
-	set_name(w, off, n + (slash ? 1 : 0));
+	set_name(w, off, slash ? n : n - (size_t)sl, sl);
 	w->wd = wd;
 	if (wd_index_add(t, w) < 0) {
 		name_drop(t, w);
@@ -699,7 +728,8 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 		errno = ENOMEM;
 		return NULL;
 	}
-	w->flags |= flags & ~(IT_W_USED | IT_W_IN_WD | IT_W_IN_PATH | IT_W_EXT);
+	w->flags |= flags & ~(IT_W_USED | IT_W_IN_WD | IT_W_IN_PATH | IT_W_EXT |
+			      IT_W_SLASH);
 	w->seq = (uint32_t)t->next_seq++;
 	if (parent)
 		tree_link(t, w, parent);
@@ -808,10 +838,11 @@ int it_wtab_rename(struct wtab *t, struct watch *w, struct watch *newparent,
 		   const char *newname, size_t newlen)
 {
 	int64_t off;
+	int slash;
 
 	if (w->flags & IT_W_DEAD)
 		return 0;
-	if ((off = name_put(t, newname, newlen)) < 0)
+	if ((off = name_store(t, newname, newlen, &slash)) < 0)
 		return -1;
 	t->gen++;
 	if (t->ncached)
@@ -823,7 +854,7 @@ int it_wtab_rename(struct wtab *t, struct watch *w, struct watch *newparent,
 			tree_link(t, w, newparent);
 	}
 	name_drop(t, w);
-	set_name(w, off, newlen);
+	set_name(w, off, newlen - (size_t)slash, slash);
 	path_index_add(t, w);
 	return 0;
 }
