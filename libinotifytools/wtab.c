@@ -94,8 +94,11 @@ void it_wtab_free(struct wtab *t)
 	for (size_t i = 0; i < t->nslabs; i++)
 		free(t->slabs[i]);
 	free(t->slabs);
-	for (size_t i = 0; i < t->nwdpages; i++)
+	for (size_t i = 0; i < t->nwdpages; i++) {
+		if (t->wdpages[i])
+			free(t->wdpages[i]->rec);
 		free(t->wdpages[i]);
+	}
 	free(t->wdpages);
 	free(t->by_path);
 	free(t->names);
@@ -206,40 +209,89 @@ static int grow(struct wtab *t)
 	return 0;
 }
 
+/* The rank of the record at index i: how many record slots come before
+ * it (the slot 0 of each slab is none). */
+static int64_t rank_of(uint32_t i)
+{
+	return (int64_t)i - (i >> IT_WTAB_SHIFT) - 1;
+}
+
+/* The index of the record of rank r. */
+static uint32_t at_rank(int64_t r)
+{
+	return (uint32_t)(r + r / (SLAB - 1) + 1);
+}
+
+/* The index of the record of the k'th wd of page p (0: none). */
+static uint32_t page_get(const struct wtab_wdpage *p, size_t k)
+{
+	if (p->rec)
+		return p->rec[k];
+	return (p->used[k / 64] >> (k % 64) & 1) ? at_rank(p->base + (int64_t)k)
+						 : 0;
+}
+
+/* Make the linear page p explicit. */
+static int page_explicit(struct wtab_wdpage *p)
+{
+	uint32_t *rec = malloc(IT_WTAB_WDPAGE * sizeof(*rec));
+
+	if (!rec)
+		return -1;
+	for (size_t k = 0; k < IT_WTAB_WDPAGE; k++)
+		rec[k] = page_get(p, k);
+	p->rec = rec;
+	return 0;
+}
+
 struct watch *it_wtab_by_wd(const struct wtab *t, int wd)
 {
 	size_t pg = (size_t)wd / IT_WTAB_WDPAGE;
 
 	if (wd < 0 || pg >= t->nwdpages || !t->wdpages[pg])
 		return NULL;
-	return it_wtab_at(t, t->wdpages[pg]->rec[wd % IT_WTAB_WDPAGE]);
+	return it_wtab_at(t, page_get(t->wdpages[pg], wd % IT_WTAB_WDPAGE));
+}
+
+/* The page of wd (new ones linear, starting with rank r), or NULL. */
+static struct wtab_wdpage *wd_page(struct wtab *t, int wd, int64_t r)
+{
+	size_t pg = (size_t)wd / IT_WTAB_WDPAGE, n = t->nwdpages;
+	struct wtab_wdpage **v, *p;
+
+	if (pg >= n) {
+		if (!(v = it_grow(t->wdpages, &t->nwdpages, pg + 1, sizeof(*v),
+				  16)))
+			return NULL;
+		memset(v + n, 0, (t->nwdpages - n) * sizeof(*v));
+		t->wdpages = v;
+	}
+	if (!(p = t->wdpages[pg]) &&
+	    (p = t->wdpages[pg] = calloc(1, sizeof(*p))))
+		p->base = r - wd % IT_WTAB_WDPAGE;
+	return p;
 }
 
 /* Enter w in the wd index; a record it held for w->wd leaves it. */
 static int wd_index_add(struct wtab *t, struct watch *w)
 {
-	size_t pg = (size_t)w->wd / IT_WTAB_WDPAGE, n = t->nwdpages;
-	struct wtab_wdpage **v, *p;
-	uint32_t *slot;
+	size_t k = (size_t)w->wd % IT_WTAB_WDPAGE;
+	int64_t r = rank_of(it_wtab_index(w));
+	struct wtab_wdpage *p = wd_page(t, w->wd, r);
+	uint32_t old;
 
-	if (pg >= n) {
-		if (!(v = it_grow(t->wdpages, &t->nwdpages, pg + 1, sizeof(*v),
-				  16)))
-			return -1;
-		memset(v + n, 0, (t->nwdpages - n) * sizeof(*v));
-		t->wdpages = v;
-	}
-	if (!(p = t->wdpages[pg]) &&
-	    !(p = t->wdpages[pg] = calloc(1, sizeof(*p))))
+	if (!p || (!p->rec && r != p->base + (int64_t)k && page_explicit(p)))
 		return -1;
-	slot = &p->rec[w->wd % IT_WTAB_WDPAGE];
-	if (*slot) {
-		it_wtab_rec(t, *slot)->flags &= ~IT_W_IN_WD;
+	if ((old = page_get(p, k))) {
+		it_wtab_rec(t, old)->flags &= ~IT_W_IN_WD;
 		t->nall--;
 	} else {
 		p->n++;
 	}
-	*slot = it_wtab_index(w);
+	if (p->rec)
+		p->rec[k] = it_wtab_index(w);
+	else
+		p->used[k / 64] |= (uint64_t)1 << (k % 64);
 	w->flags |= IT_W_IN_WD;
 	t->nall++;
 	return 0;
@@ -247,13 +299,18 @@ static int wd_index_add(struct wtab *t, struct watch *w)
 
 static void wd_index_del(struct wtab *t, struct watch *w)
 {
-	size_t pg = (size_t)w->wd / IT_WTAB_WDPAGE;
+	size_t pg = (size_t)w->wd / IT_WTAB_WDPAGE,
+	       k = (size_t)w->wd % IT_WTAB_WDPAGE;
 	struct wtab_wdpage *p = t->wdpages[pg];
 
 	w->flags &= ~IT_W_IN_WD;
 	t->nall--;
-	p->rec[w->wd % IT_WTAB_WDPAGE] = 0;
+	if (p->rec)
+		p->rec[k] = 0;
+	else
+		p->used[k / 64] &= ~((uint64_t)1 << (k % 64));
 	if (!--p->n) {
+		free(p->rec);
 		free(p);
 		t->wdpages[pg] = NULL;
 	}
