@@ -139,24 +139,25 @@ static int names_compact(struct wtab *t, size_t need)
 /* Store s (n bytes) in the arena; its offset, or -1. */
 static int64_t name_put(struct wtab *t, const char *s, size_t n)
 {
-	size_t off, size = name_size(n);
+	/* (room: an empty name too needs an arena to point into) */
+	size_t off, size = name_size(n), room = size ? size : 1;
 
 	if (n >= UINT32_MAX / 2) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (t->nameslen + size > t->namescap) {
+	if (t->nameslen + room > t->namescap) {
 		if (t->namesgarbage > NAME_GC_MIN &&
 		    t->namesgarbage * 2 > t->nameslen) {
-			if (names_compact(t, size) < 0)
+			if (names_compact(t, room) < 0)
 				return -1;
 		} else {
 			char *p;
 
 			/* (offsets are 32 bits: an arena of at most 2 GiB) */
-			if (t->nameslen + size > (size_t)1 << 31 ||
+			if (t->nameslen + room > (size_t)1 << 31 ||
 			    !(p = it_grow(t->names, &t->namescap,
-					  t->nameslen + size, 1, 1024))) {
+					  t->nameslen + room, 1, 1024))) {
 				errno = ENOMEM;
 				return -1;
 			}
