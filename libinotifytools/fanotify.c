@@ -72,12 +72,14 @@ struct it_fan {
 	pid_t pid;
 	uint32_t fsmask; /* -S: the mask of every resolved directory */
 	int next_wd;
-	struct fobj *objs; /* indexed by wd, nobjs of them */
+	struct fobj *objs; /* indexed by wd: 1 .. next_wd - 1 are set, the
+			      rest of the nobjs allocated is not */
 	size_t nobjs, nlive;
 	uint32_t *bucket; /* hash chains of wds */
 	size_t nbuckets;
 	unsigned char *keys; /* the arena */
 	size_t keyslen, keyscap, keysgarbage;
+	size_t nwhole; /* keys in it kept whole (see key_pack()) */
 	struct ffs *fs;
 	size_t nfs;
 	/* Queue positions in FIONREAD's unit: fanotify counts only the
@@ -95,7 +97,7 @@ struct it_fan {
 
 static const unsigned char *obj_entry(const struct it_fan *f, int wd)
 {
-	return wd > 0 && (size_t)wd < f->nobjs && f->objs[wd].key
+	return wd > 0 && wd < f->next_wd && f->objs[wd].key
 		       ? f->keys + f->objs[wd].key
 		       : NULL;
 }
@@ -105,9 +107,62 @@ static uint32_t obj_hash(const unsigned char *e)
 	return it_hash(IT_HASH_INIT, e + 2, e[0]);
 }
 
-/* The wd of the object of key, 0 if none. */
-static int obj_find(const struct it_fan *f, const unsigned char *key,
-		    size_t klen)
+/* The first byte of a key kept whole in the arena. */
+#define WHOLE 0xffu
+#define PACKED_MAX (1 + KEY_MAX)
+#define KEY_HEAD (sizeof(fsid_t) + sizeof(int)) /* before the handle */
+
+/*
+ * Pack key (klen bytes, as path_key() makes it) for the arena in
+ * out[PACKED_MAX]: its filesystem as its place in f->fs and its handle type
+ * in a byte each, then the handle (10 bytes instead of 20 for a directory
+ * of ext4); a key that does not pack so follows a byte WHOLE. Its length.
+ */
+static size_t key_pack(const struct it_fan *f, const unsigned char *key,
+		       size_t klen, unsigned char *out)
+{
+	size_t i = f->nfs;
+	int type = -1;
+
+	if (klen >= KEY_HEAD) {
+		memcpy(&type, key + sizeof(fsid_t), sizeof(int));
+		/* the first filesystem of the fsid, as fs_by_fsid() finds */
+		for (i = 0; i < f->nfs; i++)
+			if (f->fs[i].fd >= 0 &&
+			    !memcmp(&f->fs[i].fsid, key, sizeof(fsid_t)))
+				break;
+	}
+	if (i >= f->nfs || i >= WHOLE || type < 0 || type > 0xff) {
+		out[0] = WHOLE;
+		memcpy(out + 1, key, klen);
+		return klen + 1;
+	}
+	out[0] = (unsigned char)i;
+	out[1] = (unsigned char)type;
+	memcpy(out + 2, key + KEY_HEAD, klen - KEY_HEAD);
+	return klen - KEY_HEAD + 2;
+}
+
+/* The key packed as p (n bytes) in out[KEY_MAX]; its length. */
+static size_t key_unpack(const struct it_fan *f, const unsigned char *p,
+			 size_t n, unsigned char *out)
+{
+	int type;
+
+	if (n < 2 || p[0] == WHOLE || p[0] >= f->nfs) {
+		memcpy(out, p + 1, n ? n - 1 : 0);
+		return n ? n - 1 : 0;
+	}
+	type = p[1];
+	memcpy(out, &f->fs[p[0]].fsid, sizeof(fsid_t));
+	memcpy(out + sizeof(fsid_t), &type, sizeof(int));
+	memcpy(out + KEY_HEAD, p + 2, n - 2);
+	return n - 2 + KEY_HEAD;
+}
+
+/* The wd of the object of the packed key, 0 if none. */
+static int packed_find(const struct it_fan *f, const unsigned char *key,
+		       size_t klen)
 {
 	uint32_t h;
 
@@ -122,6 +177,23 @@ static int obj_find(const struct it_fan *f, const unsigned char *key,
 		wd = f->objs[wd].next;
 	}
 	return 0;
+}
+
+/* The wd of the object of key, 0 if none. */
+static int obj_find(const struct it_fan *f, const unsigned char *key,
+		    size_t klen)
+{
+	unsigned char p[PACKED_MAX];
+	size_t n = key_pack(f, key, klen, p);
+	int wd = packed_find(f, p, n);
+
+	/* (kept whole while its filesystem was unknown) */
+	if (!wd && f->nwhole && p[0] != WHOLE) {
+		p[0] = WHOLE;
+		memcpy(p + 1, key, klen);
+		wd = packed_find(f, p, klen + 1);
+	}
+	return wd;
 }
 
 static void obj_link(struct it_fan *f, uint32_t wd)
@@ -143,7 +215,7 @@ static int obj_grow(struct it_fan *f)
 	free(f->bucket);
 	f->bucket = b;
 	f->nbuckets = n;
-	for (size_t wd = 1; wd < f->nobjs; wd++)
+	for (int wd = 1; wd < f->next_wd; wd++)
 		if (f->objs[wd].key)
 			obj_link(f, (uint32_t)wd);
 	return 0;
@@ -158,8 +230,8 @@ static int keys_compact(struct it_fan *f, size_t need)
 
 	if (!p)
 		return -1;
-	for (size_t wd = 1; wd < f->nobjs; wd++) {
-		const unsigned char *e = obj_entry(f, (int)wd);
+	for (int wd = 1; wd < f->next_wd; wd++) {
+		const unsigned char *e = obj_entry(f, wd);
 
 		if (!e)
 			continue;
@@ -196,26 +268,28 @@ static int keys_room(struct it_fan *f, size_t n)
 /* A new object with a fresh wd; 0 on allocation failure. */
 static int obj_add(struct it_fan *f, const unsigned char *key, size_t klen)
 {
+	unsigned char p[PACKED_MAX];
 	int wd = f->next_wd;
 
-	if ((f->nlive >= 2 * f->nbuckets && obj_grow(f) < 0) ||
+	klen = key_pack(f, key, klen, p);
+	if ((f->nlive >= 4 * f->nbuckets && obj_grow(f) < 0) ||
 	    keys_room(f, klen + 3) < 0)
 		return 0;
 	if ((size_t)wd >= f->nobjs) {
-		size_t n = f->nobjs;
 		struct fobj *v = it_grow(f->objs, &f->nobjs, (size_t)wd + 1,
 					 sizeof(*v), 256);
 
 		if (!v)
 			return 0;
-		memset(v + n, 0, (f->nobjs - n) * sizeof(*v));
 		f->objs = v;
 	}
 	f->objs[wd].key = (uint32_t)f->keyslen;
 	f->keys[f->keyslen] = (unsigned char)klen;
 	f->keys[f->keyslen + 1] = 0;
-	memcpy(f->keys + f->keyslen + 2, key, klen);
+	memcpy(f->keys + f->keyslen + 2, p, klen);
 	f->keyslen += klen + 2;
+	if (p[0] == WHOLE)
+		f->nwhole++;
 	obj_link(f, (uint32_t)wd);
 	f->next_wd++;
 	f->nlive++;
@@ -242,6 +316,8 @@ static void obj_del(struct it_fan *f, int wd)
 	if (*pp)
 		*pp = f->objs[wd].next;
 	f->keysgarbage += (size_t)e[0] + 2;
+	if (e[2] == WHOLE)
+		f->nwhole--;
 	f->objs[wd].key = 0;
 	f->objs[wd].next = 0;
 	f->nlive--;
@@ -585,8 +661,8 @@ static int fan_remask(struct it_ctx *c, const char *path, uint32_t mask)
 static int unmark(struct it_ctx *c, struct it_fan *f, const unsigned char *o,
 		  const struct watch *w)
 {
-	unsigned char key[KEY_MAX];
-	size_t klen = o[0];
+	unsigned char key[KEY_MAX], okey[KEY_MAX];
+	size_t klen = key_unpack(f, o + 2, o[0], okey);
 	char proc[64];
 	struct ffs *s;
 	size_t len;
@@ -594,7 +670,7 @@ static int unmark(struct it_ctx *c, struct it_fan *f, const unsigned char *o,
 
 	/* fanotify_mark() takes no O_PATH descriptor, but its /proc/self/fd
 	 * link: the object wherever it is now */
-	if ((fd = key_open(f, o + 2, klen, O_PATH)) >= 0) {
+	if ((fd = key_open(f, okey, klen, O_PATH)) >= 0) {
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		rc = fanotify_mark(c->fd, FAN_MARK_REMOVE, all_bits(f),
 				   AT_FDCWD, proc);
@@ -605,7 +681,7 @@ static int unmark(struct it_ctx *c, struct it_fan *f, const unsigned char *o,
 		const char *p = wpath(c, w, &len);
 
 		if (path_key(c, f, p, 1, key, &s) == klen &&
-		    !memcmp(key, o + 2, klen))
+		    !memcmp(key, okey, klen))
 			rc = fanotify_mark(c->fd, FAN_MARK_REMOVE, all_bits(f),
 					   AT_FDCWD, p);
 	}
@@ -812,9 +888,9 @@ static void renamed(struct it_ctx *c, struct it_fan *f,
 	struct watch *op, *np;
 
 	if (f->filesystem) {
-		for (size_t wd = 1; wd < f->nobjs; wd++)
-			if (obj_entry(f, (int)wd) && !obj_root(f, (int)wd))
-				end_watch(f, (int)wd, IT_RAW_HIDDEN);
+		for (int wd = 1; wd < f->next_wd; wd++)
+			if (obj_entry(f, wd) && !obj_root(f, wd))
+				end_watch(f, wd, IT_RAW_HIDDEN);
 		return;
 	}
 	op = from->name ? live(lookup(c, from->key, from->klen)) : NULL;

@@ -11,10 +11,14 @@
 #include <sys/inotify.h>
 
 #define MIN_BUCKETS 64
+/* records per path bucket before the buckets double: chains stay short, as
+ * a lookup compares the parent first, and buckets cost 1 to 2 bytes each */
+#define LOAD 4
 #define SLAB (1u << IT_WTAB_SHIFT)
 #define IT_W_IN_WD 0x200u   /* in the wd index */
 #define IT_W_IN_PATH 0x400u /* in the path index */
 #define IT_W_EXT 0x800u	    /* has an extension, in the extension map */
+#define IT_W_SLASH 0x80u    /* the name's trailing '/' is not stored */
 #define NAME_GC_MIN (64 * 1024)
 
 _Static_assert(SLAB * sizeof(struct watch) <= IT_WTAB_ALIGN,
@@ -26,27 +30,50 @@ static uint32_t key_hash(uint32_t h, uint32_t parent)
 	return h ^ (h >> 15);
 }
 
+/* w's name in the arena; NUL-terminated only when it is IT_W_LONG bytes or
+ * more (name_len() then asks strlen) */
 static const char *name_of(const struct wtab *t, const struct watch *w)
 {
 	return t->names + w->name;
 }
 
-/* The length of w's name. */
-static size_t name_len(const struct wtab *t, const struct watch *w)
+/* The bytes a name of len bytes takes in the arena. */
+static size_t name_size(size_t len)
+{
+	return len + (len >= IT_W_LONG ? 1 : 0);
+}
+
+/* The length of w's name in the arena. */
+static size_t stored_len(const struct wtab *t, const struct watch *w)
 {
 	return w->namelen < IT_W_LONG ? w->namelen : strlen(name_of(t, w));
 }
 
-static void set_name(struct watch *w, int64_t off, size_t len)
+/* 1 if w's name ends with a '/' the arena leaves out, else 0. */
+static size_t slash_of(const struct watch *w)
+{
+	return (w->flags & IT_W_SLASH) ? 1 : 0;
+}
+
+/* The length of w's name. */
+static size_t name_len(const struct wtab *t, const struct watch *w)
+{
+	return stored_len(t, w) + slash_of(w);
+}
+
+/* Give w the name stored at off, len bytes, followed by '/' if slash. */
+static void set_name(struct watch *w, int64_t off, size_t len, int slash)
 {
 	w->name = (uint32_t)off;
 	w->namelen = (uint16_t)(len < IT_W_LONG ? len : IT_W_LONG);
+	w->flags = slash ? w->flags | IT_W_SLASH : w->flags & ~IT_W_SLASH;
 }
 
 static uint32_t rec_hash(const struct wtab *t, const struct watch *w)
 {
-	return key_hash(it_hash(IT_HASH_INIT, name_of(t, w), name_len(t, w)),
-			w->parent);
+	uint32_t h = it_hash(IT_HASH_INIT, name_of(t, w), stored_len(t, w));
+
+	return key_hash(slash_of(w) ? it_hash(h, "/", 1) : h, w->parent);
 }
 
 void it_wtab_init(struct wtab *t)
@@ -67,8 +94,11 @@ void it_wtab_free(struct wtab *t)
 	for (size_t i = 0; i < t->nslabs; i++)
 		free(t->slabs[i]);
 	free(t->slabs);
-	for (size_t i = 0; i < t->nwdpages; i++)
+	for (size_t i = 0; i < t->nwdpages; i++) {
+		if (t->wdpages[i])
+			free(t->wdpages[i]->rec);
 		free(t->wdpages[i]);
+	}
 	free(t->wdpages);
 	free(t->by_path);
 	free(t->names);
@@ -93,10 +123,10 @@ static int names_compact(struct wtab *t, size_t need)
 
 		if (!(w->flags & IT_W_USED))
 			continue;
-		n = name_len(t, w);
-		memcpy(p + len, t->names + w->name, n + 1);
+		n = name_size(stored_len(t, w));
+		memcpy(p + len, t->names + w->name, n);
 		w->name = (uint32_t)len;
-		len += n + 1;
+		len += n;
 	}
 	free(t->names);
 	t->names = p;
@@ -109,24 +139,25 @@ static int names_compact(struct wtab *t, size_t need)
 /* Store s (n bytes) in the arena; its offset, or -1. */
 static int64_t name_put(struct wtab *t, const char *s, size_t n)
 {
-	size_t off;
+	/* (room: an empty name too needs an arena to point into) */
+	size_t off, size = name_size(n), room = size ? size : 1;
 
 	if (n >= UINT32_MAX / 2) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (t->nameslen + n + 1 > t->namescap) {
+	if (t->nameslen + room > t->namescap) {
 		if (t->namesgarbage > NAME_GC_MIN &&
 		    t->namesgarbage * 2 > t->nameslen) {
-			if (names_compact(t, n + 1) < 0)
+			if (names_compact(t, room) < 0)
 				return -1;
 		} else {
 			char *p;
 
 			/* (offsets are 32 bits: an arena of at most 2 GiB) */
-			if (t->nameslen + n + 1 > (size_t)1 << 31 ||
+			if (t->nameslen + room > (size_t)1 << 31 ||
 			    !(p = it_grow(t->names, &t->namescap,
-					  t->nameslen + n + 1, 1, 1024))) {
+					  t->nameslen + room, 1, 1024))) {
 				errno = ENOMEM;
 				return -1;
 			}
@@ -135,14 +166,23 @@ static int64_t name_put(struct wtab *t, const char *s, size_t n)
 	}
 	off = t->nameslen;
 	memcpy(t->names + off, s, n);
-	t->names[off + n] = '\0';
-	t->nameslen += n + 1;
+	if (size > n)
+		t->names[off + n] = '\0';
+	t->nameslen += size;
 	return (int64_t)off;
+}
+
+/* Store the name s (n bytes) but for a trailing '/', which *slash says
+ * whether there was; its offset, or -1. */
+static int64_t name_store(struct wtab *t, const char *s, size_t n, int *slash)
+{
+	*slash = n > 0 && s[n - 1] == '/';
+	return name_put(t, s, n - (*slash ? 1 : 0));
 }
 
 static void name_drop(struct wtab *t, const struct watch *w)
 {
-	t->namesgarbage += name_len(t, w) + 1;
+	t->namesgarbage += name_size(stored_len(t, w));
 }
 
 /* --- indexes -------------------------------------------------------------*/
@@ -170,40 +210,89 @@ static int grow(struct wtab *t)
 	return 0;
 }
 
+/* The rank of the record at index i: how many record slots come before
+ * it (the slot 0 of each slab is none). */
+static int64_t rank_of(uint32_t i)
+{
+	return (int64_t)i - (i >> IT_WTAB_SHIFT) - 1;
+}
+
+/* The index of the record of rank r. */
+static uint32_t at_rank(int64_t r)
+{
+	return (uint32_t)(r + r / (SLAB - 1) + 1);
+}
+
+/* The index of the record of the k'th wd of page p (0: none). */
+static uint32_t page_get(const struct wtab_wdpage *p, size_t k)
+{
+	if (p->rec)
+		return p->rec[k];
+	return (p->used[k / 64] >> (k % 64) & 1) ? at_rank(p->base + (int64_t)k)
+						 : 0;
+}
+
+/* Make the linear page p explicit. */
+static int page_explicit(struct wtab_wdpage *p)
+{
+	uint32_t *rec = malloc(IT_WTAB_WDPAGE * sizeof(*rec));
+
+	if (!rec)
+		return -1;
+	for (size_t k = 0; k < IT_WTAB_WDPAGE; k++)
+		rec[k] = page_get(p, k);
+	p->rec = rec;
+	return 0;
+}
+
 struct watch *it_wtab_by_wd(const struct wtab *t, int wd)
 {
 	size_t pg = (size_t)wd / IT_WTAB_WDPAGE;
 
 	if (wd < 0 || pg >= t->nwdpages || !t->wdpages[pg])
 		return NULL;
-	return it_wtab_at(t, t->wdpages[pg]->rec[wd % IT_WTAB_WDPAGE]);
+	return it_wtab_at(t, page_get(t->wdpages[pg], wd % IT_WTAB_WDPAGE));
+}
+
+/* The page of wd (new ones linear, starting with rank r), or NULL. */
+static struct wtab_wdpage *wd_page(struct wtab *t, int wd, int64_t r)
+{
+	size_t pg = (size_t)wd / IT_WTAB_WDPAGE, n = t->nwdpages;
+	struct wtab_wdpage **v, *p;
+
+	if (pg >= n) {
+		if (!(v = it_grow(t->wdpages, &t->nwdpages, pg + 1, sizeof(*v),
+				  16)))
+			return NULL;
+		memset(v + n, 0, (t->nwdpages - n) * sizeof(*v));
+		t->wdpages = v;
+	}
+	if (!(p = t->wdpages[pg]) &&
+	    (p = t->wdpages[pg] = calloc(1, sizeof(*p))))
+		p->base = r - wd % IT_WTAB_WDPAGE;
+	return p;
 }
 
 /* Enter w in the wd index; a record it held for w->wd leaves it. */
 static int wd_index_add(struct wtab *t, struct watch *w)
 {
-	size_t pg = (size_t)w->wd / IT_WTAB_WDPAGE, n = t->nwdpages;
-	struct wtab_wdpage **v, *p;
-	uint32_t *slot;
+	size_t k = (size_t)w->wd % IT_WTAB_WDPAGE;
+	int64_t r = rank_of(it_wtab_index(w));
+	struct wtab_wdpage *p = wd_page(t, w->wd, r);
+	uint32_t old;
 
-	if (pg >= n) {
-		if (!(v = it_grow(t->wdpages, &t->nwdpages, pg + 1, sizeof(*v),
-				  16)))
-			return -1;
-		memset(v + n, 0, (t->nwdpages - n) * sizeof(*v));
-		t->wdpages = v;
-	}
-	if (!(p = t->wdpages[pg]) &&
-	    !(p = t->wdpages[pg] = calloc(1, sizeof(*p))))
+	if (!p || (!p->rec && r != p->base + (int64_t)k && page_explicit(p)))
 		return -1;
-	slot = &p->rec[w->wd % IT_WTAB_WDPAGE];
-	if (*slot) {
-		it_wtab_rec(t, *slot)->flags &= ~IT_W_IN_WD;
+	if ((old = page_get(p, k))) {
+		it_wtab_rec(t, old)->flags &= ~IT_W_IN_WD;
 		t->nall--;
 	} else {
 		p->n++;
 	}
-	*slot = it_wtab_index(w);
+	if (p->rec)
+		p->rec[k] = it_wtab_index(w);
+	else
+		p->used[k / 64] |= (uint64_t)1 << (k % 64);
 	w->flags |= IT_W_IN_WD;
 	t->nall++;
 	return 0;
@@ -211,13 +300,18 @@ static int wd_index_add(struct wtab *t, struct watch *w)
 
 static void wd_index_del(struct wtab *t, struct watch *w)
 {
-	size_t pg = (size_t)w->wd / IT_WTAB_WDPAGE;
+	size_t pg = (size_t)w->wd / IT_WTAB_WDPAGE,
+	       k = (size_t)w->wd % IT_WTAB_WDPAGE;
 	struct wtab_wdpage *p = t->wdpages[pg];
 
 	w->flags &= ~IT_W_IN_WD;
 	t->nall--;
-	p->rec[w->wd % IT_WTAB_WDPAGE] = 0;
+	if (p->rec)
+		p->rec[k] = 0;
+	else
+		p->used[k / 64] &= ~((uint64_t)1 << (k % 64));
 	if (!--p->n) {
+		free(p->rec);
 		free(p);
 		t->wdpages[pg] = NULL;
 	}
@@ -228,7 +322,9 @@ static struct watch *find_key(const struct wtab *t, uint32_t parent,
 			      const char *s, size_t n, int slash)
 {
 	uint32_t h = it_hash(IT_HASH_INIT, s, n);
-	size_t len = n + (slash ? 1 : 0);
+	/* the key without one trailing '/', as records store it */
+	unsigned sl = slash || (n && s[n - 1] == '/') ? IT_W_SLASH : 0;
+	size_t core = slash || !sl ? n : n - 1;
 
 	if (!t->nbuckets)
 		return NULL;
@@ -238,11 +334,10 @@ static struct watch *find_key(const struct wtab *t, uint32_t parent,
 	for (uint32_t i = t->by_path[h & (t->nbuckets - 1)]; i;) {
 		struct watch *w = it_wtab_rec(t, i);
 
-		if (w->parent == parent &&
-		    (len < IT_W_LONG ? w->namelen == len
-				     : name_len(t, w) == len) &&
-		    !memcmp(name_of(t, w), s, n) &&
-		    (!slash || name_of(t, w)[n] == '/'))
+		if (w->parent == parent && (w->flags & IT_W_SLASH) == sl &&
+		    (core < IT_W_LONG ? w->namelen == core
+				      : stored_len(t, w) == core) &&
+		    !memcmp(name_of(t, w), s, core))
 			return w;
 		i = w->next_path;
 	}
@@ -358,10 +453,12 @@ const char *it_wtab_path(struct wtab *t, const struct watch *w, size_t *len)
 	t->scratch[n] = '\0';
 	t->scratchlen = n;
 	for (const struct watch *x = w; x; x = it_wtab_at(t, x->parent)) {
-		size_t k = name_len(t, x);
+		size_t k = stored_len(t, x);
 
-		n -= k;
+		n -= k + slash_of(x);
 		memcpy(t->scratch + n, name_of(t, x), k);
+		if (slash_of(x))
+			t->scratch[n + k] = '/';
 	}
 	t->scratch_w = w;
 	t->scratch_gen = t->gen;
@@ -375,14 +472,15 @@ static void freeze(struct wtab *t, struct watch *w)
 	size_t len;
 	const char *p;
 	int64_t off;
+	int slash;
 
 	if (!w->parent)
 		return;
 	p = it_wtab_path(t, w, &len);
-	if ((off = name_put(t, p, len)) < 0)
+	if ((off = name_store(t, p, len, &slash)) < 0)
 		return;
 	name_drop(t, w);
-	set_name(w, off, len);
+	set_name(w, off, len - (size_t)slash, slash);
 }
 
 /* --- extensions ----------------------------------------------------------*/
@@ -662,24 +760,25 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 {
 	struct watch *w;
 	int64_t off;
+	int sl = 1;
 
 	if (wd < 0) {
 		errno = EINVAL;
 		return NULL;
 	}
-	if ((t->nall >= 2 * t->nbuckets && grow(t) < 0) ||
+	if ((t->nall >= LOAD * t->nbuckets && grow(t) < 0) ||
 	    !(w = new_record(t))) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	if ((off = name_put(t, name, n + (slash ? 1 : 0))) < 0) {
+	/* with slash, name is all stored, and the '/' left out */
+	if ((off = slash ? name_put(t, name, n) : name_store(t, name, n, &sl)) <
+	    0) {
 		free_record(t, w);
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (slash)
-		t->names[off + (int64_t)n] = '/';
-	set_name(w, off, n + (slash ? 1 : 0));
+	set_name(w, off, slash ? n : n - (size_t)sl, sl);
 	w->wd = wd;
 	if (wd_index_add(t, w) < 0) {
 		name_drop(t, w);
@@ -687,7 +786,8 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 		errno = ENOMEM;
 		return NULL;
 	}
-	w->flags |= flags & ~(IT_W_USED | IT_W_IN_WD | IT_W_IN_PATH | IT_W_EXT);
+	w->flags |= flags & ~(IT_W_USED | IT_W_IN_WD | IT_W_IN_PATH | IT_W_EXT |
+			      IT_W_SLASH);
 	w->seq = (uint32_t)t->next_seq++;
 	if (parent)
 		tree_link(t, w, parent);
@@ -796,10 +896,11 @@ int it_wtab_rename(struct wtab *t, struct watch *w, struct watch *newparent,
 		   const char *newname, size_t newlen)
 {
 	int64_t off;
+	int slash;
 
 	if (w->flags & IT_W_DEAD)
 		return 0;
-	if ((off = name_put(t, newname, newlen)) < 0)
+	if ((off = name_store(t, newname, newlen, &slash)) < 0)
 		return -1;
 	t->gen++;
 	if (t->ncached)
@@ -811,7 +912,7 @@ int it_wtab_rename(struct wtab *t, struct watch *w, struct watch *newparent,
 			tree_link(t, w, newparent);
 	}
 	name_drop(t, w);
-	set_name(w, off, newlen);
+	set_name(w, off, newlen - (size_t)slash, slash);
 	path_index_add(t, w);
 	return 0;
 }

@@ -72,10 +72,17 @@ struct watch_ext {
 
 #define IT_WTAB_WDPAGE 1024
 
-/* One page of the wd index. */
+/*
+ * One page of the wd index. Linear while its wds' records follow each
+ * other as the wds do (records made as the kernel hands out wds): the
+ * record of the page's k'th wd is then the (base + k)'th record, and a bit
+ * says whether it has one. Explicit (rec) once a record does not fit.
+ */
 struct wtab_wdpage {
-	uint32_t n; /* records in it */
-	uint32_t rec[IT_WTAB_WDPAGE];
+	uint32_t n;    /* records in it */
+	uint32_t *rec; /* explicit: record index by wd (0: none); or NULL */
+	int64_t base;  /* linear: the rank of the record of wd 0 */
+	uint64_t used[IT_WTAB_WDPAGE / 64]; /* linear: the wds it has */
 };
 
 /* Which records have an extension: open addressing, record index -> slot. */
