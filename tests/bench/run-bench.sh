@@ -484,7 +484,7 @@ batch_ratio() {
 	for mode in file pipe; do
 		b=$(median "c. CPU/100k events, to a $mode (ms)" "$batch_label")
 		p=$(median "c. CPU/100k events, to a $mode (ms)" "$plain_label")
-		[ -n "$b" ] && [ -n "$p" ] || continue
+		{ [ -n "$b" ] && [ -n "$p" ]; } || continue
 		printf 'c, to a %s: --batch 0.2 / plain = %s\n' "$mode" \
 			"$(awk -v a="$b" -v b="$p" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
 	done
