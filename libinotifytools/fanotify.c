@@ -107,6 +107,18 @@ static uint32_t obj_hash(const unsigned char *e)
 	return it_hash(IT_HASH_INIT, e + 2, e[0]);
 }
 
+/* The place in f->fs of the first open filesystem of fsid, or f->nfs. */
+static size_t fs_index(const struct it_fan *f, const void *fsid)
+{
+	size_t i;
+
+	for (i = 0; i < f->nfs; i++)
+		if (f->fs[i].fd >= 0 &&
+		    !memcmp(&f->fs[i].fsid, fsid, sizeof(fsid_t)))
+			break;
+	return i;
+}
+
 /* The first byte of a key kept whole in the arena. */
 #define WHOLE 0xffu
 #define PACKED_MAX (1 + KEY_MAX)
@@ -126,11 +138,7 @@ static size_t key_pack(const struct it_fan *f, const unsigned char *key,
 
 	if (klen >= KEY_HEAD) {
 		memcpy(&type, key + sizeof(fsid_t), sizeof(int));
-		/* the first filesystem of the fsid, as fs_by_fsid() finds */
-		for (i = 0; i < f->nfs; i++)
-			if (f->fs[i].fd >= 0 &&
-			    !memcmp(&f->fs[i].fsid, key, sizeof(fsid_t)))
-				break;
+		i = fs_index(f, key); /* as fs_by_fsid() finds it */
 	}
 	if (i >= f->nfs || i >= WHOLE || type < 0 || type > 0xff) {
 		out[0] = WHOLE;
@@ -336,11 +344,9 @@ static struct ffs *fs_by_mnt(struct it_fan *f, int mnt_id)
 
 static struct ffs *fs_by_fsid(struct it_fan *f, const void *fsid)
 {
-	for (size_t i = 0; i < f->nfs; i++)
-		if (f->fs[i].fd >= 0 &&
-		    !memcmp(&f->fs[i].fsid, fsid, sizeof(fsid_t)))
-			return &f->fs[i];
-	return NULL;
+	size_t i = fs_index(f, fsid);
+
+	return i < f->nfs ? &f->fs[i] : NULL;
 }
 
 /* The mount id of path, or -1. */
