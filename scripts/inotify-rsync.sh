@@ -1147,6 +1147,7 @@ first_complaint() {
 retry_set() {
 	local -n t=T$1 r=R$1 w=W$1
 	local p q
+	local -a below=()
 	local -A keep=()
 	shift
 	for p; do
@@ -1158,8 +1159,7 @@ retry_set() {
 		while [[ $q == */* ]]; do
 			q=${q%/*}
 			[[ -z ${keep[$q]+x} ]] && continue
-			keep[$p]=1
-			set -- "$@" "$p"
+			below+=("$p")
 			continue 2
 		done
 		[[ -n ${w[$p]+x} ]] || continue
@@ -1167,6 +1167,10 @@ retry_set() {
 		log info "target ${t[num]}: $REPLY reached the target at last"
 		unset 'w[$p]'
 	done
+	for p in "${below[@]}"; do
+		keep[$p]=1
+	done
+	set -- "$@" "${below[@]}"
 	r=()
 	for p; do
 		[[ ${keep[$p]} == 1 ]] || continue
