@@ -23,6 +23,14 @@
 # shellcheck disable=SC2178,SC2317
 
 set -euo pipefail
+# Once its traps are set the main shell runs no $(...) and no <(...): bash
+# 5.2 takes a pending trap while it parses a substitution being expanded,
+# then fails to parse the trap itself ("trap: line 2: unexpected EOF while
+# looking for matching `)'"), and a SIGTERM or the SIGHUP of a log rotation
+# ends the daemon with status 2. Output is read through a pipeline into
+# read or mapfile instead, which lastpipe runs in this shell. (Subshells
+# started with & are safe: they expand their redirections themselves.)
+shopt -s lastpipe
 
 VERSION=4.26.0.0
 PROG=${0##*/}
@@ -203,7 +211,7 @@ parse_count() {
 # sha16 STRING: REPLY = the first 16 hex digits of the SHA-256 of STRING.
 sha16() {
 	local sum rest
-	read -r sum rest < <(printf '%s' "$1" | sha256sum)
+	printf '%s' "$1" | sha256sum | read -r sum rest
 	: "$rest"
 	REPLY=${sum:0:16}
 }
@@ -212,7 +220,7 @@ sha16() {
 # -s, left as they are); components need not exist.
 resolve() {
 	REPLY=
-	IFS= read -r -d '' REPLY < <(realpath -m -z ${2:+"$2"} -- "$1") || true
+	realpath -m -z ${2:+"$2"} -- "$1" | IFS= read -r -d '' REPLY || true
 	[[ -n $REPLY ]]
 }
 
@@ -479,12 +487,12 @@ rsync_escape() {
 src_probe() {
 	local dev ino mode mnt
 	SRC_NOW='' SRC_NOW_ID='' SRC_NOW_MNT='' SRC_NOW_FS=''
-	read -r dev ino mode mnt < <(stat -L -c '%d %i %f %m' -- "$SOURCE_PATH" 2>/dev/null) || return 1
+	stat -L -c '%d %i %f %m' -- "$SOURCE_PATH" 2>/dev/null | read -r dev ino mode mnt || return 1
 	(((16#$mode & 8#170000) == 8#040000)) || return 1
 	if [[ "$dev $ino $mnt" != "$PROBE_KEY" ]]; then
 		PROBE_KEY=
 		PROBE_PATH=
-		IFS= read -r -d '' PROBE_PATH < <(realpath -e -z -- "$SOURCE_PATH" 2>/dev/null) || true
+		realpath -e -z -- "$SOURCE_PATH" 2>/dev/null | IFS= read -r -d '' PROBE_PATH || true
 		[[ -n $PROBE_PATH ]] || return 1
 		mount_fstype "$mnt"
 		PROBE_FS=$REPLY
@@ -1001,7 +1009,7 @@ start_job() {
 		umask "$ORIG_UMASK"
 		((t["jobmoves"] == 0)) || make_moves "$i"
 		# (the list is fed from here: one fork less for the main loop)
-		exec "${PDEATH[@]}" "$RSYNC" "${args[@]}" < <(feed_list "$kind")
+		exec "${PDEATH[@]}" "$RSYNC" "${args[@]}" < <(feed_list "$kind") # (in its subshell)
 	) >"${t[out]}" 2>&1 &
 	t["pid"]=$!
 	if proc_start "${t[pid]}"; then
@@ -1046,12 +1054,12 @@ make_moves() {
 		pairs+=("$base$p")
 	done
 	if [[ ${t[mover]} == local ]]; then
-		(cd -- "${t[dest]}" && xargs -0 -n 2 sh -c "$MOVER" mv) \
-			< <(printf '%s\0' "${pairs[@]}") || true
+		printf '%s\0' "${pairs[@]}" |
+			(cd -- "${t[dest]}" && xargs -0 -n 2 sh -c "$MOVER" mv) || true
 	else
 		read -r -a rsh <<<"${t[rsh]}"
-		"${rsh[@]}" "${t[host]}" "xargs -0 -n 2 sh -c '$MOVER' mv" \
-			< <(printf '%s\0' "${pairs[@]}") || true
+		printf '%s\0' "${pairs[@]}" |
+			"${rsh[@]}" "${t[host]}" "xargs -0 -n 2 sh -c '$MOVER' mv" || true
 	fi
 }
 
@@ -1098,15 +1106,16 @@ failed_paths() {
 		done
 	fi
 	((${#roots[@]})) || return 0
-	while IFS= read -r -d '' p; do
-		if [[ -d $p && ! -r $p ]]; then
-			fail_path "${p#"$SRC_ABS/"}" "directory cannot be listed"
-		elif [[ -d $p ]]; then
-			fail_path "${p#"$SRC_ABS/"}" "directory cannot be searched"
-		else
-			fail_path "${p#"$SRC_ABS/"}" "no read permission"
-		fi
-	done < <(printf '%s\0' "${roots[@]}" | xargs -0 sh -c "$FIND_UNREADABLE" find 2>/dev/null)
+	printf '%s\0' "${roots[@]}" | xargs -0 sh -c "$FIND_UNREADABLE" find 2>/dev/null |
+		while IFS= read -r -d '' p; do
+			if [[ -d $p && ! -r $p ]]; then
+				fail_path "${p#"$SRC_ABS/"}" "directory cannot be listed"
+			elif [[ -d $p ]]; then
+				fail_path "${p#"$SRC_ABS/"}" "directory cannot be searched"
+			else
+				fail_path "${p#"$SRC_ABS/"}" "no read permission"
+			fi
+		done || true
 	return 0
 }
 
@@ -1128,8 +1137,9 @@ fail_path() {
 # target I's last rsync, else its summary line.
 first_complaint() {
 	local -n t=T$1
-	local line last=''
-	while IFS= read -r line; do
+	local line last='' k=0
+	# (its first 50 lines: read here, never through a substitution)
+	while ((k++ < 50)) && IFS= read -r line; do
 		case $line in
 		'rsync: '*)
 			last=$line
@@ -1138,7 +1148,7 @@ first_complaint() {
 		'') ;;
 		*) [[ $last == 'rsync error: '* ]] || last=$line ;;
 		esac
-	done < <(head -n 50 -- "${t[out]}" 2>/dev/null)
+	done 2>/dev/null <"${t[out]}" || true
 	REPLY=${last:-no message}
 }
 
@@ -1241,7 +1251,7 @@ hook_start() {
 		exec {IDLE_FD}<&-
 		umask "$ORIG_UMASK"
 		exec /bin/sh -c "$ON_PUSH" "$PROG" "${t[dest]}"
-	) < <(printf '%s\0' "${h[@]}") >"${t[hookout]}" 2>&1 &
+	) < <(printf '%s\0' "${h[@]}") >"${t[hookout]}" 2>&1 & # (in its subshell)
 	t["hook"]=$!
 	log debug "target ${t[num]}: --on-push command started for ${#h[@]} path(s)"
 	h=()
@@ -2173,12 +2183,12 @@ find_program() {
 	if [[ -n $given ]]; then
 		p=$given
 		if [[ $p != */* ]]; then
-			p=$(type -P -- "$p") || die_prog "$name '$given' not found"
+			p=$(type -P -- "$p") || die_prog "$name '$given' not found" # (before the traps)
 		fi
 	elif [[ -n $beside && -f $beside && -x $beside ]]; then
 		p=$beside
 	else
-		p=$(type -P -- "$name") || die_prog "$name not found (use --$name PATH)"
+		p=$(type -P -- "$name") || die_prog "$name not found (use --$name PATH)" # (before the traps)
 	fi
 	[[ -f $p && -x $p ]] || die_prog "$name '$p' not found or not executable"
 	[[ $p == /* ]] || p=$PWD/$p
@@ -2489,7 +2499,7 @@ fi
 
 find_program rsync "$RSYNC_GIVEN" ''
 RSYNC=$REPLY
-rsync_help=$("$RSYNC" --help 2>&1) || true
+rsync_help=$("$RSYNC" --help 2>&1) || true # (before the traps)
 [[ $rsync_help == *--from0* && ($rsync_help == *--protect-args* || $rsync_help == *--secluded-args*) ]] ||
 	die_prog "rsync '$RSYNC' is too old (needs --from0 and --protect-args)"
 USE_FILES_FROM=0
@@ -2501,7 +2511,7 @@ unset rsync_help
 # quick check (size and whole-second mtime) unless nanoseconds are compared,
 # which rsync >= 3.1.3 does with a negative --modify-window.
 RSYNC_BASE=(-a -s --from0)
-rsync_version=$("$RSYNC" --version 2>/dev/null | head -n 1) || true
+rsync_version=$("$RSYNC" --version 2>/dev/null | head -n 1) || true # (before the traps)
 if [[ $rsync_version =~ version\ ([0-9]+)\.([0-9]+)\.([0-9]+) ]] &&
 	((BASH_REMATCH[1] * 1000000 + BASH_REMATCH[2] * 1000 + BASH_REMATCH[3] >= 3001003)); then
 	RSYNC_BASE+=(--modify-window=-1)
@@ -2527,7 +2537,7 @@ esac
 # inotifywait without --exit-with-parent) through setpriv's parent-death
 # signal, where util-linux provides it.
 PDEATH=()
-setpriv_help=$(setpriv --help 2>/dev/null) || true
+setpriv_help=$(setpriv --help 2>/dev/null) || true # (before the traps)
 [[ $setpriv_help != *--pdeathsig* ]] || PDEATH=(setpriv --pdeathsig TERM --)
 unset setpriv_help
 
@@ -2538,7 +2548,7 @@ if ((ONCE == 0)); then
 	find_program inotifywait "$IW_GIVEN" "$beside"
 	IW=$REPLY
 	unset beside
-	iw_help=$("$IW" --help 2>&1) || true
+	iw_help=$("$IW" --help 2>&1) || true # (before the traps)
 	[[ $iw_help == *--no-newline* && $iw_help == *--batch-notify* && $iw_help == *--rename-records* ]] ||
 		die_prog "inotifywait '$IW' is too old (needs --batch; this project's inotifywait has it)"
 	if [[ $iw_help == *--exit-with-parent* ]]; then
@@ -2555,7 +2565,7 @@ cd /
 
 # ---------------------------------------------------------------- setup
 
-ORIG_UMASK=$(umask)
+ORIG_UMASK=$(umask) # (before the traps)
 umask 077
 
 if [[ -n $LOG_FILE ]]; then
@@ -2647,11 +2657,10 @@ exec {IDLE_FD}<>"$IDLE_FIFO"
 
 # The options given to rsync are checked once, on two empty directories.
 mkdir -p -- "$STATE_DIR/probe/a" "$STATE_DIR/probe/b"
-if ! probe_out=$("$RSYNC" "${RSYNC_BASE[@]}" "${RSYNC_OPTS[@]}" --dry-run -- \
-	"$STATE_DIR/probe/a/" "$STATE_DIR/probe/b/" 2>&1 </dev/null); then
+if ! "$RSYNC" "${RSYNC_BASE[@]}" "${RSYNC_OPTS[@]}" --dry-run -- \
+	"$STATE_DIR/probe/a/" "$STATE_DIR/probe/b/" 2>&1 </dev/null | mapfile -t probe_out; then
 	rm -rf -- "$STATE_DIR/probe"
-	probe_out=${probe_out%%$'\n'*}
-	die "rsync rejects the options given: ${probe_out:-rsync failed}"
+	die "rsync rejects the options given: ${probe_out[0]:-rsync failed}"
 fi
 rm -rf -- "$STATE_DIR/probe"
 unset probe_out

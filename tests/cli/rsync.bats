@@ -722,6 +722,47 @@ small_state_fs() {
 	assert_status 0
 }
 
+@test "a storm of SIGHUP and SIGUSR1 while files change never ends the daemon" {
+	# bash 5.2 can take a trap while it parses a substitution and then fail
+	# to parse the trap (exit 2): the main shell must not expand any.
+	prepare
+	populate "$SRC"
+	sync_started --delay 0.2 "$SRC" "$IT_TMP/dst"
+	local i
+	for ((i = 0; i < 400; i++)); do
+		echo "$i" >"$SRC/storm-$((i % 20))"
+		kill -HUP "$SCRIPT_PID"
+		((i % 50)) || kill -USR1 "$SCRIPT_PID"
+	done
+	kill -0 "$SCRIPT_PID"
+	converge "$SRC" "$IT_TMP/dst" "after the storm"
+	sync_stop
+	assert_status 0
+	! grep -e 'trap:' -e 'unexpected EOF' "$ERR" "$LOG"
+}
+
+@test "the main shell expands \$(...) and <(...) only before its traps or in a subshell" {
+	# (see the test above) every line that does is marked, and says why
+	run grep -n -e '$([^(]' -e '<(' "$IT_RSYNC_SCRIPT"
+	assert_status 0
+	local line bad=()
+	while IFS= read -r line; do
+		[[ ${line#*:} =~ ^[[:space:]]*# ]] && continue
+		[[ $line == *'# (before the traps)' || $line == *'# (in its subshell)' ]] ||
+			bad+=("$line")
+	done <<<"$output"
+	printf '%s\n' "${bad[@]}"
+	((${#bad[@]} == 0))
+	# the marked ones are where they say
+	local traps
+	traps=$(grep -n '^trap on_signal' "$IT_RSYNC_SCRIPT")
+	traps=${traps%%:*}
+	while IFS= read -r line; do
+		[[ $line == *'# (before the traps)' ]] || continue
+		((${line%%:*} < traps))
+	done <<<"$output"
+}
+
 # mount_src: SRC is a tmpfs of its own (root only).
 mount_src() {
 	[ "$(id -u)" = 0 ] || skip "mounting a tmpfs needs root"
