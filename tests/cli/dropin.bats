@@ -18,6 +18,14 @@ _proc_stat() {
 	awk -v n="$2" '{ print $n }' <<<"$s"
 }
 
+# _opening_fifo PID: PID sleeps in open(2) of a FIFO without a writer (the
+# kernel names the wait wait_for_partner, or fifo_open where it is inlined).
+_opening_fifo() {
+	local w
+	w=$(cat "/proc/$1/wchan" 2>/dev/null) || return 1
+	[[ $w == wait_for_partner || $w == fifo_open ]]
+}
+
 # _gone PID: PID has exited (a zombie nobody reaps yet counts as gone).
 _gone() {
 	local state
@@ -89,6 +97,9 @@ spawn_child() {
 	mkfifo "$IT_TMP/pats"
 	spawn_child inotifywait -m --exit-with-parent \
 		--exclude-from "$IT_TMP/pats" .
+	# killed before the tool's main() ran, the parent would never have been
+	# its parent: wait until it is blocked opening the FIFO
+	wait_until -m "the tool to block opening the FIFO" _opening_fifo "$CHILD"
 	local first
 	first=$(_proc_stat "$CHILD" 2)
 	[ "$first" = "$PARENT" ]
