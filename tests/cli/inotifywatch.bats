@@ -1070,7 +1070,8 @@ EOF
 
 @test "-t N: collects for N seconds, then prints the table and exits 0" {
 	mkdir w
-	start_watch -t 3 -e create,delete w
+	# long enough for the events to be counted first, also under valgrind
+	start_watch -t $((3 * IT_TIME_FACTOR)) -e create,delete w
 	touch w/a w/b
 	rm w/a
 	wait_idle
