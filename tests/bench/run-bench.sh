@@ -87,34 +87,10 @@ else
 	work=$(mktemp -d "${TMPDIR:-/tmp}/inotify-bench.XXXXXX") || exit 1
 fi
 
-declare -A saved_sysctl=()
-sysctl_file() { # name: fs.inotify.NAME, or fs.fanotify.NAME for max_user_marks
-	case $1 in
-	max_user_marks) echo "/proc/sys/fs/fanotify/$1" ;;
-	*) echo "/proc/sys/fs/inotify/$1" ;;
-	esac
-}
-set_sysctl() { # name min: raise fs.inotify.NAME to at least MIN
-	local f cur
-	f=$(sysctl_file "$1")
-	cur=$(cat "$f") || return 1
-	[ "$cur" -ge "$2" ] && return 0
-	[ -w "$f" ] || return 1
-	[ -n "${saved_sysctl[$1]+x}" ] || saved_sysctl[$1]=$cur
-	echo "$2" >"$f"
-}
-restore_sysctl() { # name: put back what set_sysctl found
-	local n=$1
-	if [ -n "${saved_sysctl[$n]+x}" ]; then
-		echo "${saved_sysctl[$n]}" >"$(sysctl_file "$n")"
-		unset "saved_sysctl[$n]"
-	fi
-}
+# shellcheck source=tests/bench/common.sh
+. "$script_dir/common.sh"
 cleanup() {
-	local n
-	for n in "${!saved_sysctl[@]}"; do
-		restore_sysctl "$n"
-	done
+	restore_sysctls
 	timeout "$tree_tmo" rm -rf "$work"
 }
 trap cleanup EXIT
@@ -453,15 +429,6 @@ measure_drain() {
 }
 
 # --- report ---------------------------------------------------------------
-stats() { # values... -> "median min max"
-	printf '%s\n' "$@" | sort -g | awk '
-		{ v[NR] = $1 }
-		END {
-			if (NR % 2) m = v[(NR + 1) / 2]
-			else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
-			printf "%s %s %s\n", m, v[1], v[NR]
-		}'
-}
 fmt() { # number -> 4 significant-ish digits
 	awk -v x="$1" 'BEGIN {
 		if (x >= 1000) printf "%.0f", x

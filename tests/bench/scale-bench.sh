@@ -46,10 +46,10 @@ if [[ -z $workdir ]]; then
 	workdir=$(mktemp -d "${TMPDIR:-/tmp}/scale-bench.XXXXXX")
 	own=1
 fi
-limit=/proc/sys/fs/inotify/max_user_watches
-old_limit=$(cat "$limit")
+# shellcheck source=tests/bench/common.sh
+. "$here/common.sh"
 cleanup() {
-	[[ $(cat "$limit") == "$old_limit" ]] || echo "$old_limit" >"$limit"
+	restore_sysctls
 	((own == 0)) || rm -rf -- "$workdir"
 }
 trap cleanup EXIT
@@ -62,12 +62,10 @@ for s in "${sizes[@]}"; do
 	}
 	((s > max)) && max=$s
 done
-if ((max + 1000 > old_limit)); then
-	echo $((max + 1000)) >"$limit" || {
-		echo "scale-bench.sh: cannot raise $limit to $((max + 1000))" >&2
-		exit 2
-	}
-fi
+set_sysctl max_user_watches $((max + 1000)) || {
+	echo "scale-bench.sh: cannot raise max_user_watches to $((max + 1000))" >&2
+	exit 2
+}
 
 for s in "${sizes[@]}"; do
 	echo "== making a tree of $s directories" >&2
@@ -103,11 +101,11 @@ for ((r = 0; r <= rounds; r++)); do
 	done
 done
 
-# median WORDS...: REPLY = their median (the lower one of an even count)
+# median WORDS...: REPLY = their median, as stats() takes it
 median() {
 	local -a v
-	mapfile -t v < <(printf '%s\n' "$@" | sort -n)
-	REPLY=${v[(${#v[@]} - 1) / 2]}
+	read -r -a v <<<"$(stats "$@")"
+	printf -v REPLY %.0f "${v[0]}"
 }
 
 echo
