@@ -9,7 +9,8 @@
 # 100000 1000000) under DIR (default: a new directory under ${TMPDIR:-/tmp},
 # removed at the end), then runs one untimed round (warm cache) and ROUNDS
 # timed ones (default 3). A round runs, on every tree in turn, floor_setup
-# -w, our inotifywait -r and our inotifywatch -r under `benchrun setup`
+# -w, floor_setup -w -p (the floor in our order: two inotify_add_watch a
+# directory), our inotifywait -r and our inotifywatch -r under `benchrun setup`
 # (fork to the ready line, RSS then). It prints each sample, then the
 # medians and the ratio of each size's median to the first size's.
 # max_user_watches is raised for the largest tree when needed (root) and
@@ -25,7 +26,7 @@ while getopts "n:d:h" opt; do
 	n) rounds=$OPTARG ;;
 	d) workdir=$OPTARG ;;
 	*)
-		sed -n '2,16s/^# \{0,1\}//p' "$0"
+		sed -n '2,17s/^# \{0,1\}//p' "$0"
 		[[ $opt == h ]] && exit 0
 		exit 2
 		;;
@@ -72,9 +73,10 @@ for s in "${sizes[@]}"; do
 	"$here/gentree" "$workdir/t$s" "$s" 4 >/dev/null
 done
 
-labels=("floor_setup -w" "inotifywait -r" "inotifywatch -r")
-cmds=("$here/floor_setup -w" "$tools/inotifywait -r" "$tools/inotifywatch -r")
-readys=("Watches established." "Watches established."
+labels=("floor_setup -w" "floor_setup -w -p" "inotifywait -r" "inotifywatch -r")
+cmds=("$here/floor_setup -w" "$here/floor_setup -w -p" "$tools/inotifywait -r"
+	"$tools/inotifywatch -r")
+readys=("Watches established." "Watches established." "Watches established."
 	"Finished establishing watches, now collecting statistics.")
 declare -A ms=() kib=()
 echo "round	directories	program	setup ms	held RSS KiB"
