@@ -419,6 +419,24 @@ _has_text() {
 		"$TEST_DIR/r/abc/ CREATE f"
 }
 
+@test "-F -m -r: after 7,000 directories are deleted, the rest are still found" {
+	need_fanotify
+	# the handle table's filter is made again past 4,096 deletions
+	mkdir -p r/keep r/gone
+	(cd r/gone && mkdir d{0000..6999})
+	start_bg inotifywait -F -m -r -e create,delete r
+	rm -r r/gone
+	wait_for_exact_line "$OUT" "$TEST_DIR/r/ DELETE,ISDIR gone"
+	touch r/keep/f
+	wait_for_exact_line "$OUT" "$TEST_DIR/r/keep/ CREATE f"
+	mkdir r/new
+	wait_for_exact_line "$OUT" "$TEST_DIR/r/ CREATE,ISDIR new"
+	touch r/new/g
+	wait_for_exact_line "$OUT" "$TEST_DIR/r/new/ CREATE g"
+	stop_bg
+	[ "$(grep -c "^$TEST_DIR/r/gone/ DELETE,ISDIR d" "$OUT")" = 7000 ]
+}
+
 @test "-F -r: @ exclusions given relative still exclude" {
 	need_fanotify
 	mkdir -p r/skip r/keep
