@@ -80,7 +80,7 @@ struct it_fan {
 	/* A filter over the keys' hashes, nbuckets / 2 words: two bits a key
 	 * (see filter_bits()). A clear bit proves a key absent, without the
 	 * cache misses of a chain, as for every directory a walk meets. Bits
-	 * of deleted keys stay until the filter is made again (ndead). */
+	 * of deleted keys (ndead) stay until filter_remake() or a growth. */
 	uint64_t *filter;
 	size_t ndead;
 	unsigned char *keys; /* the arena */
@@ -226,22 +226,38 @@ static int obj_find(const struct it_fan *f, const unsigned char *key,
 	return wd;
 }
 
-static void obj_link(struct it_fan *f, uint32_t wd)
+/* Put the bits of a key whose hash is h in the filter. */
+static void filter_add(struct it_fan *f, uint32_t h)
 {
-	uint32_t h = obj_hash(f->keys + f->objs[wd].key);
-	uint32_t *b = &f->bucket[h & (f->nbuckets - 1)];
 	size_t word;
 	uint64_t bits = filter_bits(f, h, &word);
 
 	f->filter[word] |= bits;
+}
+
+/* Forget the bits of deleted keys: the filter of the living only. */
+static void filter_remake(struct it_fan *f)
+{
+	memset(f->filter, 0, f->nbuckets / 2 * sizeof(*f->filter));
+	f->ndead = 0;
+	for (int wd = 1; wd < f->next_wd; wd++)
+		if (f->objs[wd].key)
+			filter_add(f, obj_hash(f->keys + f->objs[wd].key));
+}
+
+static void obj_link(struct it_fan *f, uint32_t wd)
+{
+	uint32_t h = obj_hash(f->keys + f->objs[wd].key);
+	uint32_t *b = &f->bucket[h & (f->nbuckets - 1)];
+
+	filter_add(f, h);
 	f->objs[wd].next = *b;
 	*b = wd;
 }
 
-/* Make the chains and the filter again with n buckets (the same number:
- * only to forget the filter's bits of deleted keys). */
-static int obj_rehash(struct it_fan *f, size_t n)
+static int obj_grow(struct it_fan *f)
 {
+	size_t n = f->nbuckets ? f->nbuckets * 2 : 256;
 	uint32_t *b = calloc(n, sizeof(*b));
 	uint64_t *filter = calloc(n / 2, sizeof(*filter));
 
@@ -260,11 +276,6 @@ static int obj_rehash(struct it_fan *f, size_t n)
 		if (f->objs[wd].key)
 			obj_link(f, (uint32_t)wd);
 	return 0;
-}
-
-static int obj_grow(struct it_fan *f)
-{
-	return obj_rehash(f, f->nbuckets ? f->nbuckets * 2 : 256);
 }
 
 /* Copy the keys still in use into a new arena with room for need more. */
@@ -369,10 +380,10 @@ static void obj_del(struct it_fan *f, int wd)
 	f->nlive--;
 	/* A filter full of the dead passes every key: make it again once they
 	 * outnumber the living twice, and half the wds ever handed out (that
-	 * makes its cost a deletion constant); failing, it stays as it is. */
+	 * makes its cost a deletion constant). */
 	if (++f->ndead > 4096 && f->ndead > 2 * f->nlive &&
 	    2 * f->ndead > (size_t)f->next_wd)
-		obj_rehash(f, f->nbuckets);
+		filter_remake(f);
 }
 
 /* ------------------------------------------------------------------ */
