@@ -73,9 +73,9 @@ for s in "${sizes[@]}"; do
 	"$here/gentree" "$workdir/t$s" "$s" 4 >/dev/null
 done
 
-labels=("floor_setup -w" "floor_setup -w -p" "inotifywait -r" "inotifywatch -r")
 cmds=("$here/floor_setup -w" "$here/floor_setup -w -p" "$tools/inotifywait -r"
 	"$tools/inotifywatch -r")
+labels=("${cmds[@]##*/}") # the commands without their directory
 readys=("Watches established." "Watches established." "Watches established."
 	"Finished establishing watches, now collecting statistics.")
 declare -A ms=() kib=()
