@@ -768,12 +768,10 @@ void it_rescan(struct it_ctx *c)
 /* Unwatch the subdirectories of w (depth d) that lie too deep. */
 static void prune_deep(struct it_ctx *c, struct watch *w, unsigned d)
 {
-	uint32_t i = w->child;
+	struct watch *cw = it_wtab_first_child(&c->tab, w), *next;
 
-	while (i) {
-		struct watch *cw = it_wtab_rec(&c->tab, i);
-
-		i = cw->next;
+	for (; cw; cw = next) {
+		next = it_wtab_next_child(&c->tab, w, cw);
 		if (d + 2 > c->levels)
 			it_unwatch(c, cw);
 		else

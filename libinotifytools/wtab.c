@@ -90,6 +90,8 @@ void it_wtab_free(struct wtab *t)
 	}
 	free(t->extmap.keys);
 	free(t->extmap.vals);
+	free(t->prev.keys);
+	free(t->prev.vals);
 	free(t->masks);
 	for (size_t i = 0; i < t->nslabs; i++)
 		free(t->slabs[i]);
@@ -183,6 +185,74 @@ static int64_t name_store(struct wtab *t, const char *s, size_t n, int *slash)
 static void name_drop(struct wtab *t, const struct watch *w)
 {
 	t->namesgarbage += name_size(stored_len(t, w));
+}
+
+/* --- maps --------------------------------------------------------------*/
+
+static size_t map_home(const struct wtab_map *m, uint32_t key)
+{
+	return (key * 2654435761u) & (m->cap - 1);
+}
+
+/* The slot of key in m: where it is, or the empty one where it would go. */
+static size_t map_slot(const struct wtab_map *m, uint32_t key)
+{
+	size_t i = map_home(m, key);
+
+	while (m->keys[i] && m->keys[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static int map_put(struct wtab_map *m, uint32_t key, uint32_t val)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->cap) {
+		struct wtab_map g = { .cap = m->cap ? m->cap * 2 : 64 };
+
+		g.keys = calloc(g.cap, sizeof(*g.keys));
+		g.vals = malloc(g.cap * sizeof(*g.vals));
+		if (!g.keys || !g.vals) {
+			free(g.keys);
+			free(g.vals);
+			return -1;
+		}
+		for (size_t k = 0; k < m->cap; k++)
+			if (m->keys[k]) {
+				i = map_slot(&g, m->keys[k]);
+				g.keys[i] = m->keys[k];
+				g.vals[i] = m->vals[k];
+			}
+		g.n = m->n;
+		free(m->keys);
+		free(m->vals);
+		*m = g;
+	}
+	i = map_slot(m, key);
+	m->keys[i] = key;
+	m->vals[i] = val;
+	m->n++;
+	return 0;
+}
+
+/* Remove key, which m holds, moving back the entries that probed past it. */
+static void map_del(struct wtab_map *m, uint32_t key)
+{
+	size_t hole = map_slot(m, key), mask = m->cap - 1;
+
+	for (size_t i = (hole + 1) & mask; m->keys[i]; i = (i + 1) & mask) {
+		size_t home = map_home(m, m->keys[i]);
+
+		/* keep the entry if its home lies cyclically in (hole, i] */
+		if (((i - home) & mask) < ((i - hole) & mask))
+			continue;
+		m->keys[hole] = m->keys[i];
+		m->vals[hole] = m->vals[i];
+		hole = i;
+	}
+	m->keys[hole] = 0;
+	m->n--;
 }
 
 /* --- indexes -------------------------------------------------------------*/
@@ -392,44 +462,132 @@ static void path_index_del(struct wtab *t, struct watch *w)
 
 /* --- tree ----------------------------------------------------------------*/
 
+/*
+ * The children of a record are a ring through their next fields, and its
+ * child field names the last of them, so that the first is the last's
+ * next: a child is appended in O(1), in the order the children came. A
+ * child leaving the ring needs the one before it, found by walking round
+ * from the last; a walk of more than RING_WALK steps puts the whole family
+ * in t->prev (record -> the child before it), which its links and unlinks
+ * keep from then on, in O(1). A family is there when its last child is.
+ * Without memory for that, the family walks again: slower, never wrong.
+ */
+#define RING_WALK 32
+
+static int in_prev(const struct wtab *t, uint32_t i)
+{
+	return t->prev.n && t->prev.keys[map_slot(&t->prev, i)] == i;
+}
+
+/* Set the entry of i, which the map may hold already, to before. */
+static int prev_set(struct wtab *t, uint32_t i, uint32_t before)
+{
+	size_t s;
+
+	if (t->prev.n && t->prev.keys[s = map_slot(&t->prev, i)] == i) {
+		t->prev.vals[s] = before;
+		return 0;
+	}
+	return map_put(&t->prev, i, before);
+}
+
+/* Drop the entry of i if the map has one; free the map once empty. */
+static void prev_drop(struct wtab *t, uint32_t i)
+{
+	if (!in_prev(t, i))
+		return;
+	map_del(&t->prev, i);
+	if (!t->prev.n) {
+		free(t->prev.keys);
+		free(t->prev.vals);
+		memset(&t->prev, 0, sizeof(t->prev));
+	}
+}
+
+/* Take the family of p out of t->prev. */
+static void family_forget(struct wtab *t, struct watch *p)
+{
+	uint32_t i = p->child;
+
+	do {
+		prev_drop(t, i);
+		i = it_wtab_rec(t, i)->next;
+	} while (i != p->child);
+}
+
+/* Put the family of p in t->prev. */
+static void family_remember(struct wtab *t, struct watch *p)
+{
+	uint32_t i = p->child, next;
+
+	do {
+		next = it_wtab_rec(t, i)->next;
+		if (prev_set(t, next, i) < 0) {
+			family_forget(t, p);
+			return;
+		}
+		i = next;
+	} while (i != p->child);
+}
+
+/* The child of p before its child i (a ring of more than one). */
+static uint32_t ring_before(struct wtab *t, struct watch *p, uint32_t i)
+{
+	uint32_t j = p->child;
+	size_t steps = 0;
+
+	if (in_prev(t, i))
+		return t->prev.vals[map_slot(&t->prev, i)];
+	while (it_wtab_rec(t, j)->next != i) {
+		j = it_wtab_rec(t, j)->next;
+		steps++;
+	}
+	t->ring_steps += steps;
+	if (steps > RING_WALK)
+		family_remember(t, p);
+	return j;
+}
+
 static void tree_unlink(struct wtab *t, struct watch *w)
 {
-	struct watch *p = it_wtab_at(t, w->parent), *first;
+	struct watch *p = it_wtab_at(t, w->parent);
+	uint32_t i = it_wtab_index(w), before;
 
 	if (!p)
 		return;
-	first = it_wtab_rec(t, p->child);
-	if (first == w) {
-		p->child = w->next;
-		if (w->next)
-			it_wtab_rec(t, w->next)->prev = w->prev;
+	if (w->next == i) {
+		p->child = 0;
 	} else {
-		it_wtab_rec(t, w->prev)->next = w->next;
-		if (w->next)
-			it_wtab_rec(t, w->next)->prev = w->prev;
-		else
-			first->prev = w->prev;
+		before = ring_before(t, p, i);
+		it_wtab_rec(t, before)->next = w->next;
+		if (p->child == i)
+			p->child = before;
+		/* (the next is there too: its entry changes in place) */
+		if (in_prev(t, i))
+			prev_set(t, w->next, before);
 	}
-	w->parent = w->next = w->prev = 0;
+	prev_drop(t, i);
+	w->parent = w->next = 0;
 }
 
 /* Append w to parent's children, keeping the order in which they came. */
 static void tree_link(struct wtab *t, struct watch *w, struct watch *parent)
 {
-	struct watch *first = it_wtab_at(t, parent->child);
-
-	uint32_t i = it_wtab_index(w);
+	uint32_t i = it_wtab_index(w), last = parent->child;
+	struct watch *l;
 
 	w->parent = it_wtab_index(parent);
-	w->next = 0;
-	if (!first) {
-		parent->child = i;
-		w->prev = i;
-	} else {
-		it_wtab_rec(t, first->prev)->next = i;
-		w->prev = first->prev;
-		first->prev = i;
+	parent->child = i;
+	if (!last) {
+		w->next = i;
+		return;
 	}
+	l = it_wtab_rec(t, last);
+	w->next = l->next;
+	l->next = i;
+	if (in_prev(t, last) &&
+	    (prev_set(t, i, last) < 0 || prev_set(t, w->next, i) < 0))
+		family_forget(t, parent);
 }
 
 /* --- paths ---------------------------------------------------------------*/
@@ -485,80 +643,14 @@ static void freeze(struct wtab *t, struct watch *w)
 
 /* --- extensions ----------------------------------------------------------*/
 
-static size_t extmap_home(const struct wtab_extmap *m, uint32_t key)
-{
-	return (key * 2654435761u) & (m->cap - 1);
-}
-
-/* The slot of key in m: where it is, or the empty one where it would go. */
-static size_t extmap_slot(const struct wtab_extmap *m, uint32_t key)
-{
-	size_t i = extmap_home(m, key);
-
-	while (m->keys[i] && m->keys[i] != key)
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
-
-static int extmap_put(struct wtab_extmap *m, uint32_t key, uint32_t val)
-{
-	size_t i;
-
-	if ((m->n + 1) * 2 > m->cap) {
-		struct wtab_extmap g = { .cap = m->cap ? m->cap * 2 : 64 };
-
-		g.keys = calloc(g.cap, sizeof(*g.keys));
-		g.vals = malloc(g.cap * sizeof(*g.vals));
-		if (!g.keys || !g.vals) {
-			free(g.keys);
-			free(g.vals);
-			return -1;
-		}
-		for (size_t k = 0; k < m->cap; k++)
-			if (m->keys[k]) {
-				i = extmap_slot(&g, m->keys[k]);
-				g.keys[i] = m->keys[k];
-				g.vals[i] = m->vals[k];
-			}
-		g.n = m->n;
-		free(m->keys);
-		free(m->vals);
-		*m = g;
-	}
-	i = extmap_slot(m, key);
-	m->keys[i] = key;
-	m->vals[i] = val;
-	m->n++;
-	return 0;
-}
-
-/* Remove key, which m holds, moving back the entries that probed past it. */
-static void extmap_del(struct wtab_extmap *m, uint32_t key)
-{
-	size_t hole = extmap_slot(m, key), mask = m->cap - 1;
-
-	for (size_t i = (hole + 1) & mask; m->keys[i]; i = (i + 1) & mask) {
-		size_t home = extmap_home(m, m->keys[i]);
-
-		/* keep the entry if its home lies cyclically in (hole, i] */
-		if (((i - home) & mask) < ((i - hole) & mask))
-			continue;
-		m->keys[hole] = m->keys[i];
-		m->vals[hole] = m->vals[i];
-		hole = i;
-	}
-	m->keys[hole] = 0;
-	m->n--;
-}
-
 static struct watch_ext *ext_of(struct wtab *t, struct watch *w, int create)
 {
 	struct watch_ext *e;
 	uint32_t i;
 
 	if (w->flags & IT_W_EXT)
-		return &t->ext[t->extmap.vals[extmap_slot(&t->extmap,
-							  it_wtab_index(w))]];
+		return &t->ext[t->extmap.vals[map_slot(&t->extmap,
+						       it_wtab_index(w))]];
 	if (!create)
 		return NULL;
 	if (t->extfree) {
@@ -572,7 +664,7 @@ static struct watch_ext *ext_of(struct wtab *t, struct watch *w, int create)
 		t->ext = e;
 		t->next_ext = i + 1;
 	}
-	if (extmap_put(&t->extmap, it_wtab_index(w), i) < 0) {
+	if (map_put(&t->extmap, it_wtab_index(w), i) < 0) {
 		t->ext[i].next_free = t->extfree;
 		t->extfree = i;
 		return NULL;
@@ -591,7 +683,7 @@ static void ext_release(struct wtab *t, struct watch *w)
 		return;
 	e->next_free = t->extfree;
 	t->extfree = (uint32_t)(e - t->ext);
-	extmap_del(&t->extmap, it_wtab_index(w));
+	map_del(&t->extmap, it_wtab_index(w));
 	w->flags &= ~IT_W_EXT;
 }
 
@@ -656,8 +748,8 @@ void it_wtab_drop_counts(struct wtab *t, struct watch *w)
 uint32_t it_wtab_mask(const struct wtab *t, const struct watch *w)
 {
 	if (w->maskid == IT_W_MASK_EXT)
-		return t->ext[t->extmap.vals[extmap_slot(&t->extmap,
-							 it_wtab_index(w))]]
+		return t->ext[t->extmap.vals[map_slot(&t->extmap,
+						      it_wtab_index(w))]]
 			.mask;
 	return w->maskid ? t->masks[w->maskid] : 0;
 }
@@ -824,10 +916,10 @@ struct watch *it_wtab_add_child(struct wtab *t, int wd, const char *name,
 
 void it_wtab_orphan(struct wtab *t, struct watch *w)
 {
-	t->gen++;
-	while (w->child) {
-		struct watch *c = it_wtab_rec(t, w->child);
+	struct watch *c;
 
+	t->gen++;
+	while ((c = it_wtab_first_child(t, w))) {
 		path_index_del(t, c);
 		freeze(t, c);
 		tree_unlink(t, c);
@@ -929,13 +1021,11 @@ int it_wtab_within(const struct wtab *t, const struct watch *w,
 void it_wtab_postorder(struct wtab *t, struct watch *w,
 		       void (*fn)(struct watch *, void *), void *arg)
 {
-	uint32_t c = w->child;
+	struct watch *c = it_wtab_first_child(t, w), *next;
 
-	while (c) {
-		struct watch *cw = it_wtab_rec(t, c);
-
-		c = cw->next;
-		it_wtab_postorder(t, cw, fn, arg);
+	for (; c; c = next) {
+		next = it_wtab_next_child(t, w, c);
+		it_wtab_postorder(t, c, fn, arg);
 	}
 	fn(w, arg);
 }

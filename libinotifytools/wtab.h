@@ -45,12 +45,14 @@ struct watch {
 	unsigned flags : 12;  /* IT_W_* */
 	unsigned maskid : 12; /* the mask: see it_wtab_mask() */
 	uint32_t parent;      /* 0 for a root */
-	uint32_t child;	      /* first child directory */
-	uint32_t next;	      /* next child of the same parent */
-	uint32_t prev;	      /* previous child; the first child's: the last */
+	uint32_t child;	      /* the last child directory: see below */
+	uint32_t next;	      /* the next child of the parent; the last's:
+				 the first (the children are a ring) */
 	uint32_t next_path;   /* hash chain by (parent, name); the free or
 				 retired list */
 };
+
+_Static_assert(sizeof(struct watch) == 32, "a record is 32 bytes");
 
 /* namelen of a name of IT_W_LONG bytes or more */
 #define IT_W_LONG 0xffu
@@ -85,8 +87,8 @@ struct wtab_wdpage {
 	uint64_t used[IT_WTAB_WDPAGE / 64]; /* linear: the wds it has */
 };
 
-/* Which records have an extension: open addressing, record index -> slot. */
-struct wtab_extmap {
+/* A map of record indexes to numbers: open addressing, key 0 empty. */
+struct wtab_map {
 	uint32_t *keys, *vals; /* key 0: empty */
 	size_t cap, n;	       /* cap: a power of two, or 0 */
 };
@@ -110,7 +112,11 @@ struct wtab {
 	size_t nameslen, namescap, namesgarbage;
 	/* extensions */
 	struct watch_ext *ext;
-	struct wtab_extmap extmap;
+	struct wtab_map extmap; /* records with an extension -> its slot */
+	/* the records of the families that outgrew a walk round their ring ->
+	 * the child before them in it (see tree_unlink) */
+	struct wtab_map prev;
+	size_t ring_steps; /* steps walked round rings: for the tests */
 	/* the masks records have, each once (maskid 0: mask 0) */
 	uint32_t *masks;
 	size_t nmasks, maskscap;
@@ -149,6 +155,21 @@ static inline uint32_t it_wtab_index(const struct watch *w)
 		(const struct watch *)((uintptr_t)w & ~(IT_WTAB_ALIGN - 1));
 
 	return s->name << IT_WTAB_SHIFT | (uint32_t)(w - s);
+}
+
+/* The first child directory of w, or NULL. */
+static inline struct watch *it_wtab_first_child(const struct wtab *t,
+						const struct watch *w)
+{
+	return w->child ? it_wtab_rec(t, it_wtab_rec(t, w->child)->next) : NULL;
+}
+
+/* The child directory of w after its child c, or NULL. */
+static inline struct watch *it_wtab_next_child(const struct wtab *t,
+					       const struct watch *w,
+					       const struct watch *c)
+{
+	return it_wtab_index(c) == w->child ? NULL : it_wtab_rec(t, c->next);
 }
 
 /* Make t an empty table. */

@@ -112,11 +112,12 @@ static void test_postorder(void)
 	it_wtab_postorder(&t, r, count, &n);
 	CHECK(n == 4);
 	/* children are kept in the order they were added */
-	CHECK_STR(P(it_wtab_rec(&t, r->child)), "r/a/");
-	CHECK_STR(P(it_wtab_rec(&t, it_wtab_rec(&t, r->child)->next)), "r/c/");
-	it_wtab_kill(&t, it_wtab_rec(&t, it_wtab_rec(&t, r->child)->next));
-	CHECK(it_wtab_at(&t, r->child) == a && a->next == 0 &&
-	      a->prev == it_wtab_index(a));
+	CHECK_STR(P(it_wtab_first_child(&t, r)), "r/a/");
+	CHECK_STR(P(it_wtab_next_child(&t, r, a)), "r/c/");
+	CHECK(it_wtab_next_child(&t, r, it_wtab_next_child(&t, r, a)) == NULL);
+	it_wtab_kill(&t, it_wtab_next_child(&t, r, a));
+	CHECK(it_wtab_first_child(&t, r) == a && r->child == it_wtab_index(a) &&
+	      a->next == it_wtab_index(a) && !it_wtab_next_child(&t, r, a));
 	/* a killed parent leaves its children as roots under their paths */
 	it_wtab_kill(&t, a);
 	CHECK(it_wtab_by_path(&t, "r/a/b/", 6) != NULL);
@@ -393,6 +394,102 @@ static void test_wd_linear(void)
 	it_wtab_free(&t);
 }
 
+/* Whether the children of r are exactly the n records of want[], in order,
+ * their parent r. */
+static int children_are(struct watch *r, struct watch **want, size_t n)
+{
+	struct watch *c = it_wtab_first_child(&t, r);
+	size_t k = 0;
+
+	for (; c && k < n; c = it_wtab_next_child(&t, r, c), k++)
+		if (c != want[k] || c->parent != it_wtab_index(r))
+			return 0;
+	return k == n && !c;
+}
+
+/*
+ * A family of 20,000 children leaves in an order that walks round its ring
+ * (every other child, then the rest from the last), and takes new children
+ * meanwhile: the walks stay short once the family is in the map, the order
+ * stays the order of arrival, and the map is empty once the family is gone.
+ */
+static void test_big_family(void)
+{
+	enum { N = 20000 };
+	static struct watch *kid[N + 100], *want[N + 100];
+	char name[32];
+	struct watch *r;
+	size_t n = 0, m, ops = 0;
+	int ok = 1;
+
+	it_wtab_init(&t);
+	r = it_wtab_add(&t, 1, "r/", 2, IT_W_DIR, NULL);
+	for (int i = 0; i < N; i++) {
+		int len = snprintf(name, sizeof(name), "d%d", i);
+
+		ok &= (kid[n++] = it_wtab_add_child(&t, i + 2, name,
+						    (size_t)len, r)) != NULL;
+	}
+	CHECK(ok && children_are(r, kid, n));
+	/* every other child leaves, the last first; a new child comes each
+	 * hundredth */
+	for (size_t k = N - 1, extra = 0; k < N; k -= 2, ops++) {
+		it_wtab_free_watch(&t, kid[k]);
+		kid[k] = NULL;
+		if (k % 200 == 1) {
+			int len = snprintf(name, sizeof(name), "e%zu", extra);
+
+			kid[n++] = it_wtab_add_child(&t, (int)(N + 2 + extra++),
+						     name, (size_t)len, r);
+			ok &= kid[n - 1] != NULL;
+		}
+		if (k < 2)
+			break;
+	}
+	for (size_t k = m = 0; k < n; k++)
+		if (kid[k])
+			want[m++] = kid[k];
+	CHECK(ok && children_are(r, want, m));
+	CHECK(t.prev.n == m);
+	/* the rest leave from the last to the first */
+	while (m) {
+		it_wtab_free_watch(&t, want[--m]);
+		ops++;
+		ok &= children_are(r, want, m) || m % 1000;
+	}
+	CHECK(ok && r->child == 0 && it_wtab_first_child(&t, r) == NULL);
+	/* without the map, these walks would take ~N * N / 4 steps */
+	CHECK(t.ring_steps < 64 * ops);
+	CHECK(t.prev.n == 0 && t.prev.keys == NULL);
+	it_wtab_free(&t);
+}
+
+/* A family that never walks far is never put in the map; an orphaned one
+ * leaves it. */
+static void test_small_family(void)
+{
+	struct watch *r, *a, *b, *c;
+
+	it_wtab_init(&t);
+	r = it_wtab_add(&t, 1, "r/", 2, IT_W_DIR, NULL);
+	a = it_wtab_add_child(&t, 2, "a", 1, r);
+	b = it_wtab_add_child(&t, 3, "b", 1, r);
+	c = it_wtab_add_child(&t, 4, "c", 1, r);
+	it_wtab_free_watch(&t, b);
+	CHECK(children_are(r, (struct watch *[]){ a, c }, 2) && t.prev.n == 0);
+	b = it_wtab_add_child(&t, 5, "b", 1, r);
+	CHECK(children_are(r, (struct watch *[]){ a, c, b }, 3));
+	it_wtab_rename(&t, c, a, "c/", 2);
+	CHECK(children_are(r, (struct watch *[]){ a, b }, 2));
+	CHECK(children_are(a, (struct watch *[]){ c }, 1));
+	CHECK_STR(P(c), "r/a/c/");
+	it_wtab_kill(&t, r);
+	CHECK(a->parent == 0 && b->parent == 0 && r->child == 0);
+	CHECK_STR(P(b), "r/b/");
+	CHECK(t.prev.n == 0 && t.ring_steps <= 2);
+	it_wtab_free(&t);
+}
+
 int main(void)
 {
 	test_lookup();
@@ -408,5 +505,7 @@ int main(void)
 	test_name_lengths();
 	test_wd_pages();
 	test_wd_linear();
+	test_big_family();
+	test_small_family();
 	return unit_report("test_wtab");
 }
