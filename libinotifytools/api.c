@@ -238,7 +238,7 @@ int inotifytools_wd_from_filename(const char *filename)
 	if (!filename)
 		return -1;
 	w = it_wtab_by_path(&dflt.tab, filename, strlen(filename));
-	return w ? w->wd : -1;
+	return w ? it_wtab_wd(&dflt.tab, w) : -1;
 }
 
 int inotifytools_remove_watch_by_wd(int wd)

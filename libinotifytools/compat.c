@@ -80,7 +80,7 @@ static int copy(struct it_ctx *c, struct watch *w, struct it_compat_watch *u)
 
 	u->fid = NULL;
 	u->dirf = -1;
-	u->wd = (unsigned long)(long)w->wd;
+	u->wd = (unsigned long)(long)it_wtab_wd(&c->tab, w);
 	u->seq = w->seq;
 	for (int i = 0; i < IT_COMPAT_NHITS; i++)
 		u->hit[i] =

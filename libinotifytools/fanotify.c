@@ -755,14 +755,14 @@ static int unmark(struct it_ctx *c, struct it_fan *f, const unsigned char *o,
 static int fan_rm(struct it_ctx *c, struct watch *w)
 {
 	struct it_fan *f = c->be_data;
-	const unsigned char *o = obj_entry(f, w->wd);
+	const unsigned char *o = obj_entry(f, it_wtab_wd(&c->tab, w));
 	int rc;
 
 	if (!o)
 		return 0;
 	rc = f->filesystem ? 0 : unmark(c, f, o, w);
 	if (!(w->flags & IT_W_MOVED_OUT))
-		obj_del(f, w->wd);
+		obj_del(f, it_wtab_wd(&c->tab, w));
 	return rc;
 }
 
@@ -960,20 +960,22 @@ static void renamed(struct it_ctx *c, struct it_fan *f,
 	if (++f->cookie == 0)
 		f->cookie = 1;
 	if (op)
-		emit(f, op->wd, IN_MOVED_FROM | IN_ISDIR, f->cookie, from->name,
-		     IT_RAW_HIDDEN);
+		emit(f, it_wtab_wd(&c->tab, op), IN_MOVED_FROM | IN_ISDIR,
+		     f->cookie, from->name, IT_RAW_HIDDEN);
 	if (np && (op || !from->klen))
-		emit(f, np->wd, IN_MOVED_TO | IN_ISDIR, f->cookie, to->name,
-		     IT_RAW_HIDDEN);
+		emit(f, it_wtab_wd(&c->tab, np), IN_MOVED_TO | IN_ISDIR,
+		     f->cookie, to->name, IT_RAW_HIDDEN);
 }
 
 /* The object of w was deleted: its record ends as on IN_IGNORED. -S keeps
  * its roots (the filesystem mark stays) and ends the others silently. */
-static void died(struct it_fan *f, const struct watch *w)
+static void died(struct it_ctx *c, struct it_fan *f, const struct watch *w)
 {
-	if (f->filesystem && obj_root(f, w->wd))
+	int wd = it_wtab_wd(&c->tab, w);
+
+	if (f->filesystem && obj_root(f, wd))
 		return;
-	end_watch(f, w->wd, f->filesystem ? IT_RAW_HIDDEN : 0);
+	end_watch(f, wd, f->filesystem ? IT_RAW_HIDDEN : 0);
 }
 
 /* The watch an event concerns, *name made "" if that is the named object
@@ -1021,33 +1023,34 @@ static void deliver(struct it_ctx *c, struct it_fan *f, const struct info *in,
 	if (!(w = target(c, f, in, &name, &wf, &gone)))
 		return;
 	if (gone) { /* (so is the path it would be shown under) */
-		end_watch(f, w->wd, IT_RAW_HIDDEN);
+		end_watch(f, it_wtab_wd(&c->tab, w), IT_RAW_HIDDEN);
 		return;
 	}
 	if (w->flags & IT_W_DEAD) {
 		/* moved out, its handle kept for the MOVE_SELF that took it
 		 * out of the tree: its last event */
 		if (mask & IN_MOVE_SELF) {
-			emit(f, w->wd, mask & (IN_MOVE_SELF | IN_ISDIR), 0,
-			     NULL, 0);
-			end_watch(f, w->wd, IT_RAW_HIDDEN);
+			emit(f, it_wtab_wd(&c->tab, w),
+			     mask & (IN_MOVE_SELF | IN_ISDIR), 0, NULL, 0);
+			end_watch(f, it_wtab_wd(&c->tab, w), IT_RAW_HIDDEN);
 		}
 		return;
 	}
 	/* before 5.17, a directory moved in is known by its MOVED_TO only */
 	if (*name && (mask & IN_ISDIR) && (mask & IN_MOVED_TO) &&
 	    !(mask & IN_CREATE) && !f->can_rename)
-		emit(f, w->wd, IN_MOVED_TO | IN_ISDIR, 0, name, IT_RAW_HIDDEN);
+		emit(f, it_wtab_wd(&c->tab, w), IN_MOVED_TO | IN_ISDIR, 0, name,
+		     IT_RAW_HIDDEN);
 	if ((out = mask &
 		   ((it_wtab_mask(&c->tab, w) & FAN_USER_EVENTS) | IN_ISDIR)) &
 	    ~IN_ISDIR)
-		emit(f, w->wd, out, 0, name, IT_RAW_NOMOVE);
+		emit(f, it_wtab_wd(&c->tab, w), out, 0, name, IT_RAW_NOMOVE);
 	if (wf && !(wf->flags & IT_W_DEAD) &&
 	    (out = mask & (it_wtab_mask(&c->tab, wf) & FAN_USER_EVENTS)))
-		emit(f, wf->wd, out | (mask & IN_ISDIR), 0, NULL,
-		     IT_RAW_NOMOVE);
+		emit(f, it_wtab_wd(&c->tab, wf), out | (mask & IN_ISDIR), 0,
+		     NULL, IT_RAW_NOMOVE);
 	if (!*name && (mask & IN_DELETE_SELF))
-		died(f, w);
+		died(c, f, w);
 }
 
 /* Queue the events of the fanotify event at raw (its metadata copied to

@@ -41,7 +41,7 @@ static int in_add(struct it_ctx *c, const char *path, uint32_t mask)
 
 static int in_rm(struct it_ctx *c, struct watch *w)
 {
-	return inotify_rm_watch(c->fd, w->wd);
+	return inotify_rm_watch(c->fd, it_wtab_wd(&c->tab, w));
 }
 
 /*

@@ -129,7 +129,7 @@ static int set_anchor(struct it_ctx *c, struct it_name *f, size_t n)
 		return -1;
 	}
 	w->flags |= IT_W_NAMED;
-	f->anchor = w->wd;
+	f->anchor = it_wtab_wd(&c->tab, w);
 	f->level = n;
 	if (old != f->anchor)
 		release(c, f, old);
@@ -196,7 +196,7 @@ static int watch_root(struct it_ctx *c, struct it_name *f,
 		return -1;
 	}
 	w->flags = (w->flags & ~IT_W_ANCHOR) | IT_W_NAMED;
-	f->root = w->wd;
+	f->root = it_wtab_wd(&c->tab, w);
 	f->rdev = st->st_dev;
 	f->rino = st->st_ino;
 	return existing(c, f, &now) == f->ncomp && now.st_dev == st->st_dev &&
@@ -370,7 +370,7 @@ int it_names_add(struct it_ctx *c, const char *path, uint32_t mask, int tree,
 			return w ? 0 : -1;
 		}
 		w->flags = (w->flags & ~IT_W_ANCHOR) | IT_W_NAMED;
-		f->root = w->wd;
+		f->root = it_wtab_wd(&c->tab, w);
 		f->rdev = st.st_dev;
 		f->rino = st.st_ino;
 	}

@@ -400,8 +400,8 @@ static int add_child(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 		goto out;
 	/* not watched, but an entry all the same */
 	if (h->deep || it_filter_prunes(c, k->path, k->len)) {
-		if (k->synth &&
-		    queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0) {
+		if (k->synth && queue_event(c, it_wtab_wd(&c->tab, w),
+					    IN_CREATE | IN_ISDIR, name) < 0) {
 			c->error = ENOMEM;
 			rc = -1;
 		}
@@ -418,7 +418,8 @@ static int add_child(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 		}
 		goto out;
 	}
-	if (k->synth && queue_event(c, w->wd, IN_CREATE | IN_ISDIR, name) < 0) {
+	if (k->synth && queue_event(c, it_wtab_wd(&c->tab, w),
+				    IN_CREATE | IN_ISDIR, name) < 0) {
 		c->error = ENOMEM;
 		rc = -1;
 		goto out;
@@ -467,7 +468,8 @@ static int list_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 			if (is_dir(fd, d))
 				rc = add_child(c, k, w, fd, name, h);
 			else if (k->synth &&
-				 queue_event(c, w->wd, IN_CREATE, name)) {
+				 queue_event(c, it_wtab_wd(&c->tab, w),
+					     IN_CREATE, name)) {
 				c->error = ENOMEM;
 				rc = -1;
 			}

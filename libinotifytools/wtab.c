@@ -93,9 +93,12 @@ void it_wtab_free(struct wtab *t)
 	free(t->prev.keys);
 	free(t->prev.vals);
 	free(t->masks);
-	for (size_t i = 0; i < t->nslabs; i++)
+	for (size_t i = 0; i < t->nslabs; i++) {
 		free(t->slabs[i]);
+		free(t->slabinfo[i].wds);
+	}
 	free(t->slabs);
+	free(t->slabinfo);
 	for (size_t i = 0; i < t->nwdpages; i++) {
 		if (t->wdpages[i])
 			free(t->wdpages[i]->rec);
@@ -346,9 +349,10 @@ static struct wtab_wdpage *wd_page(struct wtab *t, int wd, int64_t r)
 /* Enter w in the wd index; a record it held for w->wd leaves it. */
 static int wd_index_add(struct wtab *t, struct watch *w)
 {
-	size_t k = (size_t)w->wd % IT_WTAB_WDPAGE;
+	int wd = it_wtab_wd(t, w);
+	size_t k = (size_t)wd % IT_WTAB_WDPAGE;
 	int64_t r = rank_of(it_wtab_index(w));
-	struct wtab_wdpage *p = wd_page(t, w->wd, r);
+	struct wtab_wdpage *p = wd_page(t, wd, r);
 	uint32_t old;
 
 	if (!p || (!p->rec && r != p->base + (int64_t)k && page_explicit(p)))
@@ -370,8 +374,9 @@ static int wd_index_add(struct wtab *t, struct watch *w)
 
 static void wd_index_del(struct wtab *t, struct watch *w)
 {
-	size_t pg = (size_t)w->wd / IT_WTAB_WDPAGE,
-	       k = (size_t)w->wd % IT_WTAB_WDPAGE;
+	int wd = it_wtab_wd(t, w);
+	size_t pg = (size_t)wd / IT_WTAB_WDPAGE,
+	       k = (size_t)wd % IT_WTAB_WDPAGE;
 	struct wtab_wdpage *p = t->wdpages[pg];
 
 	w->flags &= ~IT_W_IN_WD;
@@ -801,11 +806,16 @@ int it_wtab_set_mask(struct wtab *t, struct watch *w, uint32_t mask)
 static int new_slab(struct wtab *t)
 {
 	struct watch **s = realloc(t->slabs, (t->nslabs + 1) * sizeof(*s));
+	struct wtab_slab *si;
 	void *p;
 
 	if (!s)
 		return -1;
 	t->slabs = s;
+	if (!(si = realloc(t->slabinfo, (t->nslabs + 1) * sizeof(*si))))
+		return -1;
+	t->slabinfo = si;
+	memset(&si[t->nslabs], 0, sizeof(*si));
 	if (posix_memalign(&p, IT_WTAB_ALIGN, SLAB * sizeof(**s)))
 		return -1;
 	s[t->nslabs] = p;
@@ -847,6 +857,31 @@ static void free_record(struct wtab *t, struct watch *w)
 	t->free = it_wtab_index(w);
 }
 
+/* Give the record w the wd wd; -1 without memory. */
+static int set_wd(struct wtab *t, struct watch *w, int wd)
+{
+	uint32_t i = it_wtab_index(w), slot = i & (SLAB - 1);
+	struct wtab_slab *s = &t->slabinfo[i >> IT_WTAB_SHIFT];
+	const struct watch *slab = t->slabs[i >> IT_WTAB_SHIFT];
+
+	if (!s->wds && !s->has_wd0) {
+		s->wd0 = (int64_t)wd - slot;
+		s->has_wd0 = 1;
+	}
+	if (!s->wds && s->wd0 + slot != wd) {
+		if (!(s->wds = malloc(SLAB * sizeof(*s->wds))))
+			return -1;
+		/* (slot 0 is no record: its flags are 0) */
+		for (uint32_t k = 0; k < SLAB; k++)
+			s->wds[k] = (slab[k].flags & IT_W_USED) && k != slot
+					    ? (int)(s->wd0 + k)
+					    : -1;
+	}
+	if (s->wds)
+		s->wds[slot] = wd;
+	return 0;
+}
+
 static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 			 int slash, unsigned flags, struct watch *parent)
 {
@@ -871,8 +906,7 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 		return NULL;
 	}
 	set_name(w, off, slash ? n : n - (size_t)sl, sl);
-	w->wd = wd;
-	if (wd_index_add(t, w) < 0) {
+	if (set_wd(t, w, wd) < 0 || wd_index_add(t, w) < 0) {
 		name_drop(t, w);
 		free_record(t, w);
 		errno = ENOMEM;

@@ -36,9 +36,9 @@ struct inotify_event;
  * the name, built on demand by it_wtab_path(). A record that leaves the
  * tree (removed, or its parent removed) keeps its full path as its name.
  * Renaming a directory changes one record, whatever its subtree.
+ * A record's wd is its slab's: see struct wtab_slab.
  */
 struct watch {
-	int wd;
 	uint32_t seq;	      /* order for ties in statistics */
 	uint32_t name;	      /* offset of the name in the name arena */
 	unsigned namelen : 8; /* its length; IT_W_LONG: longer, ask strlen */
@@ -52,7 +52,7 @@ struct watch {
 				 retired list */
 };
 
-_Static_assert(sizeof(struct watch) == 32, "a record is 32 bytes");
+_Static_assert(sizeof(struct watch) == 28, "a record is 28 bytes");
 
 /* namelen of a name of IT_W_LONG bytes or more */
 #define IT_W_LONG 0xffu
@@ -93,8 +93,21 @@ struct wtab_map {
 	size_t cap, n;	       /* cap: a power of two, or 0 */
 };
 
+/*
+ * What a slab knows of its records' wds. While they follow their slots as
+ * the kernel's wds follow each other (records made as wds are handed out),
+ * the record in slot i has the wd wd0 + i; once one does not, every slot's
+ * wd is in wds.
+ */
+struct wtab_slab {
+	int *wds;    /* SLAB wds by slot, or NULL */
+	int64_t wd0; /* with wds NULL: the wd of slot 0 */
+	int has_wd0; /* wd0 is set (a record of the slab has a wd) */
+};
+
 struct wtab {
 	struct watch **slabs;
+	struct wtab_slab *slabinfo; /* by slab */
 	size_t nslabs;
 	uint32_t nrec; /* slots used so far, index 0 excluded */
 	uint32_t free; /* free slots, linked by next_path */
@@ -155,6 +168,15 @@ static inline uint32_t it_wtab_index(const struct watch *w)
 		(const struct watch *)((uintptr_t)w & ~(IT_WTAB_ALIGN - 1));
 
 	return s->name << IT_WTAB_SHIFT | (uint32_t)(w - s);
+}
+
+/* The wd of the record w. */
+static inline int it_wtab_wd(const struct wtab *t, const struct watch *w)
+{
+	uint32_t i = it_wtab_index(w), slot = i & ((1u << IT_WTAB_SHIFT) - 1);
+	const struct wtab_slab *s = &t->slabinfo[i >> IT_WTAB_SHIFT];
+
+	return s->wds ? s->wds[slot] : (int)(s->wd0 + slot);
 }
 
 /* The first child directory of w, or NULL. */

@@ -56,7 +56,7 @@ static void test_many(void)
 		int n = snprintf(path, sizeof(path), "d%d/", i);
 		struct watch *w = it_wtab_by_path(&t, path, (size_t)n);
 
-		ok &= w && w->wd == i && it_wtab_by_wd(&t, i) == w;
+		ok &= w && it_wtab_wd(&t, w) == i && it_wtab_by_wd(&t, i) == w;
 	}
 	CHECK(ok);
 	CHECK(t.nlive == 5000);
@@ -194,7 +194,7 @@ static void test_slabs(void)
 	}
 	CHECK(ok);
 	for (int k = 0; (w = it_wtab_live(&t, &i)); k++)
-		ok &= w->wd == k + 1 && it_wtab_index(w) == i;
+		ok &= it_wtab_wd(&t, w) == k + 1 && it_wtab_index(w) == i;
 	CHECK(ok && t.nlive == (size_t)n);
 	it_wtab_free(&t);
 }
@@ -348,7 +348,8 @@ static void test_wd_pages(void)
 		it_wtab_free_watch(&t, it_wtab_by_wd(&t, k));
 	for (int k = 1; k <= 3 * IT_WTAB_WDPAGE; k++)
 		ok &= (it_wtab_by_wd(&t, k) != NULL) == !(k & 1) &&
-		      (!(k & 1) ? it_wtab_by_wd(&t, k)->wd == k : 1);
+		      (!(k & 1) ? it_wtab_wd(&t, it_wtab_by_wd(&t, k)) == k
+				: 1);
 	CHECK(ok);
 	for (int k = 2; k <= 3 * IT_WTAB_WDPAGE; k += 2)
 		it_wtab_free_watch(&t, it_wtab_by_wd(&t, k));
@@ -388,7 +389,7 @@ static void test_wd_linear(void)
 		    (k > N + 1 && (k <= 19 * IT_WTAB_WDPAGE || k & 1)))
 			ok &= w == NULL;
 		else
-			ok &= w && w->wd == k;
+			ok &= w && it_wtab_wd(&t, w) == k;
 	}
 	CHECK(ok && t.nall == N + IT_WTAB_WDPAGE / 2);
 	it_wtab_free(&t);
@@ -490,6 +491,40 @@ static void test_small_family(void)
 	it_wtab_free(&t);
 }
 
+/*
+ * A record's wd comes from its slab while the wds follow the slots; a
+ * record that breaks the run makes the slab keep every wd, and records
+ * freed and made again keep theirs.
+ */
+static void test_slab_wds(void)
+{
+	enum { N = 3 * (1 << IT_WTAB_SHIFT) };
+	static struct watch *w[N + 1];
+	int ok = 1;
+
+	it_wtab_init(&t);
+	for (int k = 1; k <= N; k++)
+		ok &= (w[k] = it_wtab_add(&t, k + 100, "d/", 2, IT_W_DIR,
+					  NULL)) != NULL;
+	CHECK(ok && t.nslabs == 4);
+	for (size_t s = 0; s < t.nslabs; s++)
+		ok &= t.slabinfo[s].wds == NULL;
+	CHECK(ok);
+	/* free one of the second slab and make a record of another wd */
+	it_wtab_free_watch(&t, w[5000]);
+	w[5000] = it_wtab_add(&t, 7, "e/", 2, IT_W_DIR, NULL);
+	CHECK(w[5000] && it_wtab_wd(&t, w[5000]) == 7);
+	CHECK(t.slabinfo[1].wds != NULL && t.slabinfo[0].wds == NULL);
+	for (int k = 1; k <= N; k++) {
+		int want = k == 5000 ? 7 : k + 100;
+
+		ok &= it_wtab_wd(&t, w[k]) == want &&
+		      it_wtab_by_wd(&t, want) == w[k];
+	}
+	CHECK(ok && it_wtab_by_wd(&t, 5100) == NULL);
+	it_wtab_free(&t);
+}
+
 int main(void)
 {
 	test_lookup();
@@ -507,5 +542,6 @@ int main(void)
 	test_wd_linear();
 	test_big_family();
 	test_small_family();
+	test_slab_wds();
 	return unit_report("test_wtab");
 }
