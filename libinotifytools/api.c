@@ -293,7 +293,7 @@ int inotifytools_watch_recursively(const char *path, int events)
 static void renumber_one(struct watch *w, void *arg)
 {
 	(void)arg;
-	w->seq = (uint32_t)dflt.tab.next_seq++;
+	it_wtab_set_seq(&dflt.tab, w, (uint32_t)dflt.tab.next_seq++);
 }
 
 /*

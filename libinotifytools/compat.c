@@ -81,7 +81,7 @@ static int copy(struct it_ctx *c, struct watch *w, struct it_compat_watch *u)
 	u->fid = NULL;
 	u->dirf = -1;
 	u->wd = (unsigned long)(long)it_wtab_wd(&c->tab, w);
-	u->seq = w->seq;
+	u->seq = it_wtab_seq(&c->tab, w);
 	for (int i = 0; i < IT_COMPAT_NHITS; i++)
 		u->hit[i] =
 			counts ? counts[it_event_stat_index(hit_bits[i])] : 0;

@@ -99,9 +99,9 @@ struct it_ctx {
 	struct watch *zombie; /* its IGNORED is out: freed at the next read */
 
 	/* seen.c */
-	uint64_t quiet_until;	 /* our own scans' events end here */
-	unsigned long quiet_seq; /* watches our scans made start here */
-	struct it_seen seen;	 /* CREATEs our scans reported */
+	uint64_t quiet_until; /* our own scans' events end here */
+	long quiet_wd;	      /* watches our scans made: wds from here */
+	struct it_seen seen;  /* CREATEs our scans reported */
 
 	/* walk.c */
 	struct it_buf syn; /* synthetic events, served first (reader.c) */
@@ -149,9 +149,12 @@ struct it_ctx {
 };
 
 /* seen.c */
-/* Start a scan of directories: their reads by us are not events; seq is
- * the first of the watches the scan makes. */
-void it_quiet_begin(struct it_ctx *c, unsigned long seq);
+/* Start a scan of directories: their reads by us are not events; wd is
+ * the first of the watches the scan makes (the kernel's wds go up). */
+void it_quiet_begin(struct it_ctx *c, long wd);
+/* A scan made a record for wd: a wd the kernel handed out before (a
+ * directory watched again) belongs to the scan too. */
+void it_quiet_made(struct it_ctx *c, int wd);
 /* End a scan: the events it caused are all queued by now. */
 void it_quiet_end(struct it_ctx *c);
 /* Whether ev on the live w, taken at queue position pos, is an echo of a

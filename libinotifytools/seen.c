@@ -105,11 +105,17 @@ void it_seen_free(struct it_seen *s)
 	memset(s, 0, sizeof(*s));
 }
 
-void it_quiet_begin(struct it_ctx *c, unsigned long seq)
+void it_quiet_begin(struct it_ctx *c, long wd)
 {
-	if (c->qtaken >= c->quiet_until || seq < c->quiet_seq)
-		c->quiet_seq = seq;
+	if (c->qtaken >= c->quiet_until || wd < c->quiet_wd)
+		c->quiet_wd = wd;
 	c->quiet_until = UINT64_MAX;
+}
+
+void it_quiet_made(struct it_ctx *c, int wd)
+{
+	if (c->qtaken < c->quiet_until && wd < c->quiet_wd)
+		c->quiet_wd = wd;
 }
 
 void it_quiet_end(struct it_ctx *c)
@@ -130,9 +136,9 @@ static int own_read(struct it_ctx *c, const struct watch *w,
 	    !(ev->mask & (IN_OPEN | IN_ACCESS | IN_CLOSE_NOWRITE)))
 		return 0;
 	if (!ev->len)
-		return w->seq >= c->quiet_seq;
+		return it_wtab_wd(&c->tab, w) >= c->quiet_wd;
 	cw = it_wtab_child(&c->tab, w, ev->name, strlen(ev->name));
-	return cw && cw->seq >= c->quiet_seq;
+	return cw && it_wtab_wd(&c->tab, cw) >= c->quiet_wd;
 }
 
 int it_quiet_echo(struct it_ctx *c, const struct watch *w,

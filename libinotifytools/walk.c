@@ -29,9 +29,12 @@ static struct watch *record(struct it_ctx *c, int wd, const char *path,
 		it_wtab_release(&c->tab, w, c->keep_counted);
 		w = NULL;
 	}
-	if (!w && !(w = it_wtab_add(&c->tab, wd, path, len, flags, parent))) {
-		c->error = ENOMEM;
-		return NULL;
+	if (!w) {
+		if (!(w = it_wtab_add(&c->tab, wd, path, len, flags, parent))) {
+			c->error = ENOMEM;
+			return NULL;
+		}
+		it_quiet_made(c, wd);
 	}
 	if (it_wtab_set_mask(&c->tab, w, mask) < 0) {
 		c->error = ENOMEM;
@@ -332,9 +335,12 @@ static struct watch *record_child(struct it_ctx *c, int wd, const char *name,
 			free(nb);
 		}
 	}
-	if (!cw && !(cw = it_wtab_add_child(&c->tab, wd, name, len, w))) {
-		c->error = ENOMEM;
-		return NULL;
+	if (!cw) {
+		if (!(cw = it_wtab_add_child(&c->tab, wd, name, len, w))) {
+			c->error = ENOMEM;
+			return NULL;
+		}
+		it_quiet_made(c, wd);
 	}
 	if (it_wtab_set_mask(&c->tab, cw, mask) < 0) {
 		c->error = ENOMEM;
@@ -626,7 +632,7 @@ static int walk(struct it_ctx *c, struct watch *top, uint32_t mask,
 	if (mask & k.quiet)
 		c->be->add(c, k.path,
 			   (mask & ~k.quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
-	it_quiet_begin(c, top->seq);
+	it_quiet_begin(c, it_wtab_wd(&c->tab, top));
 	c->error = 0;
 	if ((fd = open_dir(c, &k, top)) >= 0) {
 		rc = walk_dir(c, &k, top, fd, 0);
@@ -723,8 +729,8 @@ void it_watch_new_dir(struct it_ctx *c, struct watch *w, const char *name,
 		walk_free(&k);
 		return;
 	}
-	/* our opening of it shows on w: the new watch's seq says so */
-	it_quiet_begin(c, c->tab.next_seq);
+	/* our opening of it shows on w: the new watch's wd says so */
+	it_quiet_begin(c, (long)c->tab.max_wd + 1);
 	c->error = 0;
 	if (new_dir(c, &k, w, name, n) < 0 && c->warn) {
 		if (path_of(c, &k, w) == 0 &&

@@ -99,6 +99,7 @@ void it_wtab_free(struct wtab *t)
 	}
 	free(t->slabs);
 	free(t->slabinfo);
+	free(t->seqs);
 	for (size_t i = 0; i < t->nwdpages; i++) {
 		if (t->wdpages[i])
 			free(t->wdpages[i]->rec);
@@ -879,6 +880,26 @@ static int set_wd(struct wtab *t, struct watch *w, int wd)
 	}
 	if (s->wds)
 		s->wds[slot] = wd;
+	if (wd > t->max_wd)
+		t->max_wd = wd;
+	return 0;
+}
+
+/* Give w the next sequence number, if t keeps them; -1 without memory. */
+static int set_seq(struct wtab *t, struct watch *w)
+{
+	size_t i = it_wtab_index(w);
+	uint32_t *p;
+
+	if (t->no_seq)
+		return 0;
+	if (i >= t->seqcap) {
+		if (!(p = it_grow(t->seqs, &t->seqcap, i + 1, sizeof(*p),
+				  SLAB)))
+			return -1;
+		t->seqs = p;
+	}
+	t->seqs[i] = (uint32_t)t->next_seq++;
 	return 0;
 }
 
@@ -906,7 +927,8 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 		return NULL;
 	}
 	set_name(w, off, slash ? n : n - (size_t)sl, sl);
-	if (set_wd(t, w, wd) < 0 || wd_index_add(t, w) < 0) {
+	if (set_seq(t, w) < 0 || set_wd(t, w, wd) < 0 ||
+	    wd_index_add(t, w) < 0) {
 		name_drop(t, w);
 		free_record(t, w);
 		errno = ENOMEM;
@@ -914,7 +936,6 @@ static struct watch *add(struct wtab *t, int wd, const char *name, size_t n,
 	}
 	w->flags |= flags & ~(IT_W_USED | IT_W_IN_WD | IT_W_IN_PATH | IT_W_EXT |
 			      IT_W_SLASH);
-	w->seq = (uint32_t)t->next_seq++;
 	if (parent)
 		tree_link(t, w, parent);
 	path_index_add(t, w);

@@ -36,10 +36,10 @@ struct inotify_event;
  * the name, built on demand by it_wtab_path(). A record that leaves the
  * tree (removed, or its parent removed) keeps its full path as its name.
  * Renaming a directory changes one record, whatever its subtree.
- * A record's wd is its slab's: see struct wtab_slab.
+ * A record's wd is its slab's: see struct wtab_slab. Its sequence number
+ * (the order of ties in statistics) is the table's, if it keeps them.
  */
 struct watch {
-	uint32_t seq;	      /* order for ties in statistics */
 	uint32_t name;	      /* offset of the name in the name arena */
 	unsigned namelen : 8; /* its length; IT_W_LONG: longer, ask strlen */
 	unsigned flags : 12;  /* IT_W_* */
@@ -52,7 +52,7 @@ struct watch {
 				 retired list */
 };
 
-_Static_assert(sizeof(struct watch) == 28, "a record is 28 bytes");
+_Static_assert(sizeof(struct watch) == 24, "a record is 24 bytes");
 
 /* namelen of a name of IT_W_LONG bytes or more */
 #define IT_W_LONG 0xffu
@@ -120,6 +120,12 @@ struct wtab {
 	size_t nall;	 /* records in the wd index, dead ones included */
 	size_t nlive;	 /* records in the path index */
 	unsigned long next_seq;
+	/* sequence numbers by record index (see it_wtab_seq()): NULL, or
+	 * seqcap of them; none kept with no_seq set before the first record */
+	uint32_t *seqs;
+	size_t seqcap;
+	int no_seq;
+	int max_wd; /* the highest wd a record was made with */
 	/* name arena */
 	char *names;
 	size_t nameslen, namescap, namesgarbage;
@@ -168,6 +174,21 @@ static inline uint32_t it_wtab_index(const struct watch *w)
 		(const struct watch *)((uintptr_t)w & ~(IT_WTAB_ALIGN - 1));
 
 	return s->name << IT_WTAB_SHIFT | (uint32_t)(w - s);
+}
+
+/* The sequence number of w: the order in which records were made (or as
+ * it_wtab_set_seq() renumbered them); 0 in a table that keeps none. */
+static inline uint32_t it_wtab_seq(const struct wtab *t, const struct watch *w)
+{
+	return t->seqs ? t->seqs[it_wtab_index(w)] : 0;
+}
+
+/* Give w the sequence number seq, in a table that keeps them. */
+static inline void it_wtab_set_seq(struct wtab *t, struct watch *w,
+				   uint32_t seq)
+{
+	if (t->seqs)
+		t->seqs[it_wtab_index(w)] = seq;
 }
 
 /* The wd of the record w. */

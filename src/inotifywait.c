@@ -173,7 +173,8 @@ static int arm(struct it_ctx *c, struct cli_opts *o, void *arg)
 {
 	struct out *w = arg;
 
-	(void)c;
+	/* no statistics: the watches need no order for their ties */
+	c->tab.no_seq = 1;
 	if (o->outfile) {
 		/* the records go to the file, the command's output does not */
 		if (o->exec)

@@ -80,9 +80,12 @@ static int by_key(const void *a, const void *b)
 	unsigned cx = count_of(x, sort_opts->sort_stat);
 	unsigned cy = count_of(y, sort_opts->sort_stat);
 
+	uint32_t sx = it_wtab_seq(&sort_ctx->tab, x);
+	uint32_t sy = it_wtab_seq(&sort_ctx->tab, y);
+
 	if (cx != cy)
 		return (cx < cy) == sort_opts->ascending ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return sx < sy ? -1 : sx > sy;
 }
 
 /* Live and retired watches that have a row in the table. */
@@ -216,10 +219,10 @@ static void print_table(struct it_ctx *c, const struct cli_opts *o)
 
 static int by_seq(const void *a, const void *b)
 {
-	const struct watch *x = *(struct watch *const *)a;
-	const struct watch *y = *(struct watch *const *)b;
+	uint32_t x = it_wtab_seq(&sort_ctx->tab, *(struct watch *const *)a);
+	uint32_t y = it_wtab_seq(&sort_ctx->tab, *(struct watch *const *)b);
 
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return x < y ? -1 : x > y;
 }
 
 /* The table, or why there is none. */
@@ -241,15 +244,14 @@ static void report(struct it_ctx *c, const struct cli_opts *o)
 /* Number watches in upstream's order: each tree children first. */
 static void renumber_one(struct watch *w, void *arg)
 {
-	unsigned long *seq = arg;
+	struct wtab *t = arg;
 
-	w->seq = (uint32_t)(++*seq);
+	it_wtab_set_seq(t, w, (uint32_t)t->next_seq++);
 }
 
 static void renumber(struct it_ctx *c)
 {
 	struct watch **all = NULL, *w, **v;
-	unsigned long seq = 0;
 	size_t roots = 0, cap = 0;
 	uint32_t i = 0;
 
@@ -266,10 +268,11 @@ static void renumber(struct it_ctx *c)
 		}
 		all[roots++] = w;
 	}
+	sort_ctx = c;
 	qsort(all, roots, sizeof(*all), by_seq);
+	c->tab.next_seq = 1;
 	for (size_t k = 0; k < roots; k++)
-		it_wtab_postorder(&c->tab, all[k], renumber_one, &seq);
-	c->tab.next_seq = seq + 1;
+		it_wtab_postorder(&c->tab, all[k], renumber_one, &c->tab);
 	free(all);
 }
 
