@@ -969,10 +969,87 @@ struct watch *it_wtab_add_child(struct wtab *t, int wd, const char *name,
 	return add(t, wd, name, len, 1, IT_W_DIR, parent);
 }
 
+/* --- sequence numbers ----------------------------------------------------*/
+
+void it_wtab_number_later(struct wtab *t)
+{
+	free(t->seqs);
+	t->seqs = NULL;
+	t->seqcap = 0;
+	t->no_seq = 1;
+	t->seq_lazy = 1;
+	t->lazy_wd = t->max_wd;
+}
+
+static void number_one(struct watch *w, void *arg)
+{
+	struct wtab *t = arg;
+
+	if (it_wtab_wd(t, w) <= t->lazy_wd)
+		t->seqs[it_wtab_index(w)] = (uint32_t)t->next_seq++;
+}
+
+static const struct wtab *by_wd_tab; /* for by_wd() */
+
+static int by_wd(const void *a, const void *b)
+{
+	int x = it_wtab_wd(by_wd_tab, *(struct watch *const *)a);
+	int y = it_wtab_wd(by_wd_tab, *(struct watch *const *)b);
+
+	return x < y ? -1 : x > y;
+}
+
+int it_wtab_number(struct wtab *t)
+{
+	struct watch **roots, *w;
+	size_t n = 0;
+	uint32_t i = 0;
+	unsigned long base;
+
+	if (!t->seq_lazy)
+		return 0;
+	t->seq_lazy = 0;
+	t->next_seq = 1;
+	roots = malloc((t->nlive + 1) * sizeof(*roots));
+	t->seqcap = (size_t)t->nrec + 1;
+	if (!roots || !(t->seqs = calloc(t->seqcap, sizeof(*t->seqs)))) {
+		/* ties stay in the order of the records' slots */
+		free(roots);
+		t->seqcap = 0;
+		return -1;
+	}
+	t->no_seq = 0;
+	while ((w = it_wtab_live(t, &i)))
+		if (!w->parent)
+			roots[n++] = w;
+	by_wd_tab = t;
+	qsort(roots, n, sizeof(*roots), by_wd);
+	for (size_t k = 0; k < n; k++)
+		it_wtab_postorder(t, roots[k], number_one, t);
+	free(roots);
+	/* the records made since, and those out of the tree, after them */
+	base = t->next_seq;
+	for (i = 1; i <= t->nrec; i++) {
+		int wd;
+
+		w = it_wtab_rec(t, i);
+		if ((w->flags & IT_W_USED) &&
+		    (wd = it_wtab_wd(t, w)) > t->lazy_wd)
+			t->seqs[i] =
+				(uint32_t)(base + (unsigned)(wd - t->lazy_wd));
+		else if ((w->flags & IT_W_USED) && !t->seqs[i])
+			t->seqs[i] = (uint32_t)base;
+	}
+	t->next_seq = base + (unsigned)(t->max_wd - t->lazy_wd) + 1;
+	return 0;
+}
+
 void it_wtab_orphan(struct wtab *t, struct watch *w)
 {
 	struct watch *c;
 
+	if (w->child)
+		it_wtab_number(t);
 	t->gen++;
 	while ((c = it_wtab_first_child(t, w))) {
 		path_index_del(t, c);
@@ -986,6 +1063,7 @@ void it_wtab_kill(struct wtab *t, struct watch *w)
 {
 	if (w->flags & IT_W_DEAD)
 		return;
+	it_wtab_number(t);
 	t->gen++;
 	path_index_del(t, w);
 	it_wtab_orphan(t, w);
@@ -1047,6 +1125,8 @@ int it_wtab_rename(struct wtab *t, struct watch *w, struct watch *newparent,
 
 	if (w->flags & IT_W_DEAD)
 		return 0;
+	if (newparent != it_wtab_at(t, w->parent))
+		it_wtab_number(t);
 	if ((off = name_store(t, newname, newlen, &slash)) < 0)
 		return -1;
 	t->gen++;

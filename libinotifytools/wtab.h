@@ -125,6 +125,9 @@ struct wtab {
 	uint32_t *seqs;
 	size_t seqcap;
 	int no_seq;
+	/* it_wtab_number_later(): numbered by the tree's shape when needed;
+	 * the records made before have wds up to lazy_wd */
+	int seq_lazy, lazy_wd;
 	int max_wd; /* the highest wd a record was made with */
 	/* name arena */
 	char *names;
@@ -190,6 +193,17 @@ static inline void it_wtab_set_seq(struct wtab *t, struct watch *w,
 	if (t->seqs)
 		t->seqs[it_wtab_index(w)] = seq;
 }
+
+/*
+ * Number the records later, as they are now: the trees of the roots in
+ * the order of their wds, each tree's records children first (upstream's
+ * order of watches, so of its wds), then the records made from now on in
+ * the order of their wds. Until the tree changes shape (a record killed,
+ * moved or orphaned) or it_wtab_number() is called, nothing is stored.
+ */
+void it_wtab_number_later(struct wtab *t);
+/* Number them now (see it_wtab_number_later()); -1 without memory. */
+int it_wtab_number(struct wtab *t);
 
 /* The wd of the record w. */
 static inline int it_wtab_wd(const struct wtab *t, const struct watch *w)

@@ -96,6 +96,8 @@ static struct watch **rows(struct it_ctx *c, const struct cli_opts *o,
 	struct watch **all;
 
 	sort_ctx = c;
+	/* ties in upstream's order of wds (it_wtab_number_later()) */
+	it_wtab_number(&c->tab);
 	if (!(all = malloc(cap * sizeof(*all))))
 		return NULL;
 	it_wtab_list(&c->tab, all);
@@ -217,14 +219,6 @@ static void print_table(struct it_ctx *c, const struct cli_opts *o)
 	free(row);
 }
 
-static int by_seq(const void *a, const void *b)
-{
-	uint32_t x = it_wtab_seq(&sort_ctx->tab, *(struct watch *const *)a);
-	uint32_t y = it_wtab_seq(&sort_ctx->tab, *(struct watch *const *)b);
-
-	return x < y ? -1 : x > y;
-}
-
 /* The table, or why there is none. */
 static void report(struct it_ctx *c, const struct cli_opts *o)
 {
@@ -241,47 +235,13 @@ static void report(struct it_ctx *c, const struct cli_opts *o)
 	}
 }
 
-/* Number watches in upstream's order: each tree children first. */
-static void renumber_one(struct watch *w, void *arg)
-{
-	struct wtab *t = arg;
-
-	it_wtab_set_seq(t, w, (uint32_t)t->next_seq++);
-}
-
-static void renumber(struct it_ctx *c)
-{
-	struct watch **all = NULL, *w, **v;
-	size_t roots = 0, cap = 0;
-	uint32_t i = 0;
-
-	while ((w = it_wtab_live(&c->tab, &i))) {
-		if (w->parent)
-			continue;
-		if (roots == cap) {
-			cap = cap ? cap * 2 : 16;
-			if (!(v = realloc(all, cap * sizeof(*v)))) {
-				free(all);
-				return;
-			}
-			all = v;
-		}
-		all[roots++] = w;
-	}
-	sort_ctx = c;
-	qsort(all, roots, sizeof(*all), by_seq);
-	c->tab.next_seq = 1;
-	for (size_t k = 0; k < roots; k++)
-		it_wtab_postorder(&c->tab, all[k], renumber_one, &c->tab);
-	free(all);
-}
-
 /* cli_setup() step, before anything is watched: keep the counts of
  * watches that go, and wait for events with the signals (arg) let in. */
 static int arm(struct it_ctx *c, struct cli_opts *o, void *arg)
 {
 	(void)o;
 	c->keep_counted = 1;
+	c->tab.no_seq = 1; /* (numbered once set up) */
 	c->sigmask = arg;
 	cli_err("Establishing watches...\n");
 	return 0;
@@ -291,7 +251,9 @@ static int arm(struct it_ctx *c, struct cli_opts *o, void *arg)
 static void ready(struct it_ctx *c, const struct cli_opts *o, void *arg)
 {
 	(void)arg;
-	renumber(c);
+	/* upstream watches each tree children first: its wds, which order
+	 * the ties, go up that way; ours go the other way */
+	it_wtab_number_later(&c->tab);
 	if (o->verbose)
 		cli_err("Total of %zu watches.\n", c->tab.nlive);
 	cli_err("Finished establishing watches, now collecting statistics.\n");

@@ -525,6 +525,52 @@ static void test_slab_wds(void)
 	it_wtab_free(&t);
 }
 
+/*
+ * Numbered later: nothing is stored until the tree changes shape; then the
+ * records are numbered as they stood: roots by wd, each tree children
+ * first, the records made after the call after them by wd.
+ */
+static void test_number_later(void)
+{
+	struct watch *r, *a, *b, *c, *s, *n;
+
+	it_wtab_init(&t);
+	t.no_seq = 1;
+	r = it_wtab_add(&t, 1, "r/", 2, IT_W_DIR, NULL);
+	a = it_wtab_add_child(&t, 2, "a", 1, r);
+	b = it_wtab_add_child(&t, 3, "b", 1, a);
+	c = it_wtab_add_child(&t, 4, "c", 1, r);
+	s = it_wtab_add(&t, 5, "s/", 2, IT_W_DIR, NULL);
+	CHECK(t.seqs == NULL);
+	it_wtab_number_later(&t);
+	n = it_wtab_add_child(&t, 9, "n", 1, s);
+	/* a new record and a rename in place change no shape */
+	CHECK(it_wtab_rename(&t, c, r, "c2/", 3) == 0);
+	CHECK(t.seqs == NULL && it_wtab_seq(&t, n) == 0);
+	/* a move does: numbered as before it */
+	CHECK(it_wtab_rename(&t, b, r, "b/", 2) == 0);
+	CHECK(t.seqs != NULL && !t.seq_lazy);
+	CHECK(it_wtab_seq(&t, b) == 1 && it_wtab_seq(&t, a) == 2 &&
+	      it_wtab_seq(&t, c) == 3 && it_wtab_seq(&t, r) == 4 &&
+	      it_wtab_seq(&t, s) == 5);
+	CHECK(it_wtab_seq(&t, n) == 6 + 9 - 5);
+	/* records made from then on come last */
+	CHECK(it_wtab_seq(&t, it_wtab_add_child(&t, 10, "m", 1, r)) >
+	      it_wtab_seq(&t, n));
+	it_wtab_free(&t);
+
+	/* a kill numbers the tree too, and it_wtab_number() does at once */
+	it_wtab_init(&t);
+	t.no_seq = 1;
+	r = it_wtab_add(&t, 1, "r/", 2, IT_W_DIR, NULL);
+	a = it_wtab_add_child(&t, 2, "a", 1, r);
+	it_wtab_number_later(&t);
+	it_wtab_kill(&t, a);
+	CHECK(it_wtab_seq(&t, a) == 1 && it_wtab_seq(&t, r) == 2);
+	CHECK(it_wtab_number(&t) == 0 && it_wtab_seq(&t, a) == 1);
+	it_wtab_free(&t);
+}
+
 int main(void)
 {
 	test_lookup();
@@ -543,5 +589,6 @@ int main(void)
 	test_big_family();
 	test_small_family();
 	test_slab_wds();
+	test_number_later();
 	return unit_report("test_wtab");
 }
