@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define MIN_BUCKETS 64
 /* records per path bucket before the buckets double: chains stay short, as
@@ -76,6 +78,40 @@ static uint32_t rec_hash(const struct wtab *t, const struct watch *w)
 	return key_hash(slash_of(w) ? it_hash(h, "/", 1) : h, w->parent);
 }
 
+/* The bytes a slab maps: its records, in whole pages. */
+static size_t slab_size(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (SLAB * sizeof(struct watch) + page - 1) / page * page;
+}
+
+/*
+ * Map a slab at a multiple of IT_WTAB_ALIGN, and nothing more: an aligned
+ * malloc would take a page before it for its header, and a page is what
+ * 170 records take.
+ */
+static struct watch *slab_map(void)
+{
+	size_t size = slab_size(), span = size + IT_WTAB_ALIGN;
+	char *m = mmap(NULL, span, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *a;
+
+	if (m == MAP_FAILED)
+		return NULL;
+	a = (char *)(((uintptr_t)m + IT_WTAB_ALIGN - 1) & ~(IT_WTAB_ALIGN - 1));
+	if (a > m)
+		munmap(m, (size_t)(a - m));
+	munmap(a + size, (size_t)(m + span - (a + size)));
+	return (struct watch *)a;
+}
+
+static void slab_unmap(struct watch *s)
+{
+	munmap(s, slab_size());
+}
+
 void it_wtab_init(struct wtab *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -94,7 +130,7 @@ void it_wtab_free(struct wtab *t)
 	free(t->prev.vals);
 	free(t->masks);
 	for (size_t i = 0; i < t->nslabs; i++) {
-		free(t->slabs[i]);
+		slab_unmap(t->slabs[i]);
 		free(t->slabinfo[i].wds);
 	}
 	free(t->slabs);
@@ -808,7 +844,7 @@ static int new_slab(struct wtab *t)
 {
 	struct watch **s = realloc(t->slabs, (t->nslabs + 1) * sizeof(*s));
 	struct wtab_slab *si;
-	void *p;
+	struct watch *p;
 
 	if (!s)
 		return -1;
@@ -817,11 +853,10 @@ static int new_slab(struct wtab *t)
 		return -1;
 	t->slabinfo = si;
 	memset(&si[t->nslabs], 0, sizeof(*si));
-	if (posix_memalign(&p, IT_WTAB_ALIGN, SLAB * sizeof(**s)))
+	if (!(p = slab_map()))
 		return -1;
-	s[t->nslabs] = p;
-	memset(p, 0, sizeof(**s));
-	s[t->nslabs]->name = (uint32_t)t->nslabs;
+	s[t->nslabs] = p; /* (zeroed) */
+	p->name = (uint32_t)t->nslabs;
 	t->nslabs++;
 	return 0;
 }
