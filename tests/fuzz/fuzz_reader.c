@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		abort();
 	if (flags & 32) {
 		c.quiet_until = UINT64_MAX;
-		c.quiet_seq = 0;
+		c.quiet_wd = 0;
 		it_seen_add(&c.seen, 1, "x");
 	}
 
