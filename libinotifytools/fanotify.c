@@ -1018,33 +1018,33 @@ static void deliver(struct it_ctx *c, struct it_fan *f, const struct info *in,
 		in->d.name && strcmp(in->d.name, ".") ? in->d.name : "";
 	struct watch *w, *wf;
 	uint32_t out;
-	int gone = 0;
+	int gone = 0, wd;
 
 	if (!(w = target(c, f, in, &name, &wf, &gone)))
 		return;
+	wd = it_wtab_wd(&c->tab, w);
 	if (gone) { /* (so is the path it would be shown under) */
-		end_watch(f, it_wtab_wd(&c->tab, w), IT_RAW_HIDDEN);
+		end_watch(f, wd, IT_RAW_HIDDEN);
 		return;
 	}
 	if (w->flags & IT_W_DEAD) {
 		/* moved out, its handle kept for the MOVE_SELF that took it
 		 * out of the tree: its last event */
 		if (mask & IN_MOVE_SELF) {
-			emit(f, it_wtab_wd(&c->tab, w),
-			     mask & (IN_MOVE_SELF | IN_ISDIR), 0, NULL, 0);
-			end_watch(f, it_wtab_wd(&c->tab, w), IT_RAW_HIDDEN);
+			emit(f, wd, mask & (IN_MOVE_SELF | IN_ISDIR), 0, NULL,
+			     0);
+			end_watch(f, wd, IT_RAW_HIDDEN);
 		}
 		return;
 	}
 	/* before 5.17, a directory moved in is known by its MOVED_TO only */
 	if (*name && (mask & IN_ISDIR) && (mask & IN_MOVED_TO) &&
 	    !(mask & IN_CREATE) && !f->can_rename)
-		emit(f, it_wtab_wd(&c->tab, w), IN_MOVED_TO | IN_ISDIR, 0, name,
-		     IT_RAW_HIDDEN);
+		emit(f, wd, IN_MOVED_TO | IN_ISDIR, 0, name, IT_RAW_HIDDEN);
 	if ((out = mask &
 		   ((it_wtab_mask(&c->tab, w) & FAN_USER_EVENTS) | IN_ISDIR)) &
 	    ~IN_ISDIR)
-		emit(f, it_wtab_wd(&c->tab, w), out, 0, name, IT_RAW_NOMOVE);
+		emit(f, wd, out, 0, name, IT_RAW_NOMOVE);
 	if (wf && !(wf->flags & IT_W_DEAD) &&
 	    (out = mask & (it_wtab_mask(&c->tab, wf) & FAN_USER_EVENTS)))
 		emit(f, it_wtab_wd(&c->tab, wf), out | (mask & IN_ISDIR), 0,

@@ -516,18 +516,23 @@ static void path_index_del(struct wtab *t, struct watch *w)
  */
 #define RING_WALK 32
 
-static int in_prev(const struct wtab *t, uint32_t i)
+/* The entry of i in t->prev (the child before it), or NULL. */
+static uint32_t *prev_of(const struct wtab *t, uint32_t i)
 {
-	return t->prev.n && t->prev.keys[map_slot(&t->prev, i)] == i;
+	size_t s;
+
+	if (!t->prev.n || t->prev.keys[s = map_slot(&t->prev, i)] != i)
+		return NULL;
+	return &t->prev.vals[s];
 }
 
 /* Set the entry of i, which the map may hold already, to before. */
 static int prev_set(struct wtab *t, uint32_t i, uint32_t before)
 {
-	size_t s;
+	uint32_t *v = prev_of(t, i);
 
-	if (t->prev.n && t->prev.keys[s = map_slot(&t->prev, i)] == i) {
-		t->prev.vals[s] = before;
+	if (v) {
+		*v = before;
 		return 0;
 	}
 	return map_put(&t->prev, i, before);
@@ -536,7 +541,7 @@ static int prev_set(struct wtab *t, uint32_t i, uint32_t before)
 /* Drop the entry of i if the map has one; free the map once empty. */
 static void prev_drop(struct wtab *t, uint32_t i)
 {
-	if (!in_prev(t, i))
+	if (!prev_of(t, i))
 		return;
 	map_del(&t->prev, i);
 	if (!t->prev.n) {
@@ -575,11 +580,12 @@ static void family_remember(struct wtab *t, struct watch *p)
 /* The child of p before its child i (a ring of more than one). */
 static uint32_t ring_before(struct wtab *t, struct watch *p, uint32_t i)
 {
+	const uint32_t *v = prev_of(t, i);
 	uint32_t j = p->child;
 	size_t steps = 0;
 
-	if (in_prev(t, i))
-		return t->prev.vals[map_slot(&t->prev, i)];
+	if (v)
+		return *v;
 	while (it_wtab_rec(t, j)->next != i) {
 		j = it_wtab_rec(t, j)->next;
 		steps++;
@@ -605,7 +611,7 @@ static void tree_unlink(struct wtab *t, struct watch *w)
 		if (p->child == i)
 			p->child = before;
 		/* (the next is there too: its entry changes in place) */
-		if (in_prev(t, i))
+		if (prev_of(t, i))
 			prev_set(t, w->next, before);
 	}
 	prev_drop(t, i);
@@ -627,7 +633,7 @@ static void tree_link(struct wtab *t, struct watch *w, struct watch *parent)
 	l = it_wtab_rec(t, last);
 	w->next = l->next;
 	l->next = i;
-	if (in_prev(t, last) &&
+	if (prev_of(t, last) &&
 	    (prev_set(t, i, last) < 0 || prev_set(t, w->next, i) < 0))
 		family_forget(t, parent);
 }
