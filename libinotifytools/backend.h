@@ -47,6 +47,10 @@ struct it_backend {
 	 * included); its wd, or -1 with errno. Watching an object again
 	 * gives the same wd and its new mask. */
 	int (*add)(struct it_ctx *c, const char *path, uint32_t mask);
+	/* The same for the directory open as fd, which a walk opens to list
+	 * it anyway: no path to look up. NULL: a walk adds by name (then
+	 * before it opens the directory). */
+	int (*add_fd)(struct it_ctx *c, int fd, uint32_t mask);
 	/* Give the directory at path, watched already, the mask (a walk
 	 * ending its quiet); -1 with errno. */
 	int (*remask)(struct it_ctx *c, const char *path, uint32_t mask);

@@ -506,31 +506,49 @@ static struct ffs *fs_get(struct it_ctx *c, struct it_fan *f, const char *path,
 }
 
 /*
- * The key of path's object, as fanotify reports it, in key[KEY_MAX]; its
- * length, or 0 with errno set. *fsp gets the filesystem.
+ * The key of the object at path in dirfd (path NULL: dirfd's own object),
+ * as fanotify reports it, in key[KEY_MAX]; its length, or 0 with errno
+ * set. *fsp gets the filesystem.
  */
-static size_t path_key(struct it_ctx *c, struct it_fan *f, const char *path,
-		       int nofollow, unsigned char *key, struct ffs **fsp)
+static size_t obj_key(struct it_ctx *c, struct it_fan *f, int dirfd,
+		      const char *path, int nofollow, unsigned char *key,
+		      struct ffs **fsp)
 {
 	union {
 		struct file_handle fh;
 		unsigned char b[sizeof(struct file_handle) + MAX_HANDLE];
 	} u;
 	int flags = nofollow ? 0 : AT_SYMLINK_FOLLOW, mnt_id;
+	char fdpath[64], abs[PATH_MAX];
 	struct ffs *s;
+	ssize_t n;
 
+	if (!path) {
+		flags = AT_EMPTY_PATH;
+		path = "";
+	}
 	u.fh.handle_bytes = MAX_HANDLE;
-	if (f->no_fid || name_to_handle_at(AT_FDCWD, path, &u.fh, &mnt_id,
+	if (f->no_fid || name_to_handle_at(dirfd, path, &u.fh, &mnt_id,
 					   flags | AT_HANDLE_FID) < 0) {
 		if (!f->no_fid && errno != EINVAL)
 			return 0;
 		f->no_fid = 1;
 		u.fh.handle_bytes = MAX_HANDLE;
-		if (name_to_handle_at(AT_FDCWD, path, &u.fh, &mnt_id, flags) <
-		    0)
+		if (name_to_handle_at(dirfd, path, &u.fh, &mnt_id, flags) < 0)
 			return 0;
 	}
-	if (!(s = fs_get(c, f, path, mnt_id)))
+	if (!(s = fs_by_mnt(f, mnt_id)) && !*path) {
+		/* a filesystem met first through a descriptor: by its path */
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", dirfd);
+		if ((n = readlink(fdpath, abs, sizeof(abs) - 1)) <= 0 ||
+		    abs[0] != '/') {
+			errno = ENOENT;
+			return 0;
+		}
+		abs[n] = '\0';
+		path = abs;
+	}
+	if (!s && !(s = fs_get(c, f, path, mnt_id)))
 		return 0;
 	*fsp = s;
 	memcpy(key, &s->fsid, sizeof(fsid_t));
@@ -538,6 +556,13 @@ static size_t path_key(struct it_ctx *c, struct it_fan *f, const char *path,
 	memcpy(key + sizeof(fsid_t) + sizeof(int), u.fh.f_handle,
 	       u.fh.handle_bytes);
 	return sizeof(fsid_t) + sizeof(int) + u.fh.handle_bytes;
+}
+
+/* The key of path's object (see obj_key()). */
+static size_t path_key(struct it_ctx *c, struct it_fan *f, const char *path,
+		       int nofollow, unsigned char *key, struct ffs **fsp)
+{
+	return obj_key(c, f, AT_FDCWD, path, nofollow, key, fsp);
 }
 
 /* Open the object of key with flags; -1 if it cannot be. */
@@ -631,9 +656,9 @@ static const char *wpath(struct it_ctx *c, const struct watch *w, size_t *len)
 	return it_wtab_path(&c->tab, w, len);
 }
 
-/* Put the mark for path (inotify mask; -S: the mark of the filesystem s,
- * once) in place; -1 with errno. */
-static int mark(struct it_ctx *c, struct it_fan *f, struct ffs *s,
+/* Put the mark for path in dirfd (NULL: dirfd's object; inotify mask;
+ * -S: the mark of the filesystem s, once) in place; -1 with errno. */
+static int mark(struct it_ctx *c, struct it_fan *f, struct ffs *s, int dirfd,
 		const char *path, uint32_t mask)
 {
 	int nofollow = (mask & IN_DONT_FOLLOW) != 0, dir, rc;
@@ -642,10 +667,13 @@ static int mark(struct it_ctx *c, struct it_fan *f, struct ffs *s,
 
 	if (mask & IN_ONLYDIR)
 		dir = 1;
+	else if (!path)
+		dir = fstat(dirfd, &st) == 0 && S_ISDIR(st.st_mode);
 	else
-		dir = (nofollow ? lstat(path, &st) : stat(path, &st)) == 0 &&
+		dir = fstatat(dirfd, path, &st,
+			      nofollow ? AT_SYMLINK_NOFOLLOW : 0) == 0 &&
 		      S_ISDIR(st.st_mode);
-	if (nofollow)
+	if (nofollow && path)
 		flags |= FAN_MARK_DONT_FOLLOW;
 	if (mask & IN_ONLYDIR)
 		flags |= FAN_MARK_ONLYDIR;
@@ -657,10 +685,10 @@ static int mark(struct it_ctx *c, struct it_fan *f, struct ffs *s,
 				c->fd, flags | FAN_MARK_FILESYSTEM,
 				(mask & FAN_USER_EVENTS) | FAN_ONDIR |
 					(f->can_rename ? FAN_RENAME : 0),
-				AT_FDCWD, path);
+				dirfd, path);
 		else
 			rc = fanotify_mark(c->fd, flags, fan_mask(f, mask, dir),
-					   AT_FDCWD, path);
+					   dirfd, path);
 		if (rc == 0 || errno != EINVAL || !f->can_rename)
 			break;
 		f->can_rename = 0; /* before 5.17: no FAN_RENAME */
@@ -672,7 +700,8 @@ static int mark(struct it_ctx *c, struct it_fan *f, struct ffs *s,
 	return rc;
 }
 
-static int fan_add(struct it_ctx *c, const char *path, uint32_t mask)
+/* Mark the object at path in dirfd (see mark()); its wd, or -1. */
+static int add_at(struct it_ctx *c, int dirfd, const char *path, uint32_t mask)
 {
 	struct it_fan *f = c->be_data;
 	unsigned char key[KEY_MAX];
@@ -680,9 +709,9 @@ static int fan_add(struct it_ctx *c, const char *path, uint32_t mask)
 	size_t klen;
 	int wd;
 
-	if (!(klen = path_key(c, f, path, (mask & IN_DONT_FOLLOW) != 0, key,
-			      &s)) ||
-	    mark(c, f, s, path, mask) < 0)
+	if (!(klen = obj_key(c, f, dirfd, path, (mask & IN_DONT_FOLLOW) != 0,
+			     key, &s)) ||
+	    mark(c, f, s, dirfd, path, mask) < 0)
 		return -1;
 	if (!(wd = obj_find(f, key, klen)) && !(wd = obj_add(f, key, klen))) {
 		errno = ENOMEM;
@@ -690,6 +719,18 @@ static int fan_add(struct it_ctx *c, const char *path, uint32_t mask)
 	}
 	f->keys[f->objs[wd].key + 1] = 1; /* a root */
 	return wd;
+}
+
+static int fan_add(struct it_ctx *c, const char *path, uint32_t mask)
+{
+	return add_at(c, AT_FDCWD, path, mask);
+}
+
+/* One path lookup fewer than by name: name_to_handle_at() and
+ * fanotify_mark() take the descriptor itself. */
+static int fan_add_fd(struct it_ctx *c, int fd, uint32_t mask)
+{
+	return add_at(c, fd, NULL, mask);
 }
 
 /* Hush every filesystem met so far and every one met from now on, or
@@ -716,7 +757,9 @@ static int fan_remask(struct it_ctx *c, const char *path, uint32_t mask)
 {
 	struct it_fan *f = c->be_data;
 
-	return f->filesystem ? 0 : mark(c, f, NULL, path, mask | IN_ONLYDIR);
+	if (f->filesystem)
+		return 0;
+	return mark(c, f, NULL, AT_FDCWD, path, mask | IN_ONLYDIR);
 }
 
 /* Remove the kernel mark of o, w's object, if it can still be found. */
@@ -1213,6 +1256,7 @@ static const char *fan_hint(const struct it_ctx *c, int err)
 	.open = fan_open, \
 	.close = fan_close, \
 	.add = fan_add, \
+	.add_fd = fan_add_fd, \
 	.remask = fan_remask, \
 	.hush = (hush_), \
 	.rm = fan_rm, \

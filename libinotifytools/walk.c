@@ -165,8 +165,8 @@ struct dent64 {
 
 /* A subdirectory found by a walk, and the name it was found under. */
 struct kid {
-	struct watch *w;
-	size_t name; /* offset in knames */
+	struct watch *w; /* NULL: not watched (yet, with add_fd) */
+	size_t name;	 /* offset in knames */
 };
 
 /* A list of watches. */
@@ -413,6 +413,15 @@ static int add_child(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 		}
 		goto out;
 	}
+	if (c->be->add_fd) { /* watched once open, by descend() */
+		if ((k->synth && queue_event(c, it_wtab_wd(&c->tab, w),
+					     IN_CREATE | IN_ISDIR, name) < 0) ||
+		    kid_push(k, NULL, name, n) < 0) {
+			c->error = ENOMEM;
+			rc = -1;
+		}
+		goto out;
+	}
 	if (!h->in && (h->in = go(k, fd)))
 		h->since = k->nchdir;
 	wd = c->be->add(c, h->in ? name : k->path,
@@ -485,25 +494,71 @@ static int list_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 }
 
 /*
- * List each subdirectory pushed from k->kids[first] on, their parent open
- * as fd and k->path[0..base) its path; past FD_DEPTH, leave them to
- * walk_deep() (their kid no longer names them).
+ * Watch (quiet) the subdirectory of w open as cfd, k->kids[i], k->path
+ * being its path: its record, or NULL (c->error set, or 0: skipped).
  */
-static int descend(struct it_ctx *c, struct walk *k, int fd, size_t first,
-		   size_t base, size_t depth)
+static struct watch *watch_open(struct it_ctx *c, struct walk *k,
+				struct watch *w, int cfd, size_t i)
+{
+	const char *name = k->knames.data + k->kids[i].name;
+	size_t len = k->len;
+	int wd = c->be->add_fd(
+		c, cfd, (k->mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
+	struct watch *cw = NULL;
+
+	c->error = 0;
+	if (wd >= 0) {
+		cw = record_child(c, wd, name, strlen(name), w, k->mask);
+	} else if (path_put(k, len, "/", 1) < 0) {
+		c->error = ENOMEM;
+	} else if (!vanished(errno) && !skip(c, k, k->path, errno)) {
+		c->error = errno;
+	}
+	k->len = len;
+	k->path[len] = '\0';
+	return k->kids[i].w = cw;
+}
+
+/*
+ * List each subdirectory of w pushed from k->kids[first] on, w open as fd
+ * and k->path[0..base) its path (with add_fd, watch each first); past
+ * FD_DEPTH, leave them to walk_deep() (their kid no longer names them).
+ */
+static int descend(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
+		   size_t first, size_t base, size_t depth)
 {
 	int rc = 0;
 
 	for (size_t i = first; rc == 0 && i < k->nkids; i++) {
 		struct watch *cw = k->kids[i].w;
 		const char *name = k->knames.data + k->kids[i].name;
-		int cfd;
+		int cfd = -1;
 
 		if (path_put(k, base, name, strlen(name)) < 0) {
 			c->error = ENOMEM;
 			return -1;
 		}
+		if (!cw || depth < FD_DEPTH) {
+			cfd = openat(fd, k->path + base,
+				     O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+					     O_NOFOLLOW);
+			if (cfd < 0) {
+				if (!vanished(errno) &&
+				    !skip(c, k, k->path, errno)) {
+					c->error = errno;
+					rc = -1;
+				}
+				continue;
+			}
+		}
+		if (!cw && !(cw = watch_open(c, k, w, cfd, i))) {
+			close(cfd);
+			rc = c->error ? -1 : 0;
+			continue;
+		}
 		if (depth >= FD_DEPTH) {
+			if (cfd >= 0)
+				close(cfd);
 			k->kids[i].w = NULL;
 			if (wlist_push(&k->deep, cw) < 0) {
 				c->error = ENOMEM;
@@ -511,16 +566,9 @@ static int descend(struct it_ctx *c, struct walk *k, int fd, size_t first,
 			}
 			continue;
 		}
-		cfd = openat(fd, k->path + base,
-			     O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-		if (cfd >= 0) {
-			path_put(k, k->len, "/", 1);
-			rc = walk_dir(c, k, cw, cfd, depth + 1);
-			close(cfd);
-		} else if (!vanished(errno) && !skip(c, k, k->path, errno)) {
-			c->error = errno;
-			rc = -1;
-		}
+		path_put(k, k->len, "/", 1);
+		rc = walk_dir(c, k, cw, cfd, depth + 1);
+		close(cfd);
 	}
 	return rc;
 }
@@ -560,7 +608,7 @@ static int walk_dir(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 	}
 	rc = list_dir(c, k, w, fd, k->bufs[depth], &h);
 	if (rc == 0)
-		rc = descend(c, k, fd, first, base, depth);
+		rc = descend(c, k, w, fd, first, base, depth);
 	unquiet_kids(c, k, fd, first, base, h.in && k->nchdir == h.since);
 	k->nkids = first;
 	k->knames.len = names;

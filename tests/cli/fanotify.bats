@@ -391,6 +391,35 @@ _has_text() {
 		"$TEST_DIR/r/c/d/ CREATE here"
 }
 
+@test "-F -r: a tree deeper than the walk keeps open gets a mark a directory" {
+	need_fanotify
+	d=r
+	for _ in $(seq 60); do
+		d=$d/d
+	done
+	mkdir -p "$d" r/x
+	start_bg inotifywait -F -m -r -e create --format '%w%f' r
+	[ "$(fan_marks)" = 62 ]
+	touch "$d/f" r/x/g
+	wait_for_exact_line "$OUT" "$TEST_DIR/r/x/g"
+	stop_bg
+	assert_file "$OUT" "$TEST_DIR/$d/f" "$TEST_DIR/r/x/g"
+}
+
+@test "-F -r: a filesystem mounted inside the tree is marked and reported" {
+	need_fanotify
+	mkdir -p r/a r/m
+	mount -t tmpfs tmpfs r/m || skip "cannot mount a tmpfs"
+	FAN_MNT=$TEST_DIR/r/m
+	mkdir -p r/m/x/y
+	start_bg inotifywait -F -m -r -e create --format '%w%f' r
+	[ "$(fan_marks)" = 5 ]
+	touch r/m/x/y/f r/a/g
+	wait_for_exact_line "$OUT" "$TEST_DIR/r/a/g"
+	stop_bg
+	assert_file "$OUT" "$TEST_DIR/r/m/x/y/f" "$TEST_DIR/r/a/g"
+}
+
 @test "-F -m -r: the marks of a directory tree moved out are removed" {
 	need_fanotify
 	mkdir -p r/a/b out
