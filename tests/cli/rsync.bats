@@ -356,8 +356,10 @@ bad_input() {
 	mkdir -p "$SRC/build/new"
 	echo ok >"$SRC/sub/build/kept2"
 	echo 'done' >"$SRC/trigger"
+	# (diff -x build skips sub/build too: wait for its new file as well)
 	converge_filtered() {
-		diff -r -x cache -x '*.tmp' -x '*.log' -x build "$SRC" "$dst" >/dev/null
+		[ -e "$dst/sub/build/kept2" ] &&
+			diff -r -x cache -x '*.tmp' -x '*.log' -x build "$SRC" "$dst" >/dev/null
 	}
 	wait_until converge_filtered
 	[ -e "$dst/trigger" ]
