@@ -185,17 +185,40 @@ static uint64_t filter_bits(const struct it_fan *f, uint32_t h, size_t *word)
 	return (uint64_t)1 << (h & 63) | (uint64_t)1 << (h >> 26);
 }
 
-/* The wd of the object of the packed key, 0 if none. */
+/* A key packed for the table, with its hash: made once for a find and
+ * the add that may follow it. */
+struct probe {
+	unsigned char p[PACKED_MAX];
+	size_t n;
+	uint32_t h;
+};
+
+/* Pack key into pr and start loading the filter word and the chain head
+ * it will need: a walk's caller then makes a syscall, and the two cache
+ * misses of a large table are paid meanwhile. */
+static void probe_make(const struct it_fan *f, const unsigned char *key,
+		       size_t klen, struct probe *pr)
+{
+	size_t word;
+
+	pr->n = key_pack(f, key, klen, pr->p);
+	pr->h = it_hash(IT_HASH_INIT, pr->p, pr->n);
+	if (f->nbuckets) {
+		(void)filter_bits(f, pr->h, &word);
+		__builtin_prefetch(&f->filter[word], 1);
+		__builtin_prefetch(&f->bucket[pr->h & (f->nbuckets - 1)], 1);
+	}
+}
+
+/* The wd of the object of the packed key whose hash is h, 0 if none. */
 static int packed_find(const struct it_fan *f, const unsigned char *key,
-		       size_t klen)
+		       size_t klen, uint32_t h)
 {
 	uint64_t bits;
-	uint32_t h;
 	size_t word;
 
 	if (!f->nbuckets)
 		return 0;
-	h = it_hash(IT_HASH_INIT, key, klen);
 	bits = filter_bits(f, h, &word);
 	if ((f->filter[word] & bits) != bits)
 		return 0;
@@ -209,21 +232,31 @@ static int packed_find(const struct it_fan *f, const unsigned char *key,
 	return 0;
 }
 
+/* The wd of the object of pr (made from key), 0 if none. */
+static int probe_find(const struct it_fan *f, const struct probe *pr,
+		      const unsigned char *key, size_t klen)
+{
+	unsigned char p[PACKED_MAX];
+	int wd = packed_find(f, pr->p, pr->n, pr->h);
+
+	/* (kept whole while its filesystem was unknown) */
+	if (!wd && f->nwhole && pr->p[0] != WHOLE) {
+		p[0] = WHOLE;
+		memcpy(p + 1, key, klen);
+		wd = packed_find(f, p, klen + 1,
+				 it_hash(IT_HASH_INIT, p, klen + 1));
+	}
+	return wd;
+}
+
 /* The wd of the object of key, 0 if none. */
 static int obj_find(const struct it_fan *f, const unsigned char *key,
 		    size_t klen)
 {
-	unsigned char p[PACKED_MAX];
-	size_t n = key_pack(f, key, klen, p);
-	int wd = packed_find(f, p, n);
+	struct probe pr;
 
-	/* (kept whole while its filesystem was unknown) */
-	if (!wd && f->nwhole && p[0] != WHOLE) {
-		p[0] = WHOLE;
-		memcpy(p + 1, key, klen);
-		wd = packed_find(f, p, klen + 1);
-	}
-	return wd;
+	probe_make(f, key, klen, &pr);
+	return probe_find(f, &pr, key, klen);
 }
 
 /* Put the bits of a key whose hash is h in the filter. */
@@ -245,9 +278,9 @@ static void filter_remake(struct it_fan *f)
 			filter_add(f, obj_hash(f->keys + f->objs[wd].key));
 }
 
-static void obj_link(struct it_fan *f, uint32_t wd)
+/* Chain wd, whose key hashes to h. */
+static void obj_link(struct it_fan *f, uint32_t wd, uint32_t h)
 {
-	uint32_t h = obj_hash(f->keys + f->objs[wd].key);
 	uint32_t *b = &f->bucket[h & (f->nbuckets - 1)];
 
 	filter_add(f, h);
@@ -274,7 +307,8 @@ static int obj_grow(struct it_fan *f)
 	f->ndead = 0;
 	for (int wd = 1; wd < f->next_wd; wd++)
 		if (f->objs[wd].key)
-			obj_link(f, (uint32_t)wd);
+			obj_link(f, (uint32_t)wd,
+				 obj_hash(f->keys + f->objs[wd].key));
 	return 0;
 }
 
@@ -322,15 +356,14 @@ static int keys_room(struct it_fan *f, size_t n)
 	return 0;
 }
 
-/* A new object with a fresh wd; 0 on allocation failure. */
-static int obj_add(struct it_fan *f, const unsigned char *key, size_t klen)
+/* A new object with a fresh wd for the key of pr; 0 on allocation
+ * failure. */
+static int probe_add(struct it_fan *f, const struct probe *pr)
 {
-	unsigned char p[PACKED_MAX];
 	int wd = f->next_wd;
 
-	klen = key_pack(f, key, klen, p);
 	if ((f->nlive >= 4 * f->nbuckets && obj_grow(f) < 0) ||
-	    keys_room(f, klen + 3) < 0)
+	    keys_room(f, pr->n + 3) < 0)
 		return 0;
 	if ((size_t)wd >= f->nobjs) {
 		struct fobj *v = it_grow(f->objs, &f->nobjs, (size_t)wd + 1,
@@ -341,16 +374,25 @@ static int obj_add(struct it_fan *f, const unsigned char *key, size_t klen)
 		f->objs = v;
 	}
 	f->objs[wd].key = (uint32_t)f->keyslen;
-	f->keys[f->keyslen] = (unsigned char)klen;
+	f->keys[f->keyslen] = (unsigned char)pr->n;
 	f->keys[f->keyslen + 1] = 0;
-	memcpy(f->keys + f->keyslen + 2, p, klen);
-	f->keyslen += klen + 2;
-	if (p[0] == WHOLE)
+	memcpy(f->keys + f->keyslen + 2, pr->p, pr->n);
+	f->keyslen += pr->n + 2;
+	if (pr->p[0] == WHOLE)
 		f->nwhole++;
-	obj_link(f, (uint32_t)wd);
+	obj_link(f, (uint32_t)wd, pr->h);
 	f->next_wd++;
 	f->nlive++;
 	return wd;
+}
+
+/* A new object with a fresh wd; 0 on allocation failure. */
+static int obj_add(struct it_fan *f, const unsigned char *key, size_t klen)
+{
+	struct probe pr;
+
+	probe_make(f, key, klen, &pr);
+	return probe_add(f, &pr);
 }
 
 static int obj_root(const struct it_fan *f, int wd)
@@ -706,14 +748,18 @@ static int add_at(struct it_ctx *c, int dirfd, const char *path, uint32_t mask)
 	struct it_fan *f = c->be_data;
 	unsigned char key[KEY_MAX];
 	struct ffs *s = NULL;
+	struct probe pr;
 	size_t klen;
 	int wd;
 
 	if (!(klen = obj_key(c, f, dirfd, path, (mask & IN_DONT_FOLLOW) != 0,
-			     key, &s)) ||
-	    mark(c, f, s, dirfd, path, mask) < 0)
+			     key, &s)))
 		return -1;
-	if (!(wd = obj_find(f, key, klen)) && !(wd = obj_add(f, key, klen))) {
+	probe_make(f, key, klen, &pr); /* its loads overlap the syscall */
+	if (mark(c, f, s, dirfd, path, mask) < 0)
+		return -1;
+	if (!(wd = probe_find(f, &pr, key, klen)) &&
+	    !(wd = probe_add(f, &pr))) {
 		errno = ENOMEM;
 		return -1;
 	}

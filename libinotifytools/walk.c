@@ -424,6 +424,7 @@ static int add_child(struct it_ctx *c, struct walk *k, struct watch *w, int fd,
 	}
 	if (!h->in && (h->in = go(k, fd)))
 		h->since = k->nchdir;
+	it_wtab_prefetch_child(&c->tab, w, name, n);
 	wd = c->be->add(c, h->in ? name : k->path,
 			(k->mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
 	if (wd < 0) {
@@ -501,14 +502,17 @@ static struct watch *watch_open(struct it_ctx *c, struct walk *k,
 				struct watch *w, int cfd, size_t i)
 {
 	const char *name = k->knames.data + k->kids[i].name;
-	size_t len = k->len;
-	int wd = c->be->add_fd(
-		c, cfd, (k->mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
+	size_t len = k->len, n = strlen(name);
 	struct watch *cw = NULL;
+	int wd;
+
+	it_wtab_prefetch_child(&c->tab, w, name, n);
+	wd = c->be->add_fd(c, cfd,
+			   (k->mask & ~k->quiet) | IN_ONLYDIR | IN_DONT_FOLLOW);
 
 	c->error = 0;
 	if (wd >= 0) {
-		cw = record_child(c, wd, name, strlen(name), w, k->mask);
+		cw = record_child(c, wd, name, n, w, k->mask);
 	} else if (path_put(k, len, "/", 1) < 0) {
 		c->error = ENOMEM;
 	} else if (!vanished(errno) && !skip(c, k, k->path, errno)) {

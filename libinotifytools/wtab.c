@@ -462,6 +462,16 @@ struct watch *it_wtab_child(const struct wtab *t, const struct watch *w,
 	return find_key(t, it_wtab_index(w), name, len, 1);
 }
 
+void it_wtab_prefetch_child(const struct wtab *t, const struct watch *w,
+			    const char *name, size_t len)
+{
+	uint32_t h = it_hash(it_hash(IT_HASH_INIT, name, len), "/", 1);
+
+	if (t->nbuckets)
+		__builtin_prefetch(&t->by_path[key_hash(h, it_wtab_index(w)) &
+					       (t->nbuckets - 1)]);
+}
+
 struct watch *it_wtab_by_path(const struct wtab *t, const char *path,
 			      size_t len)
 {

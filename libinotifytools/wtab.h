@@ -252,6 +252,11 @@ struct watch *it_wtab_add(struct wtab *t, int wd, const char *path, size_t len,
 /* The same with only the name (no '/') of a child directory of parent. */
 struct watch *it_wtab_add_child(struct wtab *t, int wd, const char *name,
 				size_t len, struct watch *parent);
+/* Start loading the path index slot that it_wtab_child() and
+ * it_wtab_add_child() of name below w will touch: a caller about to make a
+ * syscall first has the cache miss of a large table paid meanwhile. */
+void it_wtab_prefetch_child(const struct wtab *t, const struct watch *w,
+			    const char *name, size_t len);
 /* Make the children of w roots under their full paths. */
 void it_wtab_orphan(struct wtab *t, struct watch *w);
 /* Drop w from the path index and the tree; it stays findable by wd. */
