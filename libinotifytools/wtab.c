@@ -71,11 +71,19 @@ static void set_name(struct watch *w, int64_t off, size_t len, int slash)
 	w->flags = slash ? w->flags | IT_W_SLASH : w->flags & ~IT_W_SLASH;
 }
 
+/* The hash of key (parent, s[0..n) followed by slash if set): a record's
+ * place in the path index. */
+static uint32_t path_hash(uint32_t parent, const char *s, size_t n, int slash)
+{
+	uint32_t h = it_hash(IT_HASH_INIT, s, n);
+
+	return key_hash(slash ? it_hash(h, "/", 1) : h, parent);
+}
+
 static uint32_t rec_hash(const struct wtab *t, const struct watch *w)
 {
-	uint32_t h = it_hash(IT_HASH_INIT, name_of(t, w), stored_len(t, w));
-
-	return key_hash(slash_of(w) ? it_hash(h, "/", 1) : h, w->parent);
+	return path_hash(w->parent, name_of(t, w), stored_len(t, w),
+			 slash_of(w) != 0);
 }
 
 /* The bytes a slab maps: its records, in whole pages. */
@@ -433,16 +441,14 @@ static void wd_index_del(struct wtab *t, struct watch *w)
 static struct watch *find_key(const struct wtab *t, uint32_t parent,
 			      const char *s, size_t n, int slash)
 {
-	uint32_t h = it_hash(IT_HASH_INIT, s, n);
 	/* the key without one trailing '/', as records store it */
 	unsigned sl = slash || (n && s[n - 1] == '/') ? IT_W_SLASH : 0;
 	size_t core = slash || !sl ? n : n - 1;
+	uint32_t h;
 
 	if (!t->nbuckets)
 		return NULL;
-	if (slash)
-		h = it_hash(h, "/", 1);
-	h = key_hash(h, parent);
+	h = path_hash(parent, s, n, slash);
 	for (uint32_t i = t->by_path[h & (t->nbuckets - 1)]; i;) {
 		struct watch *w = it_wtab_rec(t, i);
 
@@ -465,11 +471,10 @@ struct watch *it_wtab_child(const struct wtab *t, const struct watch *w,
 void it_wtab_prefetch_child(const struct wtab *t, const struct watch *w,
 			    const char *name, size_t len)
 {
-	uint32_t h = it_hash(it_hash(IT_HASH_INIT, name, len), "/", 1);
-
 	if (t->nbuckets)
-		__builtin_prefetch(&t->by_path[key_hash(h, it_wtab_index(w)) &
-					       (t->nbuckets - 1)]);
+		__builtin_prefetch(
+			&t->by_path[path_hash(it_wtab_index(w), name, len, 1) &
+				    (t->nbuckets - 1)]);
 }
 
 struct watch *it_wtab_by_path(const struct wtab *t, const char *path,
