@@ -96,6 +96,21 @@ struct it_fan {
 	uint32_t cookie; /* of the last rename */
 	int evpid;	 /* of the fanotify event being translated */
 	struct it_buf q; /* the events translated, to hand out (struct qent) */
+	struct dying *dying; /* deaths put off (see put_off_death()) */
+	size_t ndying, capdying;
+};
+
+/*
+ * A watch whose DELETE_SELF the kernel merged into an earlier event of
+ * its own still in the queue (its OPEN by rm -r, say): that event comes
+ * before the DELETEs of the children made meanwhile. The watch lives on
+ * until its parent's DELETE of it, or until every event queued when the
+ * merged one was read has been translated (end), whichever comes first.
+ */
+struct dying {
+	int wd;
+	uint32_t isdir; /* IN_ISDIR or 0 */
+	uint64_t end;	/* a queue position (FIONREAD's unit) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -668,6 +683,7 @@ static void fan_close(struct it_ctx *c)
 	free(f->keys);
 	free(f->fs);
 	free(f->q.data);
+	free(f->dying);
 	free(f);
 	c->be_data = NULL;
 }
@@ -1067,6 +1083,81 @@ static void died(struct it_ctx *c, struct it_fan *f, const struct watch *w)
 	end_watch(f, wd, f->filesystem ? IT_RAW_HIDDEN : 0);
 }
 
+/* Where the kernel's queue ends now, in FIONREAD's unit; UINT64_MAX if it
+ * cannot tell. */
+static uint64_t queue_end(struct it_ctx *c, const struct it_fan *f)
+{
+	int n = 0;
+
+	if (ioctl(c->fd, FIONREAD, &n) < 0)
+		return UINT64_MAX;
+	return f->qend + (uint64_t)n;
+}
+
+/* Put off the death of the watch wd (see struct dying); -1 if it cannot
+ * be. */
+static int put_off_death(struct it_ctx *c, struct it_fan *f, int wd,
+			 uint32_t isdir)
+{
+	uint64_t end = queue_end(c, f);
+	struct dying *v;
+
+	if (end == UINT64_MAX)
+		return -1;
+	if (f->ndying >= f->capdying) {
+		v = it_grow(f->dying, &f->capdying, f->ndying + 1, sizeof(*v),
+			    8);
+		if (!v)
+			return -1;
+		f->dying = v;
+	}
+	f->dying[f->ndying++] =
+		(struct dying){ .wd = wd, .isdir = isdir, .end = end };
+	return 0;
+}
+
+/* The death put off as f->dying[i] happens now: its DELETE_SELF if its
+ * watch asked for it, then its end. */
+static void death_now(struct it_ctx *c, struct it_fan *f, size_t i)
+{
+	struct dying d = f->dying[i];
+	const struct watch *w = it_wtab_by_wd(&c->tab, d.wd);
+
+	f->dying[i] = f->dying[--f->ndying];
+	if (!w || !obj_entry(f, d.wd))
+		return; /* removed meanwhile */
+	if (it_wtab_mask(&c->tab, w) & IN_DELETE_SELF)
+		emit(f, d.wd, IN_DELETE_SELF | d.isdir, 0, NULL, IT_RAW_NOMOVE);
+	died(c, f, w);
+}
+
+/* The deaths put off whose end the translation has reached happen (every
+ * one if all). */
+static void deaths_due(struct it_ctx *c, struct it_fan *f, int all)
+{
+	for (size_t i = f->ndying; i-- > 0;)
+		if (all || f->dying[i].end <= f->qpos)
+			death_now(c, f, i);
+}
+
+/* w's child directory name is deleted: a death of it put off happens
+ * first, as the kernel ordered it. */
+static void child_deleted(struct it_ctx *c, struct it_fan *f,
+			  const struct watch *w, const char *name)
+{
+	const struct watch *cw;
+	int wd;
+
+	if (!(cw = it_wtab_child(&c->tab, w, name, strlen(name))))
+		return;
+	wd = it_wtab_wd(&c->tab, cw);
+	for (size_t i = 0; i < f->ndying; i++)
+		if (f->dying[i].wd == wd) {
+			death_now(c, f, i);
+			return;
+		}
+}
+
 /* The watch an event concerns, *name made "" if that is the named object
  * itself; *wf a watched file it names besides. */
 static struct watch *target(struct it_ctx *c, struct it_fan *f,
@@ -1126,6 +1217,13 @@ static void deliver(struct it_ctx *c, struct it_fan *f, const struct info *in,
 		}
 		return;
 	}
+	if (f->ndying && *name && (mask & IN_DELETE) && (mask & IN_ISDIR))
+		child_deleted(c, f, w, name);
+	/* merged into an earlier event of w's, its DELETE_SELF is early */
+	if (!*name && (mask & IN_DELETE_SELF) &&
+	    (mask & FAN_USER_EVENTS & ~IN_DELETE_SELF) &&
+	    put_off_death(c, f, wd, mask & IN_ISDIR) == 0)
+		mask &= ~IN_DELETE_SELF;
 	/* before 5.17, a directory moved in is known by its MOVED_TO only */
 	if (*name && (mask & IN_ISDIR) && (mask & IN_MOVED_TO) &&
 	    !(mask & IN_CREATE) && !f->can_rename)
@@ -1153,6 +1251,7 @@ static void translate(struct it_ctx *c, struct it_fan *f,
 	if (m->fd >= 0)
 		close(m->fd);
 	if (mask & FAN_Q_OVERFLOW) {
+		deaths_due(c, f, 1);
 		emit(f, -1, IN_Q_OVERFLOW, 0, NULL, 0);
 		return;
 	}
@@ -1188,6 +1287,8 @@ static int translate_next(struct it_ctx *c, struct it_fan *f)
 	f->pos = f->qpos;
 	f->qpos += FAN_EVENT_METADATA_LEN;
 	translate(c, f, &m, c->rbuf + off);
+	if (f->ndying)
+		deaths_due(c, f, 0);
 	return 1;
 }
 
@@ -1276,12 +1377,7 @@ static int fan_pairs(struct it_ctx *c, struct inotify_event **ev,
 
 static uint64_t fan_queue_end(struct it_ctx *c)
 {
-	const struct it_fan *f = c->be_data;
-	int n = 0;
-
-	if (ioctl(c->fd, FIONREAD, &n) < 0)
-		return UINT64_MAX;
-	return f->qend + (uint64_t)n;
+	return queue_end(c, c->be_data);
 }
 
 static const char *fan_hint(const struct it_ctx *c, int err)

@@ -448,6 +448,58 @@ _has_text() {
 		"$TEST_DIR/r/abc/ CREATE f"
 }
 
+@test "-F -m -r: rm -r read late: its DELETEs inside, then DELETE_SELF, then the parent's DELETE" {
+	ours_only
+	need_fanotify
+	mkdir -p r/sub
+	touch r/sub/a r/sub/b
+	# every event: rm's OPEN, ACCESS and CLOSE of the directory too
+	start_bg inotifywait -F -m -r r
+	# read late, the queue lets the kernel merge the directory's own events
+	# and its DELETE_SELF into the first of them, which comes before the
+	# DELETEs made inside it
+	local tool deletes
+	tool=$(tool_pid)
+	kill -STOP "$tool"
+	rm -r r/sub
+	touch r/done
+	rm r/done
+	kill -CONT "$tool"
+	wait_for_exact_line "$OUT" "$TEST_DIR/r/ DELETE done"
+	stop_bg
+	deletes=$(grep DELETE "$OUT")
+	echo "$deletes"
+	grep -qx "$TEST_DIR/r/sub/ DELETE a" <<<"$deletes"
+	grep -qx "$TEST_DIR/r/sub/ DELETE b" <<<"$deletes"
+	# in the kernel's order: the children, the directory, its parent's
+	[ "$(sed -n '3,$p' <<<"$deletes")" = "$(printf '%s\n' \
+		"$TEST_DIR/r/sub/ DELETE_SELF,ISDIR " \
+		"$TEST_DIR/r/ DELETE,ISDIR sub" \
+		"$TEST_DIR/r/ DELETE done")" ]
+}
+
+@test "-F -m: the watched directory removed by rm -r, read late: its DELETEs, then its DELETE_SELF" {
+	ours_only
+	need_fanotify
+	mkdir r
+	touch r/a r/b
+	start_bg inotifywait -F -m r
+	local tool deletes
+	tool=$(tool_pid)
+	kill -STOP "$tool"
+	rm -r r
+	kill -CONT "$tool"
+	# no parent's DELETE here: the queue's end ends the watch, and the tool
+	wait_bg
+	assert_status 1
+	deletes=$(grep DELETE "$OUT")
+	echo "$deletes"
+	[ "$(sed -n '1,2p' <<<"$deletes" | sort)" = "$(printf '%s\n' \
+		"$TEST_DIR/r/ DELETE a" "$TEST_DIR/r/ DELETE b")" ]
+	[ "$(sed -n '3,$p' <<<"$deletes")" = "$TEST_DIR/r/ DELETE_SELF,ISDIR " ]
+	grep -qx "No watches remain; exiting." "$ERR"
+}
+
 @test "-F -m -r: after 7,000 directories are deleted, the rest are still found" {
 	need_fanotify
 	# the handle table's filter is made again past 4,096 deletions
