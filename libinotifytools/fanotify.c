@@ -1140,6 +1140,24 @@ static void deaths_due(struct it_ctx *c, struct it_fan *f, int all)
 			death_now(c, f, i);
 }
 
+/* The record of w's child directory name: a child in the tree (-F), or
+ * one known by its path (-S resolves paths whole); NULL if none. */
+static const struct watch *child_dir(struct it_ctx *c, const struct watch *w,
+				     const char *name)
+{
+	size_t n = strlen(name), len;
+	const char *p = wpath(c, w, &len);
+	const struct watch *cw = it_wtab_child(&c->tab, w, name, n);
+	char buf[PATH_MAX + 2];
+
+	if (cw || !p || len + n + 1 >= sizeof(buf))
+		return cw;
+	memcpy(buf, p, len);
+	memcpy(buf + len, name, n);
+	buf[len + n] = '/';
+	return it_wtab_by_path(&c->tab, buf, len + n + 1);
+}
+
 /* w's child directory name is deleted: a death of it put off happens
  * first, as the kernel ordered it. */
 static void child_deleted(struct it_ctx *c, struct it_fan *f,
@@ -1148,7 +1166,7 @@ static void child_deleted(struct it_ctx *c, struct it_fan *f,
 	const struct watch *cw;
 	int wd;
 
-	if (!(cw = it_wtab_child(&c->tab, w, name, strlen(name))))
+	if (!(cw = child_dir(c, w, name)))
 		return;
 	wd = it_wtab_wd(&c->tab, cw);
 	for (size_t i = 0; i < f->ndying; i++)
@@ -1203,10 +1221,6 @@ static void deliver(struct it_ctx *c, struct it_fan *f, const struct info *in,
 	if (!(w = target(c, f, in, &name, &wf, &gone)))
 		return;
 	wd = it_wtab_wd(&c->tab, w);
-	if (gone) { /* (so is the path it would be shown under) */
-		end_watch(f, wd, IT_RAW_HIDDEN);
-		return;
-	}
 	if (w->flags & IT_W_DEAD) {
 		/* moved out, its handle kept for the MOVE_SELF that took it
 		 * out of the tree: its last event */
@@ -1220,7 +1234,7 @@ static void deliver(struct it_ctx *c, struct it_fan *f, const struct info *in,
 	if (f->ndying && *name && (mask & IN_DELETE) && (mask & IN_ISDIR))
 		child_deleted(c, f, w, name);
 	/* merged into an earlier event of w's, its DELETE_SELF is early */
-	if (!*name && (mask & IN_DELETE_SELF) &&
+	if (!gone && !*name && (mask & IN_DELETE_SELF) &&
 	    (mask & FAN_USER_EVENTS & ~IN_DELETE_SELF) &&
 	    put_off_death(c, f, wd, mask & IN_ISDIR) == 0)
 		mask &= ~IN_DELETE_SELF;
@@ -1236,7 +1250,9 @@ static void deliver(struct it_ctx *c, struct it_fan *f, const struct info *in,
 	    (out = mask & (it_wtab_mask(&c->tab, wf) & FAN_USER_EVENTS)))
 		emit(f, it_wtab_wd(&c->tab, wf), out | (mask & IN_ISDIR), 0,
 		     NULL, IT_RAW_NOMOVE);
-	if (!*name && (mask & IN_DELETE_SELF))
+	if (gone) /* -S: shown under its last path, for this event only */
+		end_watch(f, wd, IT_RAW_HIDDEN);
+	else if (!*name && (mask & IN_DELETE_SELF))
 		died(c, f, w);
 }
 

@@ -607,6 +607,34 @@ _has_text() {
 		"$FAN_MNT/d/sub2/deep/ CREATE c"
 }
 
+@test "-S: events in a directory deleted before they are read: under its last path" {
+	ours_only
+	need_mnt
+	mkdir -p "$FAN_MNT/d/sub"
+	touch "$FAN_MNT/d/sub/a" "$FAN_MNT/d/sub/b"
+	start_bg inotifywait -S -m -e delete "$FAN_MNT"
+	local tool holder
+	tool=$(tool_pid)
+	kill -STOP "$tool"
+	# held (a process's working directory), the deleted directory can
+	# still be found by its handle
+	(cd "$FAN_MNT/d/sub" && exec sleep 60) &
+	holder=$!
+	wait_until test -d "/proc/$holder/cwd/."
+	rm -r "$FAN_MNT/d/sub"
+	touch "$FAN_MNT/done"
+	rm "$FAN_MNT/done"
+	kill -CONT "$tool"
+	wait_for_exact_line "$OUT" "$FAN_MNT/ DELETE done"
+	kill "$holder"
+	wait "$holder" || true
+	stop_bg
+	[ "$(sed -n '1,2p' "$OUT" | sort)" = "$(printf '%s\n' \
+		"$FAN_MNT/d/sub/ DELETE a" "$FAN_MNT/d/sub/ DELETE b")" ]
+	[ "$(sed -n '3,$p' "$OUT")" = "$(printf '%s\n' \
+		"$FAN_MNT/d/ DELETE,ISDIR sub" "$FAN_MNT/ DELETE done")" ]
+}
+
 @test "-S: two paths on one filesystem mark it once; events are not doubled" {
 	need_mnt
 	mkdir -p "$FAN_MNT/a" "$FAN_MNT/b"
