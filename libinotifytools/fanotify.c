@@ -109,8 +109,7 @@ struct it_fan {
  */
 struct dying {
 	int wd;
-	uint32_t isdir; /* IN_ISDIR or 0 */
-	uint64_t end;	/* a queue position (FIONREAD's unit) */
+	uint64_t end; /* a queue position (FIONREAD's unit) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -1096,8 +1095,7 @@ static uint64_t queue_end(struct it_ctx *c, const struct it_fan *f)
 
 /* Put off the death of the watch wd (see struct dying); -1 if it cannot
  * be. */
-static int put_off_death(struct it_ctx *c, struct it_fan *f, int wd,
-			 uint32_t isdir)
+static int put_off_death(struct it_ctx *c, struct it_fan *f, int wd)
 {
 	uint64_t end = queue_end(c, f);
 	struct dying *v;
@@ -1111,8 +1109,7 @@ static int put_off_death(struct it_ctx *c, struct it_fan *f, int wd,
 			return -1;
 		f->dying = v;
 	}
-	f->dying[f->ndying++] =
-		(struct dying){ .wd = wd, .isdir = isdir, .end = end };
+	f->dying[f->ndying++] = (struct dying){ .wd = wd, .end = end };
 	return 0;
 }
 
@@ -1127,7 +1124,9 @@ static void death_now(struct it_ctx *c, struct it_fan *f, size_t i)
 	if (!w || !obj_entry(f, d.wd))
 		return; /* removed meanwhile */
 	if (it_wtab_mask(&c->tab, w) & IN_DELETE_SELF)
-		emit(f, d.wd, IN_DELETE_SELF | d.isdir, 0, NULL, IT_RAW_NOMOVE);
+		emit(f, d.wd,
+		     IN_DELETE_SELF | (w->flags & IT_W_DIR ? IN_ISDIR : 0), 0,
+		     NULL, IT_RAW_NOMOVE);
 	died(c, f, w);
 }
 
@@ -1146,11 +1145,11 @@ static const struct watch *child_dir(struct it_ctx *c, const struct watch *w,
 				     const char *name)
 {
 	size_t n = strlen(name), len;
-	const char *p = wpath(c, w, &len);
 	const struct watch *cw = it_wtab_child(&c->tab, w, name, n);
+	const char *p;
 	char buf[PATH_MAX + 2];
 
-	if (cw || !p || len + n + 1 >= sizeof(buf))
+	if (cw || !(p = wpath(c, w, &len)) || len + n + 1 >= sizeof(buf))
 		return cw;
 	memcpy(buf, p, len);
 	memcpy(buf + len, name, n);
@@ -1236,7 +1235,7 @@ static void deliver(struct it_ctx *c, struct it_fan *f, const struct info *in,
 	/* merged into an earlier event of w's, its DELETE_SELF is early */
 	if (!gone && !*name && (mask & IN_DELETE_SELF) &&
 	    (mask & FAN_USER_EVENTS & ~IN_DELETE_SELF) &&
-	    put_off_death(c, f, wd, mask & IN_ISDIR) == 0)
+	    put_off_death(c, f, wd) == 0)
 		mask &= ~IN_DELETE_SELF;
 	/* before 5.17, a directory moved in is known by its MOVED_TO only */
 	if (*name && (mask & IN_ISDIR) && (mask & IN_MOVED_TO) &&
